@@ -1,0 +1,75 @@
+"""The catalogue of activity kinds (三会一课, 主题党日 …), read from ``bot/data/activity_kinds.toml``.
+
+Kinds are data, not code: leaders extend the TOML file and the report buttons, the frequency
+rules and the 小结 pick the new kind up. Records store the kind's ``name``; buttons carry its
+short ``code``.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "activity_kinds.toml"
+THREE_MEETINGS_ONE_LESSON = "三会一课"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityKind:
+    code: str
+    name: str
+    group: str | None = None
+    quorum: bool = False
+
+    @property
+    def is_statutory(self) -> bool:
+        """True for the four 三会一课 kinds."""
+        return self.group == THREE_MEETINGS_ONE_LESSON
+
+
+class ActivityKinds:
+    """An ordered, validated set of kinds, looked up by code or by name."""
+
+    def __init__(self, kinds: list[ActivityKind]):
+        if not kinds:
+            raise ValueError("至少需要一种活动类型")
+        self._by_code: dict[str, ActivityKind] = {}
+        self._by_name: dict[str, ActivityKind] = {}
+        for kind in kinds:
+            if not kind.code.isascii() or not kind.code.isalnum() or len(kind.code) > 8:
+                raise ValueError(f"活动类型代码不合规：{kind.code!r}（最多 8 个英文字母或数字）")
+            if kind.code in self._by_code or kind.name in self._by_name:
+                raise ValueError(f"活动类型重复：{kind.code} / {kind.name}")
+            self._by_code[kind.code] = kind
+            self._by_name[kind.name] = kind
+        self.all: tuple[ActivityKind, ...] = tuple(kinds)
+
+    def by_code(self, code: str) -> ActivityKind | None:
+        return self._by_code.get(code)
+
+    def by_name(self, name: str) -> ActivityKind | None:
+        return self._by_name.get(name)
+
+    def names(self) -> list[str]:
+        return [k.name for k in self.all]
+
+
+def parse_kinds(text: str) -> ActivityKinds:
+    data = tomllib.loads(text)
+    return ActivityKinds(
+        [
+            ActivityKind(
+                code=str(item["code"]),
+                name=str(item["name"]),
+                group=item.get("group"),
+                quorum=bool(item.get("quorum", False)),
+            )
+            for item in data.get("kind", [])
+        ]
+    )
+
+
+@lru_cache(maxsize=4)
+def load_kinds(path: Path = DEFAULT_PATH) -> ActivityKinds:
+    return parse_kinds(path.read_text(encoding="utf-8"))
