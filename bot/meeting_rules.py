@@ -1,0 +1,211 @@
+"""How often each kind of meeting must be held, and whether a unit kept to it.
+
+The minimum frequencies of the 支部工作条例 (支委会 monthly, 支部党员大会 quarterly, 组织生活会
+yearly …) are data in ``bot/data/meeting_rules.toml``, with per-unit-kind overrides that leaders
+adjust (a 社会组织 without 党小组 owes no 党小组会). ``compliance`` is the one rule the status
+board, the reminders and the 小结 all use to say what was due, held, excused or missing; it takes
+plain values and does no I/O.
+
+Counting rule for cadence slots (calendar months, quarters or years): a slot is due in a range
+[start, end] when the slot's last day falls inside the range, i.e. a slot is judged in the range
+where it ends, as a deadline would be. So a monthly kind over a quarter is due 3 times, a
+quarterly kind over a year 4 times, a yearly kind is due in the range containing 31 December and
+not in a range that stops before it; a range that starts in the middle of a month still owes that
+month. Pass whole reporting periods, not "up to today": the status board checking November on
+20 November asks about 1–30 November and reads ``missing`` as "not yet held".
+An activity anywhere in a due slot counts, even before ``start`` (a 组织生活会 held in February
+satisfies the year checked in a fourth-quarter report), so callers pass the unit's activities
+from ``slots_due(...)[0].start`` on.
+"""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from bot.activity_kinds import ActivityKinds, load_kinds
+from bot.periods import MONTH, QUARTER, YEAR, Period, periods_overlapping
+from bot.unit_kinds import UNIT_KINDS
+from storage.models import Activity
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "meeting_rules.toml"
+CADENCES: tuple[str, ...] = (MONTH, QUARTER, YEAR)
+# Words leaders may write in the TOML file for each cadence; None drops the requirement.
+_CADENCE_WORDS: dict[str, str | None] = {
+    "month": MONTH,
+    "每月": MONTH,
+    "quarter": QUARTER,
+    "每季度": QUARTER,
+    "year": YEAR,
+    "每年": YEAR,
+    "none": None,
+    "不要求": None,
+}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    activity_kind: str
+    every: str  # 'month' | 'quarter' | 'year'
+
+
+@dataclass(frozen=True)
+class KindStatus:
+    activity_kind: str
+    due: int
+    held: int
+    excused: int = 0
+    # Keys of the due slots neither held nor excused, e.g. ('2026-10', '2026-12').
+    missing_slots: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> int:
+        return max(self.due - self.held - self.excused, 0)
+
+    @property
+    def satisfied(self) -> bool:
+        return self.missing == 0
+
+
+class MeetingRules:
+    """Default requirements plus per-unit-kind changes; requirements come in catalogue order."""
+
+    def __init__(
+        self,
+        defaults: dict[str, str],
+        overrides: dict[str, dict[str, str | None]] | None = None,
+        order: Iterable[str] = (),
+    ):
+        self._defaults = dict(defaults)
+        self._overrides = {kind: dict(changes) for kind, changes in (overrides or {}).items()}
+        self._rank = {name: i for i, name in enumerate(order)}
+
+    def for_unit_kind(self, unit_kind: str) -> list[Requirement]:
+        """What a unit of this kind must hold; unknown unit kinds get the defaults."""
+        cadences: dict[str, str | None] = {**self._defaults, **self._overrides.get(unit_kind, {})}
+        names = sorted(
+            (name for name, every in cadences.items() if every is not None),
+            key=lambda name: self._rank.get(name, len(self._rank)),
+        )
+        return [Requirement(name, cadences[name]) for name in names]  # type: ignore[arg-type]
+
+
+def _cadence(value: object, where: str) -> str | None:
+    if not isinstance(value, str) or value.strip() not in _CADENCE_WORDS:
+        raise ValueError(
+            f"{where} 的频次 {value!r} 无法识别（可用：month/每月、quarter/每季度、year/每年、none/不要求）"
+        )
+    return _CADENCE_WORDS[value.strip()]
+
+
+def _cadence_table(table: object, where: str, kinds: ActivityKinds) -> dict[str, str | None]:
+    if not isinstance(table, dict):
+        raise ValueError(f"{where} 应是一张“活动名称 = 频次”的表")
+    result: dict[str, str | None] = {}
+    for name, value in table.items():
+        if kinds.by_name(name) is None:
+            raise ValueError(f"{where} 中的活动类型“{name}”不存在（须与 activity_kinds.toml 中的 name 一致）")
+        result[name] = _cadence(value, f"{where} 中“{name}”")
+    return result
+
+
+def parse_rules(text: str, kinds: ActivityKinds | None = None) -> MeetingRules:
+    """Read rules from TOML text; ValueError (in Chinese) on anything a leader could mistype."""
+    catalogue = kinds if kinds is not None else load_kinds()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"频次规则文件格式有误：{error}") from None
+    unknown_sections = set(data) - {"defaults", "kinds"}
+    if unknown_sections:
+        raise ValueError(f"频次规则文件中有无法识别的部分：{'、'.join(sorted(unknown_sections))}（只允许 defaults 和 kinds）")
+    defaults = _cadence_table(data.get("defaults", {}), "[defaults]", catalogue)
+    dropped = [name for name, every in defaults.items() if every is None]
+    if dropped:
+        raise ValueError(f"[defaults] 中无需写“不要求”：{'、'.join(dropped)}，删掉该行即可")
+    per_kind = data.get("kinds", {})
+    if not isinstance(per_kind, dict):
+        raise ValueError("kinds 应按单位类型分表书写，例如 [kinds.\"社会组织\"]")
+    overrides: dict[str, dict[str, str | None]] = {}
+    for unit_kind, table in per_kind.items():
+        if unit_kind not in UNIT_KINDS:
+            raise ValueError(f"单位类型“{unit_kind}”不存在（可用：{'、'.join(UNIT_KINDS)}）")
+        overrides[unit_kind] = _cadence_table(table, f"[kinds.{unit_kind}]", catalogue)
+    return MeetingRules(
+        {name: every for name, every in defaults.items() if every is not None},
+        overrides,
+        order=catalogue.names(),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = DEFAULT_PATH) -> MeetingRules:
+    return parse_rules(path.read_text(encoding="utf-8"))
+
+
+def slots_due(every: str, start: date, end: date) -> list[Period]:
+    """The cadence slots (months, quarters or years) whose last day falls in [start, end]."""
+    if every not in CADENCES:
+        raise ValueError(f"不支持的频次：{every!r}")
+    return [slot for slot in periods_overlapping(every, start, end) if slot.end <= end]
+
+
+def compliance(
+    rules: MeetingRules,
+    unit_kind: str,
+    activities: Iterable[Activity],
+    start: date,
+    end: date,
+    excused: Collection[tuple[str, str]] = (),
+) -> list[KindStatus]:
+    """Due, held, excused and missing counts per required kind for one unit over [start, end].
+
+    ``activities`` are the unit's own; withdrawn ones are ignored. A due slot is held when at
+    least one activity of the kind was held on a day inside it; a slot not held is excused when
+    ``(activity_kind, slot key)`` is in ``excused`` (the secretary answered 本期未开展 with a
+    reason). See the module docstring for which slots are due.
+    """
+    held_days: dict[str, list[date]] = {}
+    for activity in activities:
+        if not activity.withdrawn:
+            held_days.setdefault(activity.kind, []).append(activity.held_on)
+    excused_pairs = set(excused)
+    statuses = []
+    for requirement in rules.for_unit_kind(unit_kind):
+        days = held_days.get(requirement.activity_kind, [])
+        held = excused_count = 0
+        missing: list[str] = []
+        slots = slots_due(requirement.every, start, end)
+        for slot in slots:
+            if any(slot.start <= day <= slot.end for day in days):
+                held += 1
+            elif (requirement.activity_kind, slot.key) in excused_pairs:
+                excused_count += 1
+            else:
+                missing.append(slot.key)
+        statuses.append(KindStatus(requirement.activity_kind, len(slots), held, excused_count, tuple(missing)))
+    return statuses
+
+
+def missing_kinds(
+    rules: MeetingRules,
+    unit_kind: str,
+    activities: Iterable[Activity],
+    period: Period,
+    excused: Collection[tuple[str, str]] = (),
+) -> list[str]:
+    """Kinds still owed for a reporting period, in catalogue order.
+
+    This is ``compliance`` over the period, so the same counting rule applies: in a monthly
+    period the monthly kinds are owed; a quarterly kind only in the quarter's last month, and
+    only if it was not held (or excused) anywhere in the quarter; a yearly kind only in December,
+    if not held in the year. In a weekly period a kind is owed in the week its slot ends.
+    """
+    return [
+        status.activity_kind
+        for status in compliance(rules, unit_kind, activities, period.start, period.end, excused)
+        if not status.satisfied
+    ]
