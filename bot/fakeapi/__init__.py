@@ -1,0 +1,1 @@
+"""A local stand-in for the Telegram Bot API, used by the end-to-end tests and the sandbox."""

@@ -1,0 +1,44 @@
+"""Every sentence the bot says lives in ``templates/`` as Jinja2 macros; this module renders them.
+
+Templates are autoescaped for Telegram's HTML parse mode, so text typed by users (``<b>``,
+``A&B``) is shown exactly as typed. Usage: ``texts.say("units", "added", unit=unit)`` renders the
+macro ``added`` of ``templates/units.j2``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("j2",), default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    return env
+
+
+def say(family: str, name: str, /, **values: Any) -> str:
+    """Render macro ``name`` of ``templates/<family>.j2`` to a string, trimmed."""
+    module = environment().get_template(f"{family}.j2").module
+    macro = getattr(module, name, None)
+    if macro is None:
+        raise KeyError(f"templates/{family}.j2 has no macro {name!r}")
+    return str(macro(**values)).strip()
+
+
+def label(name: str, /, **values: Any) -> str:
+    """A button label from ``templates/labels.j2`` (plain text: Telegram does not parse buttons)."""
+    from markupsafe import Markup
+
+    return Markup(say("labels", name, **values)).unescape()

@@ -1,0 +1,259 @@
+"""Guided conversations kept in the database, one step per function.
+
+A *flow* (add a unit, report a meeting …) is a set of named *steps*. Each step has a ``prompt``
+(the card it shows: text and buttons) and a ``handle`` (what it does with the person's answer:
+typed text, a photo, or a tap). The flow's progress is saved at every step (storage.dialogs), so a
+restart loses nothing. Every card gets a fresh random *nonce* that its buttons carry
+(``d:<nonce>:<action>:<arg>``); a tap whose nonce is not the current one is a stale card and is
+answered "此卡片已过期" without changing anything, which also makes double taps harmless.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot import texts
+from handlers.context import BotContext
+from storage import dialogs as dialog_store
+from storage.models import Dialog
+
+log = logging.getLogger(__name__)
+
+DIALOG_PREFIX = "d"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button of a card. Dialog buttons carry (action, arg); ``url`` makes a link button."""
+
+    label: str
+    action: str = ""
+    arg: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    text: str
+    buttons: Sequence[Sequence[Button]] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    prompt: Callable[["Turn"], Awaitable[Card]]
+    handle: Callable[["Turn"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    title: str  # what the person would call it, e.g. 新增单位 (used in "已放弃未完成的…")
+    steps: dict[str, Step] = field(default_factory=dict)
+
+
+FLOWS: dict[str, Flow] = {}
+
+
+def register_flow(flow: Flow) -> Flow:
+    FLOWS[flow.name] = flow
+    return flow
+
+
+def new_nonce() -> int:
+    return secrets.randbits(40)
+
+
+def button_data(nonce: str, action: str, arg: str = "") -> str:
+    return f"{DIALOG_PREFIX}:{nonce}:{action}:{arg}"
+
+
+def parse_button_data(data: str) -> tuple[str, str, str] | None:
+    parts = data.split(":", 3)
+    if len(parts) != 4 or parts[0] != DIALOG_PREFIX:
+        return None
+    return parts[1], parts[2], parts[3]
+
+
+def keyboard(nonce: str, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=button_data(nonce, b.action, b.arg))
+                for b in row
+            ]
+            for row in rows
+            if row
+        ]
+    )
+
+
+class Turn:
+    """One update inside a flow: what was said or tapped, and the means to answer."""
+
+    def __init__(self, update: Update, context: BotContext, dialog: Dialog, action: str | None = None, arg: str = ""):
+        self.update = update
+        self.context = context
+        self.dialog = dialog
+        self.action = action
+        self.arg = arg
+
+    @property
+    def services(self):  # noqa: ANN201 - the Services type lives in bot.services
+        return self.context.services
+
+    @property
+    def person(self):  # noqa: ANN201
+        return self.context.caller()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.dialog.data
+
+    @property
+    def flow(self) -> Flow:
+        return FLOWS[self.dialog.flow]
+
+    @property
+    def message(self) -> Message | None:
+        return self.update.message if self.action is None else None
+
+    @property
+    def text(self) -> str | None:
+        """Typed text, stripped; None for a tap or a non-text message."""
+        message = self.message
+        if message is None or message.text is None:
+            return None
+        return message.text.strip()
+
+    @property
+    def nonce(self) -> str:
+        """The current card's nonce as its buttons carry it."""
+        return format(self.dialog.nonce, "x")
+
+    @property
+    def is_tap(self) -> bool:
+        return self.action is not None
+
+    async def _send_card(self, card: Card) -> None:
+        markup = keyboard(self.nonce, card.buttons)
+        query = self.update.callback_query
+        if query is not None and query.message is not None:
+            try:
+                await query.edit_message_text(card.text, reply_markup=markup)
+                return
+            except BadRequest as err:
+                if "not modified" in str(err).lower():
+                    return
+                log.info("could not edit card, sending a new one: %s", err)
+        await self.context.bot.send_message(self.person.user_id, card.text, reply_markup=markup)
+
+    async def ask(self, step: str, prefix: str | None = None) -> None:
+        """Move to ``step`` and show its card (with an optional line before it)."""
+        self.dialog.step = step
+        self.dialog.nonce = new_nonce()
+        await dialog_store.save_dialog(self.services.db, self.dialog, self.services.now())
+        card = await self.flow.steps[step].prompt(self)
+        if prefix:
+            card = Card(f"{prefix}\n\n{card.text}", card.buttons)
+        await self._send_card(card)
+
+    async def save(self) -> None:
+        """Persist what was entered so far without changing the card."""
+        await dialog_store.save_dialog(self.services.db, self.dialog, self.services.now())
+
+    async def reask(self, problem: str) -> None:
+        """Say what was wrong and ask the same step again; nothing is stored."""
+        card = await self.flow.steps[self.dialog.step].prompt(self)
+        markup = keyboard(self.nonce, card.buttons)
+        await self.context.bot.send_message(self.person.user_id, f"{problem}\n\n{card.text}", reply_markup=markup)
+
+    async def finish(self, text: str | None = None, buttons: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
+        """End the flow (the dialog is deleted) and optionally say something."""
+        await dialog_store.delete_dialog(self.services.db, self.person.user_id)
+        if text:
+            markup = InlineKeyboardMarkup(buttons) if buttons else None
+            query = self.update.callback_query
+            if query is not None and query.message is not None:
+                try:
+                    await query.edit_message_text(text, reply_markup=markup)
+                    return
+                except BadRequest:
+                    pass
+            await self.context.bot.send_message(self.person.user_id, text, reply_markup=markup)
+
+
+async def start_flow(update: Update, context: BotContext, flow: Flow, step: str, data: dict[str, Any] | None = None) -> Turn:
+    """Begin ``flow`` at ``step`` for the caller, replacing (and naming) any unfinished one."""
+    person = context.caller()
+    services = context.services
+    previous = await dialog_store.get_dialog(services.db, person.user_id)
+    prefix = None
+    if previous is not None and previous.flow in FLOWS and previous.flow != flow.name:
+        prefix = texts.say("common", "discarded", title=FLOWS[previous.flow].title)
+    dialog = Dialog(user_id=person.user_id, flow=flow.name, step=step, data=dict(data or {}), nonce=0)
+    turn = Turn(update, context, dialog)
+    await turn.ask(step, prefix=prefix)
+    return turn
+
+
+async def current_turn(update: Update, context: BotContext) -> Turn | None:
+    """The caller's dialog for this update, if any (for typed input)."""
+    dialog = await dialog_store.get_dialog(context.services.db, context.caller().user_id)
+    if dialog is None or dialog.flow not in FLOWS or dialog.step not in FLOWS[dialog.flow].steps:
+        return None
+    return Turn(update, context, dialog)
+
+
+async def on_message(update: Update, context: BotContext) -> bool:
+    """Route a typed message to the caller's current step; False when no flow is in progress."""
+    turn = await current_turn(update, context)
+    if turn is None:
+        return False
+    await turn.flow.steps[turn.dialog.step].handle(turn)
+    return True
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Route a tap on a dialog card; a tap on any card but the current one is stale."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parsed = parse_button_data(query.data)
+    turn = await current_turn(update, context)
+    if parsed is None or turn is None or parsed[0] != turn.nonce:
+        await query.answer(texts.say("common", "stale_card"))
+        return
+    _, action, arg = parsed
+    await query.answer()
+    turn.action, turn.arg = action, arg
+    if action == "cancel":
+        await cancel(update, context)
+        return
+    await turn.flow.steps[turn.dialog.step].handle(turn)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: leave any conversation and say what was discarded."""
+    person = context.caller()
+    dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
+    if dialog is None:
+        text = texts.say("common", "nothing_to_cancel")
+    else:
+        await dialog_store.delete_dialog(context.services.db, person.user_id)
+        title = FLOWS[dialog.flow].title if dialog.flow in FLOWS else dialog.flow
+        text = texts.say("common", "cancelled", title=title)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text)
+            return
+        except BadRequest:
+            pass
+    await context.bot.send_message(person.user_id, text)

@@ -1,0 +1,66 @@
+"""/start (joining with an invite code, or a greeting) and /help."""
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import texts
+from bot.invites import hash_code, looks_like_code
+from handlers.context import BotContext
+from handlers.menus import set_menu_for
+from storage import invites, people, units
+from storage.invites import RedeemOutcome
+from storage.models import Person
+
+_REFUSALS = {
+    RedeemOutcome.UNKNOWN: "invite_unknown",
+    RedeemOutcome.USED: "invite_used",
+    RedeemOutcome.EXPIRED: "invite_expired",
+    RedeemOutcome.UNIT_ARCHIVED: "invite_unit_archived",
+}
+
+
+def display_name_of(update: Update) -> str:
+    user = update.effective_user
+    assert user is not None
+    return user.full_name.strip() or (user.username or str(user.id))
+
+
+async def welcome(context: BotContext, person: Person) -> str:
+    services = context.services
+    if person.role == "leader":
+        return texts.say("start", "welcome_leader", person=person, org_name=services.settings.org_name)
+    unit = await units.get_unit(services.db, person.unit_id) if person.unit_id else None
+    return texts.say("start", "welcome_secretary", person=person, unit=unit)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start [code]: join with an invite code, or greet the caller."""
+    services = context.services
+    user = update.effective_user
+    assert user is not None
+    code = context.args[0] if context.args else None
+    if code is None:
+        if context.person is None:
+            await context.bot.send_message(user.id, texts.say("start", "stranger_start", org_name=services.settings.org_name))
+            return
+        await people.set_display_name(services.db, user.id, display_name_of(update))
+        unit = await units.get_unit(services.db, context.person.unit_id) if context.person.unit_id else None
+        await context.bot.send_message(user.id, texts.say("start", "welcome_back", person=context.person, unit=unit))
+        await set_menu_for(context.bot, context.person)
+        return
+    if not looks_like_code(code):
+        await context.bot.send_message(user.id, texts.say("start", "invite_unknown"))
+        return
+    result = await invites.redeem_invite(services.db, hash_code(code), user.id, display_name_of(update), services.now())
+    if result.person is None:
+        await context.bot.send_message(user.id, texts.say("start", _REFUSALS[result.outcome]))
+        return
+    context.person = result.person
+    await context.bot.send_message(user.id, await welcome(context, result.person))
+    await set_menu_for(context.bot, result.person)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help: the commands of the caller's role."""
+    person = context.caller()
+    await context.bot.send_message(person.user_id, texts.say("start", "help", role=person.role))

@@ -1,0 +1,284 @@
+"""Leaders manage units: /units (list and card), /addunit (guided), rename, member count, archive.
+
+Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised on every tap.
+"""
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import texts
+from bot.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
+from bot.unit_kinds import UNIT_KINDS
+from handlers.access import leaders_only
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.paging import grid, page_of, pager_row
+from storage import people
+from storage import units as unit_store
+from storage.models import Unit
+from storage.units import DuplicateUnitName
+
+
+def parse_member_count(text: str | None) -> int | None:
+    """A member count typed by a person, or None when it is not a whole number in range."""
+    if text is None:
+        return None
+    text = text.strip().removesuffix("名").removesuffix("人").strip()
+    if not text.isdigit():
+        return None
+    value = int(text)
+    return value if value <= MAX_MEMBERS else None
+
+
+def clean_unit_name(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None
+
+
+async def _reply(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the tapped card in place, or send a new message for a command."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as err:
+            if "not modified" not in str(err).lower():
+                raise
+        return
+    await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)
+
+
+# ----- list and card ---------------------------------------------------------------------------
+async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
+    services = context.services
+    all_units = await unit_store.list_units(services.db, include_archived=True)
+    if not all_units:
+        await _reply(update, context, texts.say("units", "none_yet"), None)
+        return
+    active = [u for u in all_units if not u.archived]
+    shown, page, pages = page_of(all_units, page)
+    rows = grid([InlineKeyboardButton(texts.label("unit_button", unit=u), callback_data=f"u:open:{u.id}") for u in shown])
+    pager = pager_row("u:page:", page, pages)
+    if pager:
+        rows.append(pager)
+    header = texts.say("units", "list_header", count=len(active), page=page, pages=pages, members=sum(u.member_count for u in active))
+    await _reply(update, context, header, InlineKeyboardMarkup(rows))
+
+
+def unit_card_markup(unit: Unit) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(texts.label("rename"), callback_data=f"u:ren:{unit.id}"),
+            InlineKeyboardButton(texts.label("set_members"), callback_data=f"u:mem:{unit.id}"),
+        ],
+        [
+            InlineKeyboardButton(texts.label("unarchive" if unit.archived else "archive"), callback_data=f"u:{'unarch' if unit.archived else 'arch'}:{unit.id}"),
+        ],
+        [InlineKeyboardButton(texts.label("unit_list"), callback_data="u:page:0")],
+    ]
+    if not unit.archived:
+        rows[1].insert(0, InlineKeyboardButton(texts.label("invite_secretary"), callback_data=f"i:unit:{unit.id}"))
+    return InlineKeyboardMarkup(rows)
+
+
+async def show_card(update: Update, context: BotContext, unit: Unit, prefix: str | None = None) -> None:
+    secretaries = await people.list_people(context.services.db, unit_id=unit.id)
+    text = texts.say("units", "card", unit=unit, secretaries=secretaries)
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    await _reply(update, context, text, unit_card_markup(unit))
+
+
+@leaders_only
+async def units_command(update: Update, context: BotContext) -> None:
+    """/units: the list of units, as buttons."""
+    await show_list(update, context)
+
+
+@leaders_only
+async def units_button(update: Update, context: BotContext) -> None:
+    """Taps on the unit list and unit cards (``u:<action>:<arg>``)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    if not arg.isdigit():
+        await query.answer(texts.say("common", "stale_card"))
+        return
+    services = context.services
+    if action == "page":
+        await query.answer()
+        await show_list(update, context, int(arg))
+        return
+    unit = await unit_store.get_unit(services.db, int(arg))
+    if unit is None:
+        await query.answer(texts.say("units", "not_found"), show_alert=True)
+        return
+    await query.answer()
+    if action == "open":
+        await show_card(update, context, unit)
+    elif action in ("arch", "unarch"):
+        archived = action == "arch"
+        if unit.archived != archived:
+            unit = await unit_store.update_unit(services.db, unit.id, context.caller().user_id, services.now(), archived=archived) or unit
+        await show_card(update, context, unit, texts.say("units", "archived" if archived else "unarchived", unit=unit))
+    elif action == "ren":
+        await start_flow(update, context, EDIT_UNIT, "rename", {"unit_id": unit.id})
+    elif action == "mem":
+        await start_flow(update, context, EDIT_UNIT, "members", {"unit_id": unit.id})
+
+
+# ----- /addunit: name → kind → member count ----------------------------------------------------
+async def prompt_name(turn: Turn) -> Card:
+    return Card(texts.say("units", "ask_name"), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_name(turn: Turn) -> None:
+    name = clean_unit_name(turn.text)
+    if turn.is_tap:
+        return
+    if turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+    elif not name:
+        await turn.reask(texts.say("units", "name_empty"))
+    elif len(name) > MAX_NAME_LENGTH:
+        await turn.reask(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
+    elif await unit_store.find_by_name(turn.services.db, name):
+        await turn.reask(texts.say("units", "name_taken", name=name))
+    else:
+        turn.data["name"] = name
+        await turn.ask("kind")
+
+
+async def prompt_kind(turn: Turn) -> Card:
+    kinds = [Button(texts.label("unit_kind", kind=k), "kind", str(i)) for i, k in enumerate(UNIT_KINDS)]
+    rows = [kinds[i : i + 4] for i in range(0, len(kinds), 4)]
+    rows.append([Button(texts.label("cancel"), "cancel")])
+    return Card(texts.say("units", "ask_kind", name=turn.data["name"]), rows)
+
+
+async def handle_kind(turn: Turn) -> None:
+    if turn.action == "kind" and turn.arg.isdigit() and int(turn.arg) < len(UNIT_KINDS):
+        turn.data["kind"] = UNIT_KINDS[int(turn.arg)]
+        await turn.ask("members")
+    else:
+        await turn.reask(texts.say("units", "ask_kind", name=turn.data["name"]))
+
+
+async def prompt_members(turn: Turn) -> Card:
+    return Card(texts.say("units", "ask_members", name=turn.data["name"]), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_members(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    members = parse_member_count(turn.text)
+    if members is None:
+        await turn.reask(texts.say("units", "members_invalid") if turn.text is not None else texts.say("common", "need_text"))
+        return
+    services = turn.services
+    try:
+        unit = await unit_store.add_unit(services.db, turn.data["name"], turn.data["kind"], members, turn.person.user_id, services.now())
+    except DuplicateUnitName:
+        turn.data.pop("name", None)
+        await turn.ask("name", prefix=texts.say("units", "name_taken", name=turn.data.get("name", "")))
+        return
+    await turn.finish(
+        texts.say("units", "added", unit=unit),
+        [
+            [InlineKeyboardButton(texts.label("invite_secretary"), callback_data=f"i:unit:{unit.id}")],
+            [InlineKeyboardButton(texts.label("add_another"), callback_data="u:add:0"), InlineKeyboardButton(texts.label("unit_list"), callback_data="u:page:0")],
+        ],
+    )
+
+
+ADD_UNIT = register_flow(
+    Flow(
+        name="addunit",
+        title="新增单位",
+        steps={
+            "name": Step(prompt_name, handle_name),
+            "kind": Step(prompt_kind, handle_kind),
+            "members": Step(prompt_members, handle_members),
+        },
+    )
+)
+
+
+@leaders_only
+async def addunit_command(update: Update, context: BotContext) -> None:
+    """/addunit: add one unit, guided."""
+    await start_flow(update, context, ADD_UNIT, "name")
+
+
+@leaders_only
+async def addunit_button(update: Update, context: BotContext) -> None:
+    """The 继续新增单位 button."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await start_flow(update, context, ADD_UNIT, "name")
+
+
+# ----- rename / member count of an existing unit -----------------------------------------------
+async def _unit_of(turn: Turn) -> Unit | None:
+    return await unit_store.get_unit(turn.services.db, int(turn.data["unit_id"]))
+
+
+async def prompt_rename(turn: Turn) -> Card:
+    unit = await _unit_of(turn)
+    return Card(texts.say("units", "ask_rename", unit=unit), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_rename(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    unit = await _unit_of(turn)
+    name = clean_unit_name(turn.text)
+    if unit is None:
+        await turn.finish(texts.say("units", "not_found"))
+    elif turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+    elif not name:
+        await turn.reask(texts.say("units", "name_empty"))
+    elif len(name) > MAX_NAME_LENGTH:
+        await turn.reask(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
+    else:
+        services = turn.services
+        try:
+            updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), name=name)
+        except DuplicateUnitName:
+            await turn.reask(texts.say("units", "name_taken", name=name))
+            return
+        await turn.finish()
+        assert updated is not None
+        await show_card(turn.update, turn.context, updated, texts.say("units", "renamed", old=unit.name, unit=updated))
+
+
+async def prompt_set_members(turn: Turn) -> Card:
+    unit = await _unit_of(turn)
+    return Card(texts.say("units", "ask_set_members", unit=unit), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_set_members(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    unit = await _unit_of(turn)
+    members = parse_member_count(turn.text)
+    if unit is None:
+        await turn.finish(texts.say("units", "not_found"))
+    elif members is None:
+        await turn.reask(texts.say("units", "members_invalid") if turn.text is not None else texts.say("common", "need_text"))
+    else:
+        services = turn.services
+        updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), member_count=members)
+        await turn.finish()
+        assert updated is not None
+        await show_card(turn.update, turn.context, updated, texts.say("units", "members_set", unit=updated))
+
+
+EDIT_UNIT = register_flow(
+    Flow(
+        name="editunit",
+        title="修改单位",
+        steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
+    )
+)

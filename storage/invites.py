@@ -1,0 +1,75 @@
+"""Invites: created by leaders, redeemed once by the person who follows the deep link."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from storage import audit
+from storage.db import Database
+from storage.models import LEADER, Person
+from storage.timeutil import parse_ts, ts
+
+
+class RedeemOutcome(Enum):
+    JOINED = "joined"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    UNIT_ARCHIVED = "unit_archived"
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    outcome: RedeemOutcome
+    person: Person | None = None
+
+
+async def create_invite(
+    db: Database, code_hash: str, role: str, unit_id: int | None, created_by: int, now: datetime, ttl: timedelta
+) -> datetime:
+    """Store a new invite and return when it expires."""
+    expires = now + ttl
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO invites (code_hash, role, unit_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (code_hash, role, unit_id, created_by, ts(now), ts(expires)),
+        )
+        await audit.record(conn, now, created_by, "invite.create", f"unit:{unit_id}" if unit_id else role)
+    return expires
+
+
+async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name: str, now: datetime) -> RedeemResult:
+    """Bind ``user_id`` to the invite's role and unit, atomically, if the invite is still good."""
+    async with db.transaction() as conn:
+        async with conn.execute("SELECT * FROM invites WHERE code_hash = ?", (code_hash,)) as cur:
+            invite = await cur.fetchone()
+        if invite is None:
+            return RedeemResult(RedeemOutcome.UNKNOWN)
+        if invite["used_by"] is not None:
+            return RedeemResult(RedeemOutcome.USED)
+        if parse_ts(invite["expires_at"]) <= now:
+            return RedeemResult(RedeemOutcome.EXPIRED)
+        unit_id = invite["unit_id"]
+        if unit_id is not None:
+            async with conn.execute("SELECT archived FROM units WHERE id = ?", (unit_id,)) as cur:
+                unit = await cur.fetchone()
+            if unit is None or unit["archived"]:
+                return RedeemResult(RedeemOutcome.UNIT_ARCHIVED)
+        role = invite["role"]
+        await conn.execute(
+            "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?", (user_id, ts(now), code_hash)
+        )
+        await conn.execute(
+            "INSERT INTO people (user_id, display_name, role, unit_id, active, reachable, joined_at) "
+            "VALUES (?, ?, ?, ?, 1, 1, ?) ON CONFLICT(user_id) DO UPDATE SET "
+            "display_name = excluded.display_name, role = excluded.role, unit_id = excluded.unit_id, "
+            "active = 1, reachable = 1",
+            (user_id, display_name, role, None if role == LEADER else unit_id, ts(now)),
+        )
+        await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
+        await audit.record(conn, now, user_id, "invite.redeem", f"unit:{unit_id}" if unit_id else role)
+    return RedeemResult(
+        RedeemOutcome.JOINED,
+        Person(user_id=user_id, display_name=display_name, role=role, unit_id=None if role == LEADER else unit_id),
+    )
