@@ -19,10 +19,17 @@ _REFUSALS = {
 }
 
 
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def display_name_of(update: Update) -> str:
+    """The name we address people by: Chinese names are joined without a space (李梅, not 李 梅)."""
     user = update.effective_user
     assert user is not None
-    return user.full_name.strip() or (user.username or str(user.id))
+    first, last = user.first_name.strip(), (user.last_name or "").strip()
+    joiner = "" if _is_cjk(first + last) else " "
+    return (first + joiner + last).strip() or user.username or str(user.id)
 
 
 async def welcome(context: BotContext, person: Person) -> str:
@@ -44,6 +51,7 @@ async def start(update: Update, context: BotContext) -> None:
             await context.bot.send_message(user.id, texts.say("start", "stranger_start", org_name=services.settings.org_name))
             return
         await people.set_display_name(services.db, user.id, display_name_of(update))
+        context.person = await people.get_person(services.db, user.id) or context.person
         unit = await units.get_unit(services.db, context.person.unit_id) if context.person.unit_id else None
         await context.bot.send_message(user.id, texts.say("start", "welcome_back", person=context.person, unit=unit))
         await set_menu_for(context.bot, context.person)

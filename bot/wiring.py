@@ -1,0 +1,115 @@
+"""Builds the Application: settings in, a ready bot out. The one place handlers are registered.
+
+Handler groups, in the order they run for each update:
+  -1  the access gate (private chats only; strangers stopped here)
+   0  commands, button taps by prefix, files, and then everything else (fallbacks last)
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.activity_kinds import load_kinds
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.services import Services
+from bot.update_processor import ChatOrderedUpdateProcessor
+from handlers import access, dialog, errors, fallback, invites, menus, people, start, unit_import, units
+from handlers.context import BotContext
+from storage import people as people_store
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def quiet_noisy_loggers() -> None:
+    """httpx logs every request URL, and the URL contains the bot token: keep it quiet."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(TypeHandler(Update, access.gate), group=-1)
+
+    commands = {
+        "start": start.start,
+        "help": start.help_command,
+        "cancel": dialog.cancel,
+        "units": units.units_command,
+        "addunit": units.addunit_command,
+        "invite": invites.invite_command,
+        "people": people.people_command,
+        "importunits": unit_import.importunits_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
+
+    # Button prefixes: d = a step of a guided flow; u = units; i = invites; p = people.
+    # "u:add" must come before the general "u:" pattern.
+    app.add_handler(CallbackQueryHandler(dialog.on_button, pattern=r"^d:"))
+    app.add_handler(CallbackQueryHandler(units.addunit_button, pattern=r"^u:add:"))
+    app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^u:"))
+    app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
+    app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
+
+    app.add_handler(MessageHandler(filters.Document.ALL, unit_import.document_or_dialog))
+    # Fallbacks last: unknown commands, then typed answers to the current step, then stray taps.
+    app.add_handler(MessageHandler(filters.COMMAND, fallback.on_unknown_command))
+    app.add_handler(MessageHandler(filters.ALL, fallback.on_message))
+    app.add_handler(CallbackQueryHandler(fallback.on_unknown_button))
+    app.add_error_handler(errors.on_error)
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services: Services = app.bot_data["services"]
+    await people_store.ensure_admins(services.db, services.settings.admin_ids, services.now())
+    await menus.set_default_menu(app.bot)
+    for leader in await people_store.list_leaders(services.db):
+        await menus.set_menu_for(app.bot, leader)
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Clock = system_clock,
+    update_processor: ChatOrderedUpdateProcessor | None = None,
+    rate_limiter: AIORateLimiter | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, wired and ready for ``initialize``/``start`` (or ``run_polling``)."""
+    if settings.token is None:
+        raise ValueError("a token is required to build the application")
+    quiet_noisy_loggers()
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.file_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+    )
+    if settings.proxy_url:
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
+    app = builder.build()
+    app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds())
+    register_handlers(app)
+    return app

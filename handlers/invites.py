@@ -1,0 +1,83 @@
+"""/invite: leaders create single-use deep links for a unit's secretary or for a new leader."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import texts
+from bot.invites import deep_link, hash_code, new_code
+from handlers.access import leaders_only
+from handlers.context import BotContext
+from handlers.paging import grid, page_of, pager_row
+from handlers.units import _reply
+from storage import invites
+from storage import units as unit_store
+from storage.models import LEADER, SECRETARY, Unit
+
+
+async def create_link(context: BotContext, unit: Unit | None) -> str:
+    """Store a new invite (for ``unit``'s secretary, or a leader when None) and describe it."""
+    services = context.services
+    code = new_code()
+    expires = await invites.create_invite(
+        services.db,
+        hash_code(code),
+        SECRETARY if unit else LEADER,
+        unit.id if unit else None,
+        context.caller().user_id,
+        services.now(),
+        timedelta(days=services.settings.invite_ttl_days),
+    )
+    local_expiry = expires.astimezone(services.settings.timezone).strftime("%Y-%m-%d %H:%M")
+    return texts.say("invites", "created", link=deep_link(context.bot.username, code), unit=unit, expires=local_expiry)
+
+
+async def _choose_unit(update: Update, context: BotContext, page: int) -> None:
+    active = await unit_store.list_units(context.services.db)
+    if not active:
+        await _reply(update, context, texts.say("units", "none_yet"), None)
+        return
+    shown, page, pages = page_of(active, page)
+    rows = grid([InlineKeyboardButton(u.name, callback_data=f"i:unit:{u.id}") for u in shown])
+    pager = pager_row("i:page:", page, pages)
+    if pager:
+        rows.append(pager)
+    await _reply(update, context, texts.say("invites", "choose_unit"), InlineKeyboardMarkup(rows))
+
+
+@leaders_only
+async def invite_command(update: Update, context: BotContext) -> None:
+    """/invite: for whom?"""
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.label("invite_for_unit"), callback_data="i:page:0")],
+            [InlineKeyboardButton(texts.label("invite_leader"), callback_data="i:leader:0")],
+        ]
+    )
+    await _reply(update, context, texts.say("invites", "choose"), markup)
+
+
+@leaders_only
+async def invite_button(update: Update, context: BotContext) -> None:
+    """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    if not arg.isdigit() or action not in ("page", "unit", "leader"):
+        await query.answer(texts.say("common", "stale_card"))
+        return
+    await query.answer()
+    if action == "page":
+        await _choose_unit(update, context, int(arg))
+        return
+    if action == "leader":
+        await _reply(update, context, await create_link(context, None), None)
+        return
+    unit = await unit_store.get_unit(context.services.db, int(arg))
+    if unit is None:
+        await _reply(update, context, texts.say("units", "not_found"), None)
+    elif unit.archived:
+        await _reply(update, context, texts.say("invites", "unit_archived", unit=unit), None)
+    else:
+        await context.bot.send_message(context.caller().user_id, await create_link(context, unit))
