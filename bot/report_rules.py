@@ -1,0 +1,223 @@
+"""The rules of what a secretary may report, as plain functions of text, numbers and dates.
+
+Parsing what people type on a phone (``2026-11-20``, ``11-20``, ``11月20日``, ``昨天``, ``7``,
+``7/9``, ``9点半``), the limits on each text field, the date window, the attendance and quorum
+rules, and the short ids people quote (``HD0012``). Nothing here knows about Telegram or the
+database; every function takes the values it needs (including ``today``) and is unit-tested.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+
+MAX_PHOTOS = 9
+MAX_PEOPLE = 100_000  # the same bound as a unit's member count
+
+# Text limits, in characters, per field (what the person is told when they exceed one).
+LIMITS: dict[str, int] = {
+    "topic": 100,
+    "summary": 1000,
+    "place": 50,
+    "host": 30,
+    "recorder": 30,
+    "absentees": 300,
+    "observers": 200,
+    "resolutions": 1000,
+    "commitment_who": 30,
+    "commitment_content": 200,
+    "progress_note": 500,
+    "commitment_result": 500,
+    "problems": 1000,
+    "next_plans": 1000,
+    "deeds": 1000,
+}
+
+RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+
+_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":", "　": " "})
+_FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_COUNT = re.compile(r"^(\d+)\s*[人名个位]?$")
+_COUNT_PAIR = re.compile(r"^(\d+)\s*[人名]?\s*[/、,，]\s*(\d+)\s*[人名]?$")
+_CLOCK = re.compile(r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：.]\s*(\d{2})|点\s*(?:(半)|(\d{1,2})\s*分?)?)?$")
+
+
+def normalise(text: str) -> str:
+    """Full-width digits and punctuation as ASCII, outer blanks removed."""
+    text = "".join(chr(ord(ch) - 0xFEE0) if "０" <= ch <= "９" else ch for ch in text)
+    return text.translate(_SEPARATORS).strip()
+
+
+class DateProblem(Enum):
+    UNREADABLE = "unreadable"
+    FUTURE = "future"
+    TOO_OLD = "too_old"
+    PAST = "past"  # a due date before today
+    TOO_FAR = "too_far"  # a due date more than the allowed horizon ahead
+
+
+def parse_date(text: str, today: date, *, prefer_future: bool = False) -> date | None:
+    """The day meant by ``text``, or None when it cannot be read.
+
+    Without a year, the nearest such day before today is meant (a meeting that was held), or with
+    ``prefer_future`` the nearest from today on (a due date): typed on 2027-01-03, ``12-30`` is
+    2026-12-30 for a meeting and 2027-12-30 for a commitment.
+    """
+    text = normalise(text)
+    if text in RELATIVE_DAYS:
+        return today - timedelta(days=RELATIVE_DAYS[text])
+    try:
+        if match := _FULL_DATE.match(text):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _MONTH_DAY.match(text):
+            month, day = int(match[1]), int(match[2])
+            candidate = _in_year(today.year, month, day)
+            if prefer_future:
+                if candidate is None or candidate < today:
+                    candidate = _in_year(today.year + 1, month, day)
+            elif candidate is None or candidate > today:
+                candidate = _in_year(today.year - 1, month, day)
+            return candidate
+    except ValueError:
+        return None
+    return None
+
+
+def _in_year(year: int, month: int, day: int) -> date | None:
+    """``date(year, month, day)``, or None for 2月29日 in a common year; ValueError if never valid."""
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        raise ValueError("not a calendar day")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        if month == 2 and day == 29:
+            return None
+        raise
+
+
+def oldest_allowed(today: date, window_days: int) -> date:
+    """The earliest day an activity may be reported for (the window includes today)."""
+    return today - timedelta(days=window_days - 1)
+
+
+def check_held_on(day: date, today: date, window_days: int) -> DateProblem | None:
+    """Meetings are reported after they happen, and within the reporting window."""
+    if day > today:
+        return DateProblem.FUTURE
+    if day < oldest_allowed(today, window_days):
+        return DateProblem.TOO_OLD
+    return None
+
+
+COMMITMENT_HORIZON_DAYS = 3 * 366
+
+
+def check_due_on(day: date, today: date) -> DateProblem | None:
+    """A commitment is due today or later, within about three years."""
+    if day < today:
+        return DateProblem.PAST
+    if day > today + timedelta(days=COMMITMENT_HORIZON_DAYS):
+        return DateProblem.TOO_FAR
+    return None
+
+
+def parse_count(text: str) -> int | None:
+    """A number of people (``7``, ``7人``, ``７名``), or None when not a whole number in range."""
+    match = _COUNT.match(normalise(text))
+    if not match:
+        return None
+    value = int(match[1])
+    return value if value <= MAX_PEOPLE else None
+
+
+def parse_attendance(text: str) -> tuple[int, int | None] | None:
+    """``7`` → (7, None); ``7/9`` (实到/应到) → (7, 9); None when unreadable."""
+    text = normalise(text)
+    if (single := parse_count(text)) is not None:
+        return single, None
+    match = _COUNT_PAIR.match(text)
+    if not match:
+        return None
+    attended, expected = int(match[1]), int(match[2])
+    if attended > MAX_PEOPLE or expected > MAX_PEOPLE:
+        return None
+    return attended, expected
+
+
+def attendance_ok(attended: int, expected: int) -> bool:
+    """实到 never exceeds 应到; both are non-negative."""
+    return 0 <= attended <= expected
+
+
+def below_quorum(attended: int, expected: int) -> bool:
+    """Fewer than half of those expected attended (the 党员大会 quorum rule); warn, never block."""
+    return expected > 0 and attended * 2 < expected
+
+
+def parse_clock_time(text: str) -> str | None:
+    """A start time as ``HH:MM`` (``9:30``, ``14：00``, ``9点半``, ``下午2点``), or None."""
+    match = _CLOCK.match(normalise(text))
+    if not match:
+        return None
+    part, hour = match[1], int(match[2])
+    minute = 30 if match[4] else int(match[3] or match[5] or 0)
+    if part in ("下午", "晚上") and 1 <= hour < 12:
+        hour += 12
+    elif part == "中午" and hour < 3:
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+@dataclass(frozen=True)
+class TextProblem:
+    """What is wrong with a typed text: empty, or longer than ``limit``."""
+
+    empty: bool = False
+    limit: int = 0
+
+
+def check_text(text: str, field: str) -> TextProblem | None:
+    """None when ``text`` fits the field's limit; otherwise what to tell the person."""
+    if not text.strip():
+        return TextProblem(empty=True)
+    limit = LIMITS[field]
+    if len(text) > limit:
+        return TextProblem(limit=limit)
+    return None
+
+
+SKIP_WORDS = frozenset({"跳过", "无", "没有", "略"})
+DONE_WORDS = frozenset({"完成", "好了", "好", "没有了", "跳过"})
+
+
+def is_skip(text: str) -> bool:
+    return normalise(text) in SKIP_WORDS
+
+
+def is_done(text: str) -> bool:
+    return normalise(text) in DONE_WORDS
+
+
+def short_id(prefix: str, number: int) -> str:
+    """The id people quote: ``HD0012`` for activity 12, ``CN0003`` for commitment 3."""
+    return f"{prefix}{number:04d}"
+
+
+ACTIVITY_PREFIX = "HD"
+COMMITMENT_PREFIX = "CN"
+
+
+def activity_short_id(activity_id: int) -> str:
+    return short_id(ACTIVITY_PREFIX, activity_id)
+
+
+def commitment_short_id(commitment_id: int) -> str:
+    return short_id(COMMITMENT_PREFIX, commitment_id)
+
+
+def days_overdue(due_on: date, today: date) -> int:
+    return max(0, (today - due_on).days)

@@ -1,0 +1,123 @@
+"""Unit tests of bot.report_rules: what typed dates, numbers, times and texts mean."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot import report_rules as rules
+from bot.report_rules import DateProblem
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-11-20", date(2026, 11, 20)),
+        ("2026/11/20", date(2026, 11, 20)),
+        ("2026.11.2", date(2026, 11, 2)),
+        ("2026年11月20日", date(2026, 11, 20)),
+        ("11-20", date(2026, 11, 20)),
+        ("11/20", date(2026, 11, 20)),
+        ("11月20日", date(2026, 11, 20)),
+        ("11月20号", date(2026, 11, 20)),
+        ("１１月２０日", date(2026, 11, 20)),
+        (" 11 - 20 ", date(2026, 11, 20)),
+        ("今天", TODAY),
+        ("昨天", date(2026, 11, 26)),
+        ("前天", date(2026, 11, 25)),
+        # Without a year, a meeting lies in the past: December is last year's.
+        ("12-30", date(2025, 12, 30)),
+        ("11-27", TODAY),
+    ],
+)
+def test_parse_date_accepts_what_phones_type(typed: str, expected: date) -> None:
+    assert rules.parse_date(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "明天见", "13-01", "2026-02-30", "11月32日", "20", "2026-11", "abc", "0-0"])
+def test_parse_date_refuses_nonsense(typed: str) -> None:
+    assert rules.parse_date(typed, TODAY) is None
+
+
+def test_parse_date_prefers_future_for_due_dates() -> None:
+    assert rules.parse_date("01-15", TODAY, prefer_future=True) == date(2027, 1, 15)
+    assert rules.parse_date("12-31", TODAY, prefer_future=True) == date(2026, 12, 31)
+    assert rules.parse_date("11-27", TODAY, prefer_future=True) == TODAY
+
+
+def test_leap_day_without_year_finds_the_nearest_leap_year() -> None:
+    assert rules.parse_date("2月29日", date(2029, 3, 1)) == date(2028, 2, 29)
+    assert rules.parse_date("2-29", date(2028, 3, 1)) == date(2028, 2, 29)
+
+
+def test_held_on_window() -> None:
+    assert rules.check_held_on(TODAY, TODAY, 90) is None
+    assert rules.check_held_on(date(2026, 11, 28), TODAY, 90) is DateProblem.FUTURE
+    oldest = rules.oldest_allowed(TODAY, 90)
+    assert (TODAY - oldest).days == 89
+    assert rules.check_held_on(oldest, TODAY, 90) is None
+    assert rules.check_held_on(date.fromordinal(oldest.toordinal() - 1), TODAY, 90) is DateProblem.TOO_OLD
+
+
+def test_due_on_rules() -> None:
+    assert rules.check_due_on(TODAY, TODAY) is None
+    assert rules.check_due_on(date(2026, 11, 26), TODAY) is DateProblem.PAST
+    assert rules.check_due_on(date(2031, 1, 1), TODAY) is DateProblem.TOO_FAR
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("7", 7), ("0", 0), ("7人", 7), ("７名", 7), (" 12 ", 12)])
+def test_parse_count(typed: str, expected: int) -> None:
+    assert rules.parse_count(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["-1", "7.5", "七", "", "1e3", "100001", "²"])
+def test_parse_count_refuses(typed: str) -> None:
+    assert rules.parse_count(typed) is None
+
+
+def test_parse_attendance() -> None:
+    assert rules.parse_attendance("7") == (7, None)
+    assert rules.parse_attendance("7/9") == (7, 9)
+    assert rules.parse_attendance("7人／9人") == (7, 9)
+    assert rules.parse_attendance("7，9") == (7, 9)
+    assert rules.parse_attendance("-7") is None
+    assert rules.parse_attendance("7/") is None
+
+
+def test_attendance_and_quorum() -> None:
+    assert rules.attendance_ok(7, 9)
+    assert rules.attendance_ok(9, 9)
+    assert not rules.attendance_ok(10, 9)
+    assert rules.below_quorum(4, 9)
+    assert not rules.below_quorum(5, 10)
+    assert not rules.below_quorum(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("9:30", "09:30"), ("14：00", "14:00"), ("9点半", "09:30"), ("9点", "09:00"), ("下午2点", "14:00"), ("晚上7点30分", "19:30"), ("8.15", "08:15")],
+)
+def test_parse_clock_time(typed: str, expected: str) -> None:
+    assert rules.parse_clock_time(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["25:00", "9:75", "早", "下午", ""])
+def test_parse_clock_time_refuses(typed: str) -> None:
+    assert rules.parse_clock_time(typed) is None
+
+
+def test_text_limits() -> None:
+    assert rules.check_text("学习二十届四中全会精神", "topic") is None
+    assert rules.check_text("   ", "topic") == rules.TextProblem(empty=True)
+    assert rules.check_text("字" * 101, "topic") == rules.TextProblem(limit=100)
+    assert rules.check_text("字" * 100, "topic") is None
+
+
+def test_short_ids_and_words() -> None:
+    assert rules.activity_short_id(12) == "HD0012"
+    assert rules.commitment_short_id(3) == "CN0003"
+    assert rules.is_skip("跳过") and not rules.is_skip("跳过吧我们")
+    assert rules.days_overdue(date(2026, 11, 20), TODAY) == 7
+    assert rules.days_overdue(date(2026, 12, 20), TODAY) == 0
