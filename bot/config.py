@@ -36,6 +36,22 @@ class Settings:
     digest_script: str = "hans"
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
+    # Reporting cycle and deadline defaults; leaders change them in chat with /schedule.
+    report_cycle: str = "month"
+    deadline_day: int = 25
+    deadline_weekday: int = 4  # weekly cycles: Monday = 0 … Friday = 4
+    deadline_time: time = time(18, 0)
+    # The reminder plan: N days before, the deadline's morning, then every M days K times.
+    reminder_time: time = time(9, 0)
+    reminder_days_before: int = 3
+    reminder_after_every_days: int = 2
+    reminder_after_max: int = 3
+    escalation_max_days: int = 5
+    # A reminder missed while the bot was down is still sent this long after its moment.
+    reminder_grace_hours: int = 24
+    # Seconds between reminder ticks (0: no periodic tick), and messages in flight at once.
+    reminder_tick_seconds: int = 60
+    reminder_send_concurrency: int = 4
 
     @property
     def file_base_url(self) -> str:
@@ -125,4 +141,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         digest_script=_choice(env, "DIGEST_SCRIPT", "hans", ("hans", "hant")),
         quiet_start=_time_setting(env, "QUIET_HOURS_START", time(21, 0)),
         quiet_end=_time_setting(env, "QUIET_HOURS_END", time(8, 0)),
+        report_cycle=_choice(env, "REPORT_CYCLE", "month", ("week", "month", "quarter")),
+        deadline_day=_int_setting(env, "DEADLINE_DAY", 25, 1, 31),
+        deadline_weekday=_int_setting(env, "DEADLINE_WEEKDAY", 5, 1, 7) - 1,
+        deadline_time=_time_setting(env, "DEADLINE_TIME", time(18, 0)),
+        reminder_time=_time_setting(env, "REMINDER_TIME", time(9, 0)),
+        reminder_days_before=_int_setting(env, "REMINDER_DAYS_BEFORE", 3, 0, 14),
+        reminder_after_every_days=_int_setting(env, "REMINDER_AFTER_EVERY_DAYS", 2, 1, 14),
+        reminder_after_max=_int_setting(env, "REMINDER_AFTER_MAX", 3, 0, 10),
+        escalation_max_days=_int_setting(env, "ESCALATION_MAX_DAYS", 5, 0, 10),
+        reminder_grace_hours=_int_setting(env, "REMINDER_GRACE_HOURS", 24, 1, 168),
+        reminder_tick_seconds=_int_setting(env, "REMINDER_TICK_SECONDS", 60, 0, 3600),
+        reminder_send_concurrency=_int_setting(env, "REMINDER_SEND_CONCURRENCY", 4, 1, 30),
     )
