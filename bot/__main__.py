@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("units", help="list units")
     args = parser.parse_args(argv)
 
-    load_dotenv(override=False)
+    load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
