@@ -2,24 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from storage import audit
 from storage.db import Database
+from storage.models import LeaderActivity
 from storage.timeutil import ds, parse_ds, ts
 
 LEADER_ACTIVITY_KINDS: tuple[str, ...] = ("讲党课", "调研指导", "参加组织生活会")
-
-
-@dataclass(frozen=True, slots=True)
-class LeaderActivity:
-    id: int
-    leader_id: int
-    kind: str
-    unit_id: int | None
-    held_on: date
-    note: str | None = None
 
 
 async def add_leader_activity(

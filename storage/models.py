@@ -121,3 +121,15 @@ class PeriodNote:
     problems: str | None = None
     next_plans: str | None = None
     deeds: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderActivity:
+    """A leader's own work at a unit: 讲党课, 调研指导, 参加组织生活会."""
+
+    id: int
+    leader_id: int
+    kind: str
+    unit_id: int | None
+    held_on: date
+    note: str | None = None
