@@ -1,0 +1,619 @@
+"""The 工作小结 as data: one builder, three renderings (chat text, Word, Excel).
+
+``build_digest`` turns the records of one period (units, activities, commitments, period notes)
+into a :class:`Digest` of plain values. Nothing here formats prose; the templates do. Every
+figure carries the ids of the records it counts (``activity_ids``, ``unit_ids``,
+``commitment_ids`` …) so a test or the 台账 can reconcile each number with the records behind it.
+
+Rules decided here, in one place:
+
+* Activities count when they are not withdrawn, fall inside ``start``–``end`` and belong to a unit
+  in scope; anything else passed in is listed in ``Digest.ignored_activity_ids``.
+* A unit *took part* when it reported at least one counted activity.
+* Commitments tracked in a period: not withdrawn, of a unit in scope, and either still open
+  (whenever due — an open promise stays on the books until it is kept), or due in the period, or
+  fulfilled in the period. Their state is judged as of ``today``: fulfilled, overdue
+  (``Commitment.is_overdue(today)``), or in progress.
+* Problems come from facts first (units that did not report, meetings due but not held,
+  attendance below :data:`LOW_ATTENDANCE_THRESHOLD`, overdue commitments), then the problems units
+  wrote themselves, deduplicated.
+* The next-period plan is the leader's when one is given, otherwise the units' own plans,
+  deduplicated.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from bot.activity_kinds import ActivityKinds, load_kinds
+from bot.unit_kinds import UNIT_GROUPS, group_of
+from storage.models import Activity, Commitment, PeriodNote, Unit
+
+# A unit whose members attended less than half of what was expected, summed over the period,
+# is reported as a problem: half is the quorum of a 支部党员大会 and the figure leaders use.
+LOW_ATTENDANCE_THRESHOLD = 0.5
+
+# How many units a kind names as examples, as in “部分村（如山宁、新城、新联、东城）”.
+MAX_EXAMPLES = 4
+
+# Suffixes dropped for the short name, longest first so 村党支部 wins over 党支部.
+_NAME_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        (
+            "村党总支部委员会", "社区党总支部委员会", "党总支部委员会", "党支部委员会", "党委员会",
+            "村党总支", "村党支部", "村党委", "社区党总支", "社区党支部", "社区党委",
+            "党总支", "党支部", "党委", "党组", "总支", "支部",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+class KindStatusLike(Protocol):
+    activity_kind: str
+    due: int
+    held: int
+
+
+ComplianceFor = Callable[[Unit, list[Activity]], Iterable[KindStatusLike]]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    id: int
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCount:
+    group: str
+    unit_ids: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.unit_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class KindSummary:
+    """One activity kind in the period."""
+
+    kind: str
+    statutory: bool
+    activity_ids: tuple[int, ...]
+    unit_ids: tuple[int, ...]
+    attended: int  # 人次, summed
+    expected: int  # summed
+    examples: tuple[str, ...]  # short unit names, most active first
+
+    @property
+    def count(self) -> int:
+        return len(self.activity_ids)
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.unit_ids)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.attended / self.expected if self.expected else None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceKind:
+    kind: str
+    statutory: bool
+    due: int
+    held: int
+    met: int  # Σ min(held, due): meetings that count towards what was due
+    unit_ids: tuple[int, ...]  # units with this kind due
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.due if self.due else None
+
+
+@dataclass(frozen=True, slots=True)
+class Compliance:
+    """三会一课 totals over the units in scope; ``kinds`` also lists other kinds the rules cover."""
+
+    due: int
+    held: int
+    met: int
+    kinds: tuple[ComplianceKind, ...]
+    unit_ids: tuple[int, ...]  # units with a statutory meeting due
+    complete_unit_ids: tuple[int, ...]  # of those, units that held everything due
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.due if self.due else None
+
+
+@dataclass(frozen=True, slots=True)
+class Commitments:
+    tracked_ids: tuple[int, ...]
+    fulfilled_ids: tuple[int, ...]
+    overdue_ids: tuple[int, ...]
+    in_progress_ids: tuple[int, ...]
+    unit_ids: tuple[int, ...]
+
+    @property
+    def tracked(self) -> int:
+        return len(self.tracked_ids)
+
+    @property
+    def fulfilled(self) -> int:
+        return len(self.fulfilled_ids)
+
+    @property
+    def overdue(self) -> int:
+        return len(self.overdue_ids)
+
+    @property
+    def in_progress(self) -> int:
+        return len(self.in_progress_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Attributed:
+    """A sentence a unit wrote (problem, plan, deed), with every unit that wrote the same thing."""
+
+    text: str
+    units: tuple[UnitRef, ...]
+
+    @property
+    def unit_ids(self) -> tuple[int, ...]:
+        return tuple(u.id for u in self.units)
+
+
+@dataclass(frozen=True, slots=True)
+class MissedMeeting:
+    unit: UnitRef
+    kind: str
+    due: int
+    held: int
+
+
+@dataclass(frozen=True, slots=True)
+class LowAttendance:
+    unit: UnitRef
+    attended: int
+    expected: int
+    activity_ids: tuple[int, ...]
+
+    @property
+    def rate(self) -> float:
+        return self.attended / self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueCommitment:
+    unit: UnitRef
+    commitment_id: int
+    content: str
+    made_by: str | None
+    due_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Problems:
+    unreported: tuple[UnitRef, ...]
+    missed_meetings: tuple[MissedMeeting, ...]
+    low_attendance: tuple[LowAttendance, ...]
+    overdue_commitments: tuple[OverdueCommitment, ...]
+    reported: tuple[Attributed, ...]  # written by units in their period notes
+
+    @property
+    def from_facts(self) -> bool:
+        return bool(self.unreported or self.missed_meetings or self.low_attendance or self.overdue_commitments)
+
+    @property
+    def any(self) -> bool:
+        return self.from_facts or bool(self.reported)
+
+
+PLAN_FROM_LEADER = "leader"
+PLAN_FROM_UNITS = "units"
+PLAN_NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    org_name: str
+    title: str | None  # None: the template's default title for org_name
+    scope_label: str
+    period_label: str
+    start: date
+    end: date
+    today: date
+    empty: bool
+
+    # 基本情况
+    units: tuple[UnitRef, ...]
+    groups: tuple[GroupCount, ...]  # in UNIT_GROUPS order, groups with no unit left out
+    member_count: int  # Σ Unit.member_count over ``units``
+    reporting_unit_ids: tuple[int, ...]
+    unreported_unit_ids: tuple[int, ...]
+    activity_ids: tuple[int, ...]
+    ignored_activity_ids: tuple[int, ...]
+
+    # 工作开展情况
+    kinds: tuple[KindSummary, ...]  # kinds held at least once, in catalogue order
+    compliance: Compliance | None
+    commitments: Commitments
+    deeds: tuple[Attributed, ...]
+
+    problems: Problems
+    next_plan: tuple[Attributed, ...]
+    next_plan_source: str  # PLAN_FROM_LEADER, PLAN_FROM_UNITS or PLAN_NONE
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.units)
+
+    @property
+    def reporting_count(self) -> int:
+        return len(self.reporting_unit_ids)
+
+    @property
+    def activity_count(self) -> int:
+        return len(self.activity_ids)
+
+    @property
+    def statutory_kinds(self) -> tuple[KindSummary, ...]:
+        return tuple(k for k in self.kinds if k.statutory)
+
+    @property
+    def other_kinds(self) -> tuple[KindSummary, ...]:
+        return tuple(k for k in self.kinds if not k.statutory)
+
+    @property
+    def attended(self) -> int:
+        return sum(k.attended for k in self.kinds)
+
+    @property
+    def expected(self) -> int:
+        return sum(k.expected for k in self.kinds)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.attended / self.expected if self.expected else None
+
+    def unit(self, unit_id: int) -> UnitRef | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+
+def short_name(name: str, prefix: str = "") -> str:
+    """山宁村党支部 → 山宁; 博望镇中心学校党支部 → 博望镇中心学校 (or 中心学校 with prefix 博望镇)."""
+    short = name.strip()
+    if prefix and short.startswith(prefix) and len(short) > len(prefix):
+        short = short[len(prefix):]
+    for suffix in _NAME_SUFFIXES:
+        rest = short[: -len(suffix)]
+        # “党支部” alone must not become “党”.
+        if short.endswith(suffix) and rest and not rest.endswith("党"):
+            return rest
+    return short
+
+
+def township_of(org_name: str) -> str:
+    """博望镇党委 → 博望镇: the prefix unit names repeat and short names can drop."""
+    for suffix in ("党委员会", "党委"):
+        if org_name.endswith(suffix):
+            return org_name[: -len(suffix)]
+    return ""
+
+
+_LEADING_MARK = re.compile(
+    r"^\s*(?:[（(]?[0-9０-９一二三四五六七八九十]+[)）、.．:：]|[一二三四五六七八九十]+是|[•·\-—*●◆■]+)\s*"
+)
+_TRAILING_PUNCT = "。；;，,、.!！?？ \t"
+_NORMALIZE_DROP = re.compile(r"[\s\u3000。；;，,、.!！?？：:“”\"'‘’（）()]+")
+
+
+def clean_text(text: str) -> str:
+    """One line of user text fit for a sentence: collapsed spaces, no list mark, no end stop."""
+    text = " ".join(text.split())
+    text = _LEADING_MARK.sub("", text, count=1)
+    return text.rstrip(_TRAILING_PUNCT).strip()
+
+
+def normalized(text: str) -> str:
+    """What two sentences must share to count as the same: width, case and punctuation ignored."""
+    return _NORMALIZE_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def split_items(text: str | None) -> list[str]:
+    """A note field as items: one per line, list marks and end stops removed, blanks dropped."""
+    if not text:
+        return []
+    items = []
+    for line in re.split(r"[\r\n]+", text):
+        item = clean_text(line)
+        if item:
+            items.append(item)
+    return items
+
+
+def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attributed, ...]:
+    order: list[str] = []
+    text_of: dict[str, str] = {}
+    units_of: dict[str, list[UnitRef]] = defaultdict(list)
+    for text, unit in pairs:
+        key = normalized(text)
+        if not key:
+            continue
+        if key not in text_of:
+            order.append(key)
+            text_of[key] = text
+        if unit is not None and unit not in units_of[key]:
+            units_of[key].append(unit)
+    return tuple(Attributed(text_of[k], tuple(units_of[k])) for k in order)
+
+
+def _examples(unit_ids: Sequence[int], per_unit: dict[int, int], refs: dict[int, UnitRef], position: dict[int, int]) -> tuple[str, ...]:
+    ranked = sorted(unit_ids, key=lambda uid: (-per_unit[uid], position[uid]))
+    return tuple(refs[uid].short_name for uid in ranked[:MAX_EXAMPLES])
+
+
+def _compliance(
+    compliance_for: ComplianceFor,
+    units: Sequence[Unit],
+    refs: dict[int, UnitRef],
+    by_unit: dict[int, list[Activity]],
+    catalogue: ActivityKinds,
+) -> tuple[Compliance, list[MissedMeeting]]:
+    due: dict[str, int] = defaultdict(int)
+    held: dict[str, int] = defaultdict(int)
+    met: dict[str, int] = defaultdict(int)
+    units_due: dict[str, list[int]] = defaultdict(list)
+    statutory_units: list[int] = []
+    complete: list[int] = []
+    missed: list[MissedMeeting] = []
+    for unit in units:
+        statuses = list(compliance_for(unit, list(by_unit.get(unit.id, []))))
+        has_statutory_due = False
+        all_met = True
+        for status in statuses:
+            kind = status.activity_kind
+            d, h = int(status.due), int(status.held)
+            due[kind] += d
+            held[kind] += h
+            met[kind] += min(h, d)
+            if d:
+                units_due[kind].append(unit.id)
+            info = catalogue.by_name(kind)
+            if d and info is not None and info.is_statutory:
+                has_statutory_due = True
+            # An excused shortfall (leave approved by the township) is not a problem.
+            if h < d and not getattr(status, "excused", False):
+                all_met = False
+                missed.append(MissedMeeting(refs[unit.id], kind, d, h))
+        if has_statutory_due:
+            statutory_units.append(unit.id)
+            if all_met:
+                complete.append(unit.id)
+    order = {name: i for i, name in enumerate(catalogue.names())}
+    kinds = []
+    for kind in sorted(set(due) | set(held), key=lambda k: (order.get(k, len(order)), k)):
+        info = catalogue.by_name(kind)
+        kinds.append(
+            ComplianceKind(
+                kind=kind,
+                statutory=bool(info and info.is_statutory),
+                due=due[kind],
+                held=held[kind],
+                met=met[kind],
+                unit_ids=tuple(units_due[kind]),
+            )
+        )
+    statutory = [k for k in kinds if k.statutory]
+    compliance = Compliance(
+        due=sum(k.due for k in statutory),
+        held=sum(k.held for k in statutory),
+        met=sum(k.met for k in statutory),
+        kinds=tuple(kinds),
+        unit_ids=tuple(statutory_units),
+        complete_unit_ids=tuple(complete),
+    )
+    missed.sort(key=lambda m: order.get(m.kind, len(order)))
+    return compliance, missed
+
+
+def _tracked(c: Commitment, start: date, end: date) -> bool:
+    if c.withdrawn:
+        return False
+    if c.fulfilled_on is None:
+        return True
+    return start <= c.due_on <= end or start <= c.fulfilled_on <= end
+
+
+def build_digest(
+    *,
+    org_name: str,
+    title: str | None,
+    period_label: str,
+    start: date,
+    end: date,
+    today: date,
+    units: Sequence[Unit],
+    activities: Sequence[Activity],
+    commitments: Sequence[Commitment],
+    notes: Sequence[PeriodNote],
+    leader_plan: Sequence[str] | None = None,
+    compliance_for: ComplianceFor | None = None,
+    scope_label: str,
+    kinds: ActivityKinds | None = None,
+) -> Digest:
+    """Compute the 小结 of one period. Pure: the same records give the same digest."""
+    if end < start:
+        raise ValueError(f"期间结束早于开始：{start} – {end}")
+    catalogue = kinds or load_kinds()
+    prefix = township_of(org_name)
+    scope_units = [u for u in units if not u.archived]
+    # Names go into one-line sentences: collapse any line breaks a leader typed into them.
+    refs = {u.id: UnitRef(u.id, " ".join(u.name.split()), short_name(" ".join(u.name.split()), prefix)) for u in scope_units}
+    position = {u.id: i for i, u in enumerate(scope_units)}
+
+    counted: list[Activity] = []
+    ignored: list[int] = []
+    for a in activities:
+        if a.withdrawn or not (start <= a.held_on <= end) or a.unit_id not in refs:
+            ignored.append(a.id)
+        else:
+            counted.append(a)
+    counted.sort(key=lambda a: (a.held_on, position[a.unit_id], a.id))
+
+    by_unit: dict[int, list[Activity]] = defaultdict(list)
+    by_kind: dict[str, list[Activity]] = defaultdict(list)
+    for a in counted:
+        by_unit[a.unit_id].append(a)
+        by_kind[a.kind].append(a)
+
+    reporting = tuple(u.id for u in scope_units if u.id in by_unit)
+    unreported = tuple(u.id for u in scope_units if u.id not in by_unit)
+
+    group_units: dict[str, list[int]] = defaultdict(list)
+    for u in scope_units:
+        group_units[group_of(u.kind)].append(u.id)
+    groups = tuple(GroupCount(g, tuple(group_units[g])) for g in UNIT_GROUPS if group_units[g])
+
+    # Kinds in catalogue order; a kind no longer in the catalogue still counts, after the rest.
+    kind_order = catalogue.names() + sorted(k for k in by_kind if catalogue.by_name(k) is None)
+    kind_summaries = []
+    for name in kind_order:
+        acts = by_kind.get(name)
+        if not acts:
+            continue
+        info = catalogue.by_name(name)
+        per_unit: dict[int, int] = defaultdict(int)
+        for a in acts:
+            per_unit[a.unit_id] += 1
+        unit_ids = tuple(sorted(per_unit, key=position.__getitem__))
+        kind_summaries.append(
+            KindSummary(
+                kind=name,
+                statutory=bool(info and info.is_statutory),
+                activity_ids=tuple(a.id for a in acts),
+                unit_ids=unit_ids,
+                attended=sum(a.attended for a in acts),
+                expected=sum(a.expected for a in acts),
+                examples=_examples(unit_ids, per_unit, refs, position),
+            )
+        )
+
+    compliance: Compliance | None = None
+    missed: list[MissedMeeting] = []
+    if compliance_for is not None:
+        compliance, missed = _compliance(compliance_for, scope_units, refs, by_unit, catalogue)
+
+    low: list[LowAttendance] = []
+    for u in scope_units:
+        acts = [a for a in by_unit.get(u.id, []) if a.expected > 0]
+        attended = sum(a.attended for a in acts)
+        expected = sum(a.expected for a in acts)
+        if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
+            low.append(LowAttendance(refs[u.id], attended, expected, tuple(a.id for a in acts)))
+
+    tracked = sorted(
+        (c for c in commitments if c.unit_id in refs and _tracked(c, start, end)),
+        key=lambda c: (c.due_on, position[c.unit_id], c.id),
+    )
+    fulfilled = tuple(c.id for c in tracked if c.fulfilled_on is not None)
+    overdue_list = [c for c in tracked if c.is_overdue(today)]
+    overdue = tuple(c.id for c in overdue_list)
+    commitment_summary = Commitments(
+        tracked_ids=tuple(c.id for c in tracked),
+        fulfilled_ids=fulfilled,
+        overdue_ids=overdue,
+        in_progress_ids=tuple(c.id for c in tracked if c.fulfilled_on is None and c.id not in overdue),
+        unit_ids=tuple(sorted({c.unit_id for c in tracked}, key=position.__getitem__)),
+    )
+    overdue_problems = tuple(
+        OverdueCommitment(refs[c.unit_id], c.id, clean_text(c.content), c.made_by, c.due_on) for c in overdue_list
+    )
+
+    scope_notes = sorted((n for n in notes if n.unit_id in refs), key=lambda n: position[n.unit_id])
+
+    def attributed(field_name: str) -> tuple[Attributed, ...]:
+        return _deduplicated(
+            (item, refs[n.unit_id]) for n in scope_notes for item in split_items(getattr(n, field_name))
+        )
+
+    deeds = attributed("deeds")
+    reported_problems = attributed("problems")
+    leader_items = [clean_text(p) for p in (leader_plan or [])]
+    leader_items = [p for p in leader_items if p]
+    if leader_items:
+        next_plan = _deduplicated((p, None) for p in leader_items)
+        plan_source = PLAN_FROM_LEADER
+    else:
+        next_plan = attributed("next_plans")
+        plan_source = PLAN_FROM_UNITS if next_plan else PLAN_NONE
+
+    empty = not counted and not tracked and not any(
+        split_items(n.problems) or split_items(n.next_plans) or split_items(n.deeds) for n in scope_notes
+    )
+
+    return Digest(
+        org_name=org_name,
+        title=title or None,
+        scope_label=scope_label,
+        period_label=period_label,
+        start=start,
+        end=end,
+        today=today,
+        empty=empty,
+        units=tuple(refs[u.id] for u in scope_units),
+        groups=groups,
+        member_count=sum(u.member_count for u in scope_units),
+        reporting_unit_ids=reporting,
+        unreported_unit_ids=unreported,
+        activity_ids=tuple(a.id for a in counted),
+        ignored_activity_ids=tuple(ignored),
+        kinds=tuple(kind_summaries),
+        compliance=compliance,
+        commitments=commitment_summary,
+        deeds=deeds,
+        problems=Problems(
+            unreported=tuple(refs[uid] for uid in unreported),
+            missed_meetings=tuple(missed),
+            low_attendance=tuple(low),
+            overdue_commitments=overdue_problems,
+            reported=reported_problems,
+        ),
+        next_plan=next_plan,
+        next_plan_source=plan_source,
+    )
+
+
+def figures(digest: Digest) -> dict[str, Any]:
+    """Every number in the digest with the record ids behind it, for ledgers and reconciliation."""
+    out: dict[str, Any] = {
+        "units": {"value": digest.unit_count, "unit_ids": [u.id for u in digest.units]},
+        "reporting_units": {"value": digest.reporting_count, "unit_ids": list(digest.reporting_unit_ids)},
+        "activities": {"value": digest.activity_count, "activity_ids": list(digest.activity_ids)},
+        "members": {"value": digest.member_count, "unit_ids": [u.id for u in digest.units]},
+    }
+    for g in digest.groups:
+        out[f"group:{g.group}"] = {"value": g.count, "unit_ids": list(g.unit_ids)}
+    for k in digest.kinds:
+        out[f"kind:{k.kind}"] = {
+            "value": k.count,
+            "attended": k.attended,
+            "expected": k.expected,
+            "activity_ids": list(k.activity_ids),
+            "unit_ids": list(k.unit_ids),
+        }
+    c = digest.commitments
+    out["commitments"] = {"value": c.tracked, "commitment_ids": list(c.tracked_ids)}
+    out["commitments_fulfilled"] = {"value": c.fulfilled, "commitment_ids": list(c.fulfilled_ids)}
+    out["commitments_overdue"] = {"value": c.overdue, "commitment_ids": list(c.overdue_ids)}
+    return out
