@@ -14,6 +14,10 @@ from pathlib import Path
 DEFAULT_PATH = Path(__file__).parent / "data" / "activity_kinds.toml"
 THREE_MEETINGS_ONE_LESSON = "三会一课"
 
+# What township leaders record of their own work at the units (reported in the 小结 as
+# 讲党课 N 堂、到点调研指导 N 人次 …).
+LEADER_ACTIVITY_KINDS: tuple[str, ...] = ("讲党课", "调研指导", "参加组织生活会")
+
 
 @dataclass(frozen=True, slots=True)
 class ActivityKind:

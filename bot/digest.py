@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from bot.activity_kinds import ActivityKinds, load_kinds
+from bot.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
 from bot.unit_kinds import UNIT_GROUPS, group_of
-from storage.models import Activity, Commitment, PeriodNote, Unit
+from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 # A unit whose members attended less than half of what was expected, summed over the period,
 # is reported as a problem: half is the quorum of a 支部党员大会 and the figure leaders use.
@@ -134,6 +134,18 @@ class Compliance:
     @property
     def rate(self) -> float | None:
         return self.met / self.due if self.due else None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderWork:
+    """The township leaders' own work at the units in scope (讲党课, 调研指导 …), by kind."""
+
+    by_kind: tuple[tuple[str, tuple[int, ...]], ...]  # (kind, leader activity ids), in catalogue order
+    unit_ids: tuple[int, ...]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.by_kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +260,7 @@ class Digest:
     kinds: tuple[KindSummary, ...]  # kinds held at least once, in catalogue order
     compliance: Compliance | None
     commitments: Commitments
+    leader_work: LeaderWork
     deeds: tuple[Attributed, ...]
 
     problems: Problems
@@ -446,6 +459,7 @@ def build_digest(
     units: Sequence[Unit],
     activities: Sequence[Activity],
     commitments: Sequence[Commitment],
+    leader_activities: Sequence[LeaderActivity] = (),
     notes: Sequence[PeriodNote],
     leader_plan: Sequence[str] | None = None,
     compliance_for: ComplianceFor | None = None,
@@ -540,6 +554,14 @@ def build_digest(
         OverdueCommitment(refs[c.unit_id], c.id, clean_text(c.content), c.made_by, c.due_on) for c in overdue_list
     )
 
+    led = [la for la in leader_activities if start <= la.held_on <= end and (la.unit_id is None or la.unit_id in refs)]
+    leader_order = {kind: i for i, kind in enumerate(LEADER_ACTIVITY_KINDS)}
+    leader_kinds = sorted({la.kind for la in led}, key=lambda k: (leader_order.get(k, len(leader_order)), k))
+    leader_work = LeaderWork(
+        by_kind=tuple((k, tuple(la.id for la in led if la.kind == k)) for k in leader_kinds),
+        unit_ids=tuple(sorted({la.unit_id for la in led if la.unit_id is not None}, key=position.__getitem__)),
+    )
+
     scope_notes = sorted((n for n in notes if n.unit_id in refs), key=lambda n: position[n.unit_id])
 
     def attributed(field_name: str) -> tuple[Attributed, ...]:
@@ -558,7 +580,7 @@ def build_digest(
         next_plan = attributed("next_plans")
         plan_source = PLAN_FROM_UNITS if next_plan else PLAN_NONE
 
-    empty = not counted and not tracked and not any(
+    empty = not counted and not tracked and not led and not any(
         split_items(n.problems) or split_items(n.next_plans) or split_items(n.deeds) for n in scope_notes
     )
 
@@ -581,6 +603,7 @@ def build_digest(
         kinds=tuple(kind_summaries),
         compliance=compliance,
         commitments=commitment_summary,
+        leader_work=leader_work,
         deeds=deeds,
         problems=Problems(
             unreported=tuple(refs[uid] for uid in unreported),

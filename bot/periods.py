@@ -181,3 +181,12 @@ def period_from_key(key: str) -> Period:
     except ValueError:
         raise ValueError(f"无法识别的周期：{key!r}") from None
     return custom_period(start, end)
+
+
+def period_for_range(start: date, end: date) -> Period:
+    """The named month, quarter or year that is exactly [start, end], else a custom period."""
+    for kind in (MONTH, QUARTER, YEAR):
+        candidate = period_containing(kind, start)
+        if candidate.start == start and candidate.end == end:
+            return candidate
+    return custom_period(start, end)

@@ -29,7 +29,7 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.services import Services
 from bot.update_processor import ChatOrderedUpdateProcessor
-from handlers import access, dialog, errors, fallback, invites, menus, people, start, unit_import, units
+from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
 from handlers.context import BotContext
 from storage import people as people_store
 from storage.db import Database
@@ -56,17 +56,21 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "invite": invites.invite_command,
         "people": people.people_command,
         "importunits": unit_import.importunits_command,
+        "digest": digest.digest_command,
+        "plan": plans.plan_command,
+        "lead": leader_work.lead_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
 
-    # Button prefixes: d = a step of a guided flow; u = units; i = invites; p = people.
+    # Button prefixes: d = a step of a guided flow; u = units; i = invites; p = people; x = ledger export.
     # "u:add" must come before the general "u:" pattern.
     app.add_handler(CallbackQueryHandler(dialog.on_button, pattern=r"^d:"))
     app.add_handler(CallbackQueryHandler(units.addunit_button, pattern=r"^u:add:"))
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^u:"))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
+    app.add_handler(CallbackQueryHandler(digest.ledger_button, pattern=r"^x:"))
 
     app.add_handler(MessageHandler(filters.Document.ALL, unit_import.document_or_dialog))
     # Fallbacks last: unknown commands, then typed answers to the current step, then stray taps.

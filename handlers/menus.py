@@ -8,8 +8,8 @@ from bot import texts
 from storage.models import LEADER, Person
 
 STRANGER_COMMANDS = ("start", "help")
-SECRETARY_COMMANDS: list[str] = ["help", "cancel"]
-LEADER_COMMANDS: list[str] = ["units", "addunit", "invite", "people", "importunits", "help", "cancel"]
+SECRETARY_COMMANDS: list[str] = ["digest", "help", "cancel"]
+LEADER_COMMANDS: list[str] = ["digest", "plan", "lead", "units", "addunit", "invite", "people", "importunits", "help", "cancel"]
 
 
 def commands_for_role(role: str | None) -> list[BotCommand]:

@@ -9,8 +9,6 @@ from storage.db import Database
 from storage.models import LeaderActivity
 from storage.timeutil import ds, parse_ds, ts
 
-LEADER_ACTIVITY_KINDS: tuple[str, ...] = ("讲党课", "调研指导", "参加组织生活会")
-
 
 async def add_leader_activity(
     db: Database, leader_id: int, kind: str, unit_id: int | None, held_on: date, note: str | None, now: datetime

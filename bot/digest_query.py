@@ -1,0 +1,141 @@
+"""Gathering the records of a period and scope for the 小结 and the 台账.
+
+The digest builder (bot/digest.py) is pure; this module is the one place that reads the
+database for it, so chat text, Word and Excel are all made from the same records.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from bot.activity_kinds import ActivityKinds
+from bot.config import Settings
+from bot.digest import Digest, build_digest
+from bot.digest_text import digest_title
+from bot.ledger_xlsx import render_ledger
+from bot.meeting_rules import CADENCES, compliance, load_rules, slots_due
+from bot.unit_kinds import UNIT_GROUPS, group_of
+from storage import activities, commitments, leader_activities, period_notes, plans, reminders
+from storage import units as unit_store
+from storage.db import Database
+from storage.models import Activity, Unit
+
+WHOLE_TOWNSHIP = "all"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which units a digest covers: the whole township, one report group, or one unit.
+
+    Encoded compactly for buttons as ``all``, ``g<index into UNIT_GROUPS>`` or ``u<unit id>``.
+    """
+
+    code: str
+
+    @property
+    def unit_id(self) -> int | None:
+        return int(self.code[1:]) if self.code.startswith("u") and self.code[1:].isdigit() else None
+
+    @property
+    def group(self) -> str | None:
+        if self.code.startswith("g") and self.code[1:].isdigit() and int(self.code[1:]) < len(UNIT_GROUPS):
+            return UNIT_GROUPS[int(self.code[1:])]
+        return None
+
+    @property
+    def valid(self) -> bool:
+        return self.code == WHOLE_TOWNSHIP or self.unit_id is not None or self.group is not None
+
+
+def scope_for_unit(unit_id: int) -> Scope:
+    return Scope(f"u{unit_id}")
+
+
+def scope_for_group(group: str) -> Scope:
+    return Scope(f"g{UNIT_GROUPS.index(group)}")
+
+
+async def units_in_scope(db: Database, scope: Scope) -> list[Unit]:
+    all_units = await unit_store.list_units(db)
+    if scope.unit_id is not None:
+        return [u for u in all_units if u.id == scope.unit_id]
+    if scope.group is not None:
+        return [u for u in all_units if group_of(u.kind) == scope.group]
+    return all_units
+
+
+def scope_label(scope: Scope, units: list[Unit], org_name: str) -> str:
+    """How the scope is named in the text: 全镇, 村（社区）, or the unit's name."""
+    if scope.unit_id is not None and units:
+        return units[0].name
+    if scope.group is not None:
+        return scope.group
+    return "全镇" if "镇" in org_name else "全辖区"
+
+
+def rules_window_start(start: date, end: date) -> date:
+    """The earliest day a meeting counting toward [start, end]'s due slots may have been held."""
+    starts = [slot.start for every in CADENCES for slot in slots_due(every, start, end)]
+    return min([start, *starts])
+
+
+async def load_digest(
+    db: Database,
+    settings: Settings,
+    kinds: ActivityKinds,
+    *,
+    scope: Scope,
+    start: date,
+    end: date,
+    period_label: str,
+    period_key: str | None,
+    today: date,
+) -> Digest:
+    """Read the records of ``scope`` in [start, end] and build the 小结's data."""
+    units = await units_in_scope(db, scope)
+    unit_ids = [u.id for u in units]
+    window_start = rules_window_start(start, end)
+    acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
+    rules = load_rules()
+    excused = await reminders.excused_slots(db)
+    by_unit: dict[int, list[Activity]] = defaultdict(list)
+    for activity in acts:
+        by_unit[activity.unit_id].append(activity)
+
+    def compliance_for(unit: Unit, _in_period: list[Activity]) -> list:  # noqa: ANN202 - KindStatus list
+        # Meetings held earlier in a due slot (e.g. October for a fourth-quarter 党课) count too.
+        return compliance(rules, unit.kind, by_unit.get(unit.id, []), start, end, excused.get(unit.id, set()))
+
+    leader_plan = await plans.get_plan(db, period_key) if period_key else None
+    return build_digest(
+        org_name=settings.org_name,
+        title=digest_title(settings.org_name, settings.campaign_name or "党建"),
+        period_label=period_label,
+        start=start,
+        end=end,
+        today=today,
+        units=units,
+        activities=[a for a in acts if a.held_on >= start],
+        commitments=await commitments.list_commitments(db, unit_ids),
+        notes=await period_notes.list_notes(db, start=start, end=end, unit_ids=unit_ids),
+        leader_activities=await leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
+        leader_plan=leader_plan,
+        compliance_for=compliance_for,
+        scope_label=scope_label(scope, units, settings.org_name),
+        kinds=kinds,
+    )
+
+
+async def load_ledger(db: Database, *, scope: Scope, start: date, end: date, period_label: str, today: date) -> bytes:
+    """The 台账 of ``scope`` in [start, end] as an .xlsx file."""
+    units = await units_in_scope(db, scope)
+    unit_ids = [u.id for u in units]
+    records = (
+        await activities.list_activities(db, start=start, end=end, unit_ids=unit_ids),
+        await commitments.list_commitments(db, unit_ids),
+        await period_notes.list_notes(db, start=start, end=end, unit_ids=unit_ids),
+    )
+    # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
+    return await asyncio.to_thread(render_ledger, units, *records, period_label, today=today)

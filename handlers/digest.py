@@ -1,0 +1,276 @@
+"""/digest: the 工作小结 of a period, in chat and as a Word file, with the 台账 in Excel on request.
+
+Leaders choose the period and the scope (whole township, a group of units, one unit);
+secretaries get their own unit's digest only. The ledger button carries the period and scope
+(``x:<start>:<end>:<scope>``) and is re-authorised on every tap.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+
+from bot import texts
+from bot.digest_docx import render_docx
+from bot.digest_query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
+from bot.digest_text import render_digest_html, split_messages
+from bot.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
+from bot.report_rules import parse_date
+from bot.unit_kinds import UNIT_GROUPS, group_of
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.paging import page_of
+from storage import units as unit_store
+
+MAX_DAYS = 366
+_RANGE_SPLIT = re.compile(r"\s*(?:至|到|~|～|—|－－|\s)\s*")
+
+
+def named_periods(today: date) -> dict[str, Period]:
+    """The periods offered as buttons, by button arg."""
+    this_month = period_containing(MONTH, today)
+    return {
+        "m": this_month,
+        "lm": previous_period(this_month),
+        "q": period_containing(QUARTER, today),
+        "y": period_containing(YEAR, today),
+    }
+
+
+def parse_range(text: str, today: date) -> tuple[date, date] | str:
+    """Two typed dates → (start, end), or the name of the problem's message macro."""
+    parts = [p for p in _RANGE_SPLIT.split(text.strip()) if p]
+    if len(parts) != 2:
+        return "dates_unreadable"
+    start, end = parse_date(parts[0], today), parse_date(parts[1], today)
+    if start is None or end is None:
+        return "dates_unreadable"
+    if end < start:
+        return "dates_reversed"
+    if end > today:
+        return "dates_future"
+    if (end - start).days >= MAX_DAYS:
+        return "dates_too_long"
+    return start, end
+
+
+def _pack(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def _unpack(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+# ----- the conversation ------------------------------------------------------------------------
+async def prompt_period(turn: Turn) -> Card:
+    periods = named_periods(turn.services.today())
+    rows = [
+        [Button(texts.label("period_this_month", label=periods["m"].label), "period", "m")],
+        [Button(texts.label("period_last_month", label=periods["lm"].label), "period", "lm")],
+        [Button(texts.label("period_this_quarter", label=periods["q"].label), "period", "q")],
+        [Button(texts.label("period_this_year", label=periods["y"].label), "period", "y")],
+        [Button(texts.label("period_custom"), "period", "custom")],
+        [Button(texts.label("cancel"), "cancel")],
+    ]
+    return Card(texts.say("digest_chat", "ask_period"), rows)
+
+
+async def handle_period(turn: Turn) -> None:
+    if turn.action != "period":
+        await turn.reask(texts.say("common", "need_text") if turn.text is None else texts.say("digest_chat", "ask_period"))
+        return
+    if turn.arg == "custom":
+        await turn.ask("dates")
+        return
+    period = named_periods(turn.services.today()).get(turn.arg)
+    if period is None:
+        await turn.reask(texts.say("digest_chat", "ask_period"))
+        return
+    await _chose_period(turn, period.start, period.end)
+
+
+async def prompt_dates(turn: Turn) -> Card:
+    return Card(texts.say("digest_chat", "ask_dates", today=turn.services.today()), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_dates(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    if turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+        return
+    today = turn.services.today()
+    parsed = parse_range(turn.text, today)
+    if isinstance(parsed, str):
+        await turn.reask(texts.say("digest_chat", parsed, today=today) if parsed == "dates_future" else texts.say("digest_chat", parsed))
+        return
+    await _chose_period(turn, *parsed)
+
+
+async def _chose_period(turn: Turn, start: date, end: date) -> None:
+    turn.data["start"], turn.data["end"] = start.isoformat(), end.isoformat()
+    person = turn.person
+    if not person.is_leader:
+        await _produce(turn, scope_for_unit(person.unit_id))
+        return
+    await turn.ask("scope")
+
+
+def _label(turn: Turn) -> str:
+    return period_for_range(date.fromisoformat(turn.data["start"]), date.fromisoformat(turn.data["end"])).label
+
+
+async def prompt_scope(turn: Turn) -> Card:
+    township = scope_label(Scope(WHOLE_TOWNSHIP), [], turn.services.settings.org_name)
+    rows = [
+        [Button(texts.label("scope_all", label=township), "scope", WHOLE_TOWNSHIP)],
+        [Button(texts.label("scope_by_group"), "groups"), Button(texts.label("scope_one_unit"), "units", "0")],
+        [Button(texts.label("cancel"), "cancel")],
+    ]
+    return Card(texts.say("digest_chat", "ask_scope", label=_label(turn)), rows)
+
+
+async def handle_scope(turn: Turn) -> None:
+    if turn.action == "scope" and Scope(turn.arg).valid:
+        await _produce(turn, Scope(turn.arg))
+    elif turn.action == "groups":
+        await turn.ask("group")
+    elif turn.action == "units" and turn.arg.isdigit():
+        turn.data["page"] = int(turn.arg)
+        await turn.ask("unit")
+    else:
+        await turn.reask(texts.say("digest_chat", "ask_scope", label=_label(turn)))
+
+
+async def prompt_group(turn: Turn) -> Card:
+    present = {group_of(u.kind) for u in await unit_store.list_units(turn.services.db)}
+    rows = [[Button(group, "scope", f"g{i}")] for i, group in enumerate(UNIT_GROUPS) if group in present]
+    rows.append([Button(texts.label("back"), "back"), Button(texts.label("cancel"), "cancel")])
+    return Card(texts.say("digest_chat", "ask_group", label=_label(turn)), rows)
+
+
+async def prompt_unit(turn: Turn) -> Card:
+    all_units = await unit_store.list_units(turn.services.db)
+    shown, page, pages = page_of(all_units, int(turn.data.get("page", 0)))
+    buttons = [Button(u.name, "scope", f"u{u.id}") for u in shown]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    pager = []
+    if page > 0:
+        pager.append(Button(texts.label("prev_page"), "units", str(page - 1)))
+    if page < pages - 1:
+        pager.append(Button(texts.label("next_page"), "units", str(page + 1)))
+    if pager:
+        rows.append(pager)
+    rows.append([Button(texts.label("back"), "back"), Button(texts.label("cancel"), "cancel")])
+    return Card(texts.say("digest_chat", "ask_unit", label=_label(turn)), rows)
+
+
+async def handle_choice(turn: Turn) -> None:
+    """The group and unit cards: a scope, another page, or back to the scope card."""
+    if turn.action == "back":
+        await turn.ask("scope")
+    else:
+        await handle_scope(turn)
+
+
+async def _produce(turn: Turn, scope: Scope) -> None:
+    start, end = date.fromisoformat(turn.data["start"]), date.fromisoformat(turn.data["end"])
+    await turn.finish()
+    await send_digest(turn.update, turn.context, scope, start, end)
+
+
+DIGEST = register_flow(
+    Flow(
+        name="digest",
+        title="生成工作小结",
+        steps={
+            "period": Step(prompt_period, handle_period),
+            "dates": Step(prompt_dates, handle_dates),
+            "scope": Step(prompt_scope, handle_scope),
+            "group": Step(prompt_group, handle_choice),
+            "unit": Step(prompt_unit, handle_choice),
+        },
+    )
+)
+
+
+async def digest_command(update: Update, context: BotContext) -> None:
+    """/digest: choose a period (and, for leaders, a scope)."""
+    await start_flow(update, context, DIGEST, "period")
+
+
+# ----- producing the documents -----------------------------------------------------------------
+def allowed(context: BotContext, scope: Scope) -> bool:
+    """Leaders may see any scope; a secretary only their own unit."""
+    person = context.caller()
+    return person.is_leader or (person.is_secretary and scope.unit_id == person.unit_id)
+
+
+async def send_digest(update: Update, context: BotContext, scope: Scope, start: date, end: date) -> None:
+    """The 小结 in chat (split at paragraphs), then as a Word file, then the ledger offer."""
+    services = context.services
+    user_id = context.caller().user_id
+    if not allowed(context, scope):
+        await context.bot.send_message(user_id, texts.say("common", "not_allowed"))
+        return
+    units = await units_in_scope(services.db, scope)
+    if not units:
+        await context.bot.send_message(user_id, texts.say("digest_chat", "no_units"))
+        return
+    period = period_for_range(start, end)
+    label = scope_label(scope, units, services.settings.org_name)
+    await context.bot.send_chat_action(user_id, ChatAction.TYPING)
+    digest = await load_digest(
+        services.db, services.settings, services.kinds, scope=scope, start=start, end=end,
+        period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
+    )
+    style, script = services.settings.digest_date_style, services.settings.digest_script
+    for chunk in split_messages(render_digest_html(digest, style, script)):
+        await context.bot.send_message(user_id, chunk)
+    await context.bot.send_document(
+        user_id,
+        document=await asyncio.to_thread(render_docx, digest, style, script),
+        filename=f"{label}{period.label}工作小结.docx",
+        caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
+    )
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.label("export_ledger"), callback_data=f"x:{_pack(start)}:{_pack(end)}:{scope.code}")]]
+    )
+    await context.bot.send_message(user_id, texts.say("digest_chat", "ledger_offer", count=len(digest.activity_ids)), reply_markup=markup)
+
+
+async def ledger_button(update: Update, context: BotContext) -> None:
+    """The 导出台账 button: ``x:<start>:<end>:<scope>``."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    start = _unpack(parts[1]) if len(parts) == 4 else None
+    end = _unpack(parts[2]) if len(parts) == 4 else None
+    scope = Scope(parts[3]) if len(parts) == 4 else Scope("")
+    if start is None or end is None or not scope.valid or end < start:
+        await query.answer(texts.say("common", "stale_card"))
+        return
+    if not allowed(context, scope):
+        await query.answer(texts.say("common", "not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    services = context.services
+    units = await units_in_scope(services.db, scope)
+    period = period_for_range(start, end)
+    label = scope_label(scope, units, services.settings.org_name)
+    user_id = context.caller().user_id
+    await context.bot.send_chat_action(user_id, ChatAction.UPLOAD_DOCUMENT)
+    content = await load_ledger(services.db, scope=scope, start=start, end=end, period_label=period.label, today=services.today())
+    await context.bot.send_document(
+        user_id,
+        document=content,
+        filename=f"{label}{period.label}台账.xlsx",
+        caption=texts.say("digest_chat", "ledger_caption", label=period.label, scope=label),
+    )

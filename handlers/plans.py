@@ -1,0 +1,84 @@
+"""/plan: a leader writes the 下一步计划 of a period's 小结 (else the units' own plans are used)."""
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import texts
+from bot.report_rules import normalise
+from handlers.access import leaders_only
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.digest import named_periods
+from storage import plans
+
+MAX_ITEMS = 20
+MAX_ITEM_LENGTH = 200
+CLEAR_WORDS = {"清空", "删除", "清除"}
+_LIST_MARKS = "0123456789０１２３４５６７８９、.．)）（(一二三四五六七八九十是 \t-·•*"
+
+
+def parse_plan_items(text: str) -> list[str]:
+    """One item per line; leading numbering (1、 2. （三）…) is dropped since items are renumbered."""
+    items = []
+    for line in text.splitlines():
+        item = line.strip().lstrip(_LIST_MARKS).strip()
+        if item:
+            items.append(item)
+    return items
+
+
+async def prompt_period(turn: Turn) -> Card:
+    periods = named_periods(turn.services.today())
+    rows = [
+        [Button(texts.label("period_this_month", label=periods["m"].label), "period", "m")],
+        [Button(texts.label("period_last_month", label=periods["lm"].label), "period", "lm")],
+        [Button(texts.label("period_this_quarter", label=periods["q"].label), "period", "q")],
+        [Button(texts.label("period_this_year", label=periods["y"].label), "period", "y")],
+        [Button(texts.label("cancel"), "cancel")],
+    ]
+    return Card(texts.say("digest_chat", "ask_plan_period"), rows)
+
+
+async def handle_period(turn: Turn) -> None:
+    period = named_periods(turn.services.today()).get(turn.arg) if turn.action == "period" else None
+    if period is None:
+        await turn.reask(texts.say("digest_chat", "ask_plan_period"))
+        return
+    turn.data["key"], turn.data["label"] = period.key, period.label
+    await turn.ask("items")
+
+
+async def prompt_items(turn: Turn) -> Card:
+    current = await plans.get_plan(turn.services.db, turn.data["key"])
+    return Card(texts.say("digest_chat", "ask_plan_items", label=turn.data["label"], items=current or []), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_items(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    if turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+        return
+    services = turn.services
+    label = turn.data["label"]
+    if normalise(turn.text) in CLEAR_WORDS:
+        await plans.save_plan(services.db, turn.data["key"], [], turn.person.user_id, services.now())
+        await turn.finish(texts.say("digest_chat", "plan_cleared", label=label))
+        return
+    items = parse_plan_items(turn.text)
+    if not items or len(items) > MAX_ITEMS or any(len(item) > MAX_ITEM_LENGTH for item in items):
+        await turn.reask(texts.say("digest_chat", "plan_too_long", limit=MAX_ITEM_LENGTH, count=MAX_ITEMS))
+        return
+    await plans.save_plan(services.db, turn.data["key"], items, turn.person.user_id, services.now())
+    await turn.finish(texts.say("digest_chat", "plan_saved", label=label, items=items))
+
+
+PLAN = register_flow(
+    Flow(name="plan", title="编写下一步计划", steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
+)
+
+
+@leaders_only
+async def plan_command(update: Update, context: BotContext) -> None:
+    """/plan: choose the period, then send the plan, one item per line."""
+    await start_flow(update, context, PLAN, "period")
