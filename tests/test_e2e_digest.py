@@ -1,0 +1,145 @@
+"""End to end: /digest writes the 小结 in chat and Word, exports the 台账, and respects scope."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from docx import Document
+from openpyxl import load_workbook
+
+from bot.fakeapi.harness import BotHarness, Person
+from bot.invites import hash_code, new_code
+from storage import bulk, invites, units
+from storage.activities import ActivityFields
+from storage.models import SECRETARY
+
+
+async def _township(harness: BotHarness) -> dict[str, int]:
+    now = harness.clock()
+    ids = {}
+    for name, kind, members in (("山宁村党总支", "村", 40), ("新城村党总支", "村", 30), ("博望中学党支部", "学校", 20)):
+        ids[name] = (await units.add_unit(harness.db, name, kind, members, None, now)).id
+    await bulk.add_activities(
+        harness.db,
+        [
+            (ids["山宁村党总支"], ActivityFields("支委会", date(2026, 11, 5), "研究发展党员工作", 7, 9)),
+            (ids["山宁村党总支"], ActivityFields("主题党日", date(2026, 11, 10), "<b>学习</b> & 讨论", 30, 40)),
+            (ids["新城村党总支"], ActivityFields("结对共建", date(2026, 11, 12), "与县供电公司共建", 12, 30)),
+            (ids["新城村党总支"], ActivityFields("支委会", date(2026, 10, 8), "上月的会", 5, 5)),
+        ],
+        0,
+        now,
+    )
+    await bulk.add_commitments(harness.db, [(ids["山宁村党总支"], None, "修缮村民活动室", date(2026, 11, 20), None, None)], 0, now)
+    await bulk.add_period_notes(harness.db, [(ids["山宁村党总支"], "2026-11", "活动形式比较单一", "开展冬季走访慰问", "党员王某带头调解邻里纠纷")], 0, now)
+    return ids
+
+
+async def _join(harness: BotHarness, unit_id: int, user_id: int, name: str) -> Person:
+    code = new_code()
+    await invites.create_invite(harness.db, hash_code(code), SECRETARY, unit_id, 0, harness.clock(), __import__("datetime").timedelta(days=7))
+    person = harness.person(user_id, name)
+    await person.send(f"/start {code}")
+    return person
+
+
+def _docx_paragraphs(harness: BotHarness, message) -> list[str]:  # noqa: ANN001
+    stored = harness.api.files[message.document["file_id"]]
+    return [p.text for p in Document(io.BytesIO(stored.content)).paragraphs if p.text.strip()]
+
+
+async def test_leader_digest_for_the_township(harness: BotHarness, leader: Person) -> None:
+    await _township(harness)
+    await leader.send("/digest")
+    await leader.tap("本月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "博望镇党委党建工作小结" in chat
+    assert "一、基本情况" in chat and "二、工作开展情况" in chat and "三、下一步计划" in chat
+    assert "现有基层党组织3个" in chat and "党员共90名" in chat
+    assert "本期有2个党组织报送了活动记录" in chat
+    assert "<b>学习</b> & 讨论" not in chat  # topics are not quoted in the summary, but nothing broke
+    assert "博望中学" in chat  # named as a unit that did not report
+    assert "二〇二六年十一月二十七日" in chat
+    document = next(m for m in replies if m.document)
+    assert document.document["file_name"] == "全镇2026年11月工作小结.docx"
+    paragraphs = _docx_paragraphs(harness, document)
+    assert paragraphs[0] == "博望镇党委党建工作小结" and paragraphs[-1] == "二〇二六年十一月二十七日"
+    assert "一、基本情况" in paragraphs
+
+    replies = await leader.tap("导出台账")
+    [ledger] = [m for m in replies if m.document]
+    stored = harness.api.files[ledger.document["file_id"]]
+    sheet = load_workbook(io.BytesIO(stored.content))["活动台账"]
+    topics = [sheet.cell(row, 5).value for row in range(3, sheet.max_row + 1)]
+    assert sorted(topics) == sorted(["研究发展党员工作", "<b>学习</b> & 讨论", "与县供电公司共建"])
+
+
+async def test_secretary_sees_only_their_unit(harness: BotHarness, leader: Person) -> None:
+    ids = await _township(harness)
+    secretary = await _join(harness, ids["山宁村党总支"], 2001, "李梅")
+    await secretary.send("/digest")
+    replies = await secretary.tap("本月")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "山宁村党总支" in chat and "新城" not in chat and "博望中学" not in chat
+    assert "活动形式比较单一" in chat
+    await secretary.tap_data("x:20261101:20261130:all")
+    assert secretary.answers()[-1] == "您没有权限进行此操作。"
+    await secretary.tap_data(f"x:20261101:20261130:u{ids['新城村党总支']}")
+    assert secretary.answers()[-1] == "您没有权限进行此操作。"
+    assert not [m for m in harness.api.bot_messages(2001) if m.document and m.document["file_name"].endswith(".xlsx")]
+
+
+async def test_scope_by_group_is_exact(harness: BotHarness, leader: Person) -> None:
+    await _township(harness)
+    await leader.send("/digest")
+    await leader.tap("本月")
+    await leader.tap("按单位类别")
+    replies = await leader.tap("学校、医院等事业单位")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "现有基层党组织1个" in chat and "山宁" not in chat and "新城" not in chat
+
+
+async def test_plan_and_leader_work_appear_in_the_digest(harness: BotHarness, leader: Person) -> None:
+    ids = await _township(harness)
+    await leader.send("/plan")
+    await leader.tap("本月")
+    replies = await leader.send("1、开展冬训\n2. 做好年终考核")
+    assert "已保存2026年11月下一步计划（2 条）" in replies[-1].visible
+    await leader.send("/lead")
+    await leader.tap("讲党课")
+    await leader.tap("山宁村党总支")
+    replies = await leader.tap("昨天")
+    assert "已记录：11月26日 在山宁村党总支讲党课" in replies[-1].visible
+    await leader.send("/digest")
+    await leader.tap("本月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "1、开展冬训。" in chat and "2、做好年终考核。" in chat
+    assert "讲党课1堂" in chat
+    assert ids
+
+
+async def test_custom_dates_are_checked(harness: BotHarness, leader: Person) -> None:
+    await _township(harness)
+    await leader.send("/digest")
+    await leader.tap("自定义")
+    replies = await leader.send("2026-11-30 至 2026-11-01")
+    assert "结束日期早于开始日期" in replies[-1].visible
+    replies = await leader.send("2026-11-01 至 2026-12-31")
+    assert "不能晚于今天" in replies[-1].visible
+    replies = await leader.send("随便")
+    assert "没看懂这两个日期" in replies[-1].visible
+    await leader.send("10-1 至 11-20")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "2026年10月1日至11月20日" in chat
+
+
+async def test_empty_period_is_short_and_honest(harness: BotHarness, leader: Person) -> None:
+    await units.add_unit(harness.db, "山宁村党总支", "村", 40, None, harness.clock())
+    await leader.send("/digest")
+    await leader.tap("上月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "本期暂无报送记录" in chat and "一、基本情况" not in chat
