@@ -1,0 +1,84 @@
+"""Sending one message with bounded retries, and saying plainly what became of it.
+
+The bot's ``AIORateLimiter`` paces every request to Telegram's flood limits and already retries a
+429 (``RetryAfter``) a few times. On top of that, ``ReliableSender`` retries what is worth
+retrying — a 429 that outlasted the limiter, 5xx answers and timeouts (PTB raises
+``NetworkError``/``TimedOut``) — after growing pauses, and never retries what cannot succeed:
+a 403 (the person blocked the bot) or a 400 (the message itself is wrong). The pauses and the
+sleep function are injectable, so tests run with no waiting at all.
+
+A timeout is ambiguous: Telegram may have delivered the message before the answer was lost, so a
+retry after a timeout can show the person the same reminder twice. That is the at-least-once side
+the reminder outbox chose (see README, "Deadlines and reminders").
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DELAYS: tuple[float, ...] = (1.0, 4.0, 15.0)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: int | None = None
+    blocked: bool = False  # 403: the person blocked the bot
+    retryable: bool = False  # failed for now; worth trying again later
+    error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.message_id is not None
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class ReliableSender:
+    """``send`` tries ``len(delays) + 1`` times, pausing ``delays[i]`` seconds after failure i."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        delays: Sequence[float] = DEFAULT_DELAYS,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ):
+        self.bot = bot
+        self.delays = tuple(delays)
+        self.sleep = sleep
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> SendResult:
+        last_error = ""
+        for attempt in range(len(self.delays) + 1):
+            try:
+                message = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                return SendResult(message_id=message.message_id)
+            except Forbidden as err:
+                return SendResult(blocked=True, error=str(err))
+            except BadRequest as err:
+                return SendResult(error=str(err))
+            except RetryAfter as err:
+                last_error, pause = str(err), retry_after_seconds(err)
+            except NetworkError as err:  # 5xx, timeouts, connection trouble
+                last_error, pause = str(err) or type(err).__name__, None
+            except TelegramError as err:
+                return SendResult(error=str(err))
+            if attempt == len(self.delays):
+                break
+            pause = self.delays[attempt] if pause is None else max(pause, self.delays[attempt])
+            log.info("sending to %s failed (%s); retrying in %.1f s", chat_id, last_error, pause)
+            await self.sleep(pause)
+        return SendResult(retryable=True, error=last_error)
