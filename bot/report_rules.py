@@ -58,12 +58,12 @@ class DateProblem(Enum):
     TOO_FAR = "too_far"  # a due date more than the allowed horizon ahead
 
 
-def parse_date(text: str, today: date, *, prefer_future: bool = False) -> date | None:
+def parse_date(text: str, today: date) -> date | None:
     """The day meant by ``text``, or None when it cannot be read.
 
-    Without a year, the nearest such day before today is meant (a meeting that was held), or with
-    ``prefer_future`` the nearest from today on (a due date): typed on 2027-01-03, ``12-30`` is
-    2026-12-30 for a meeting and 2027-12-30 for a commitment.
+    Without a year, the day of that month and day nearest to today is meant: typed on
+    2027-01-03, ``12-30`` is 2026-12-30; typed on 2026-11-27, ``11-28`` is tomorrow (which the
+    caller may refuse) and ``01-15`` is 2027-01-15.
     """
     text = normalise(text)
     if text in RELATIVE_DAYS:
@@ -73,13 +73,10 @@ def parse_date(text: str, today: date, *, prefer_future: bool = False) -> date |
             return date(int(match[1]), int(match[2]), int(match[3]))
         if match := _MONTH_DAY.match(text):
             month, day = int(match[1]), int(match[2])
-            candidate = _in_year(today.year, month, day)
-            if prefer_future:
-                if candidate is None or candidate < today:
-                    candidate = _in_year(today.year + 1, month, day)
-            elif candidate is None or candidate > today:
-                candidate = _in_year(today.year - 1, month, day)
-            return candidate
+            candidates = [d for year in (today.year - 1, today.year, today.year + 1) if (d := _in_year(year, month, day))]
+            if not candidates:
+                return None
+            return min(candidates, key=lambda d: abs((d - today).days))
     except ValueError:
         return None
     return None

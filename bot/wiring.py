@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.services import Services
 from bot.update_processor import ChatOrderedUpdateProcessor
 from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
+from handlers import commitments, drafts, my_reports, period_notes, report  # noqa: F401 - period_notes registers its flow
 from handlers.context import BotContext
 from storage import people as people_store
 from storage.db import Database
@@ -59,6 +60,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "digest": digest.digest_command,
         "plan": plans.plan_command,
         "lead": leader_work.lead_command,
+        "report": report.report_command,
+        "my": my_reports.my_command,
+        "commit": commitments.commit_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
@@ -71,6 +75,13 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
     app.add_handler(CallbackQueryHandler(digest.ledger_button, pattern=r"^x:"))
+    # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
+    app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
+    app.add_handler(CallbackQueryHandler(my_reports.my_button, pattern=r"^my:"))
+    app.add_handler(CallbackQueryHandler(commitments.commit_button, pattern=r"^cm:"))
+    # The secretaries' "📝 汇报活动" keyboard button sends its label as text: catch it before the
+    # typed-answer fallback below.
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Text([report.keyboard_label()]), report.report_command))
 
     app.add_handler(MessageHandler(filters.Document.ALL, unit_import.document_or_dialog))
     # Fallbacks last: unknown commands, then typed answers to the current step, then stray taps.

@@ -8,7 +8,7 @@ from bot import texts
 from storage.models import LEADER, Person
 
 STRANGER_COMMANDS = ("start", "help")
-SECRETARY_COMMANDS: list[str] = ["digest", "help", "cancel"]
+SECRETARY_COMMANDS: list[str] = ["report", "my", "commit", "digest", "help", "cancel"]
 LEADER_COMMANDS: list[str] = ["digest", "plan", "lead", "units", "addunit", "invite", "people", "importunits", "help", "cancel"]
 
 

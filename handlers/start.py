@@ -7,6 +7,7 @@ from bot import texts
 from bot.invites import hash_code, looks_like_code
 from handlers.context import BotContext
 from handlers.menus import set_menu_for
+from handlers.report import keyboard_for
 from storage import invites, people, units
 from storage.invites import RedeemOutcome
 from storage.models import Person
@@ -53,7 +54,9 @@ async def start(update: Update, context: BotContext) -> None:
         await people.set_display_name(services.db, user.id, display_name_of(update))
         context.person = await people.get_person(services.db, user.id) or context.person
         unit = await units.get_unit(services.db, context.person.unit_id) if context.person.unit_id else None
-        await context.bot.send_message(user.id, texts.say("start", "welcome_back", person=context.person, unit=unit))
+        await context.bot.send_message(
+            user.id, texts.say("start", "welcome_back", person=context.person, unit=unit), reply_markup=keyboard_for(context.person)
+        )
         await set_menu_for(context.bot, context.person)
         return
     if not looks_like_code(code):
@@ -64,11 +67,11 @@ async def start(update: Update, context: BotContext) -> None:
         await context.bot.send_message(user.id, texts.say("start", _REFUSALS[result.outcome]))
         return
     context.person = result.person
-    await context.bot.send_message(user.id, await welcome(context, result.person))
+    await context.bot.send_message(user.id, await welcome(context, result.person), reply_markup=keyboard_for(result.person))
     await set_menu_for(context.bot, result.person)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the commands of the caller's role."""
     person = context.caller()
-    await context.bot.send_message(person.user_id, texts.say("start", "help", role=person.role))
+    await context.bot.send_message(person.user_id, texts.say("start", "help", role=person.role), reply_markup=keyboard_for(person))

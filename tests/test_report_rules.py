@@ -27,8 +27,10 @@ TODAY = date(2026, 11, 27)
         ("今天", TODAY),
         ("昨天", date(2026, 11, 26)),
         ("前天", date(2026, 11, 25)),
-        # Without a year, a meeting lies in the past: December is last year's.
-        ("12-30", date(2025, 12, 30)),
+        # Without a year, the nearest such day is meant (a later check refuses future ones).
+        ("12-30", date(2026, 12, 30)),
+        ("11-28", date(2026, 11, 28)),
+        ("01-15", date(2027, 1, 15)),
         ("11-27", TODAY),
     ],
 )
@@ -41,10 +43,11 @@ def test_parse_date_refuses_nonsense(typed: str) -> None:
     assert rules.parse_date(typed, TODAY) is None
 
 
-def test_parse_date_prefers_future_for_due_dates() -> None:
-    assert rules.parse_date("01-15", TODAY, prefer_future=True) == date(2027, 1, 15)
-    assert rules.parse_date("12-31", TODAY, prefer_future=True) == date(2026, 12, 31)
-    assert rules.parse_date("11-27", TODAY, prefer_future=True) == TODAY
+def test_parse_date_without_year_across_new_year() -> None:
+    new_year = date(2027, 1, 3)
+    assert rules.parse_date("12-30", new_year) == date(2026, 12, 30)
+    assert rules.parse_date("12月31日", new_year) == date(2026, 12, 31)
+    assert rules.parse_date("1-2", new_year) == date(2027, 1, 2)
 
 
 def test_leap_day_without_year_finds_the_nearest_leap_year() -> None:

@@ -1,0 +1,404 @@
+"""/commit: 双向承诺 / 承诺践诺 — record commitments, add progress, mark them fulfilled.
+
+The list and cards use ``cm:<action>:<id>`` buttons, re-authorised on every tap: each lookup
+carries the caller's unit, so a forged id from another unit finds nothing. Recording, progress
+and fulfilment are short guided flows (docs/commitment.mmd); overdue is judged with the
+injected clock (``services.today()``).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import report_rules as rules
+from bot import texts
+from bot.periods import MONTH, QUARTER, YEAR, period_containing
+from handlers import drafts, ui
+from handlers.access import secretaries_only
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from storage import commitments as store
+from storage.activities import AlreadySubmitted
+from storage.models import Commitment
+
+FAMILY = "commitments"
+PREFIX = "cm"
+DUE_CHOICES = ((MONTH, "本月底"), (QUARTER, "本季度末"), (YEAR, "今年年底"))
+
+
+def say(name: str, /, **values: Any) -> str:
+    return texts.say(FAMILY, name, **values)
+
+
+def label(name: str, /, **values: Any) -> str:
+    return ui.label(FAMILY, name, **values)
+
+
+def _button(text: str, action: str, arg: int | str = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=f"{PREFIX}:{action}:{arg}")
+
+
+# ----- list and card ---------------------------------------------------------------------------
+async def show_list(update: Update, context: BotContext, prefix: str | None = None) -> None:
+    person, services = context.caller(), context.services
+    today = services.today()
+    everything = await store.list_commitments(services.db, [person.unit_id] if person.unit_id else [])
+    open_ones = [c for c in everything if c.fulfilled_on is None]
+    fulfilled = [c for c in everything if c.fulfilled_on is not None]
+    ids = {c.id: rules.commitment_short_id(c.id) for c in everything}
+    rows = [[_button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), "open", c.id)] for c in open_ones]
+    bottom = [_button(label("b_new"), "new")]
+    if fulfilled:
+        bottom.append(_button(label("b_fulfilled", count=len(fulfilled)), "done"))
+    rows.append(bottom)
+    text = say("list", open=open_ones, fulfilled_count=len(fulfilled), today=today, ids=ids)
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def show_fulfilled(update: Update, context: BotContext) -> None:
+    person, services = context.caller(), context.services
+    done = [c for c in await store.list_commitments(services.db, [person.unit_id] if person.unit_id else []) if c.fulfilled_on]
+    ids = {c.id: rules.commitment_short_id(c.id) for c in done}
+    rows = [[_button(label("b_open", c=c, short_id=ids[c.id], overdue=False), "open", c.id)] for c in done]
+    rows.append([_button(label("b_list"), "list")])
+    await ui.reply(update, context, say("fulfilled_list", done=done, ids=ids), InlineKeyboardMarkup(rows))
+
+
+async def show_card(update: Update, context: BotContext, commitment: Commitment, prefix: str | None = None) -> None:
+    services = context.services
+    progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
+    tz = services.settings.timezone
+    views = [{"note": p.note, "photo_file_id": p.photo_file_id, "created_at_local": p.created_at.astimezone(tz)} for p in progress]
+    short_id = rules.commitment_short_id(commitment.id)
+    text = say("card", c=commitment, short_id=short_id, progress=views, today=services.today())
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    rows = []
+    if commitment.fulfilled_on is None:
+        rows.append([_button(label("b_progress"), "prog", commitment.id), _button(label("b_fulfil"), "ful", commitment.id)])
+    photos = [p for p in progress if p.photo_file_id]
+    if photos:
+        rows.append([_button(label("b_photos", count=len(photos)), "ph", commitment.id)])
+    rows.append([_button(label("b_list"), "list")])
+    await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+@secretaries_only
+async def commit_command(update: Update, context: BotContext) -> None:
+    """/commit: the unit's commitments, open ones first, overdue ones marked."""
+    await show_list(update, context)
+
+
+@secretaries_only
+async def commit_button(update: Update, context: BotContext) -> None:
+    """Taps on the commitment list and cards (``cm:<action>:<id>``)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    person, services = context.caller(), context.services
+    if action == "list":
+        await ui.answer(update)
+        await show_list(update, context)
+        return
+    if action == "done":
+        await ui.answer(update)
+        await show_fulfilled(update, context)
+        return
+    if action == "new":
+        if not await drafts.guard(update, context, "commit_new"):
+            await ui.answer(update)
+            await start_new(update, context)
+        return
+    commitment = await store.get_commitment(services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
+    if commitment is None or action not in ("open", "prog", "ful", "ph"):
+        await ui.answer(update, say("not_found"), alert=True)
+        return
+    if action == "open":
+        await ui.answer(update)
+        await show_card(update, context, commitment)
+    elif action == "ph":
+        await ui.answer(update)
+        progress = await store.list_progress(services.db, commitment.id, unit_id=person.unit_id)
+        caption = say("photos_caption", short_id=rules.commitment_short_id(commitment.id))
+        for p in progress:
+            if p.photo_file_id:
+                await context.bot.send_photo(person.user_id, p.photo_file_id, caption=caption)
+    elif commitment.fulfilled_on is not None:
+        await ui.answer(update, say("already_fulfilled"), alert=True)
+    elif not await drafts.guard(update, context, "commit_progress" if action == "prog" else "commit_fulfil", str(commitment.id)):
+        await ui.answer(update)
+        await (start_progress if action == "prog" else start_fulfil)(update, context, str(commitment.id))
+
+
+# ----- new commitment: who → (name) → content → due ---------------------------------------------
+async def prompt_who(turn: Turn) -> Card:
+    return Card(
+        say("ask_who"),
+        [[Button(label("b_branch"), "branch"), Button(label("b_member"), "member")], [Button(texts.label("cancel"), "cancel")]],
+    )
+
+
+async def handle_who(turn: Turn) -> None:
+    if turn.action == "branch":
+        turn.data["made_by"] = None
+        await turn.ask("content")
+    elif turn.action == "member":
+        await turn.ask("who_name")
+    elif not turn.is_tap:
+        await _accept_name(turn)
+
+
+async def prompt_who_name(turn: Turn) -> Card:
+    return Card(say("ask_who_name", limit=rules.LIMITS["commitment_who"]), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def _accept_name(turn: Turn) -> None:
+    name = await _text(turn, "commitment_who")
+    if name is not None:
+        turn.data["made_by"] = name
+        await turn.ask("content")
+
+
+async def handle_who_name(turn: Turn) -> None:
+    if not turn.is_tap:
+        await _accept_name(turn)
+
+
+async def _text(turn: Turn, field: str) -> str | None:
+    """The typed text if it fits ``field``; otherwise re-ask (saying why) and return None."""
+    if turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+        return None
+    problem = rules.check_text(turn.text, field)
+    if problem is not None:
+        await turn.reask(say("text_empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
+        return None
+    return turn.text
+
+
+async def prompt_content(turn: Turn) -> Card:
+    made_by = turn.data.get("made_by")
+    who_text = f"党员 {made_by} " if made_by else "本支部"
+    return Card(say("ask_content", who_text=who_text, limit=rules.LIMITS["commitment_content"]), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_content(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    content = await _text(turn, "commitment_content")
+    if content is not None:
+        turn.data["content"] = content
+        await turn.ask("due")
+
+
+def _due_choices(today: date) -> list[tuple[str, date]]:
+    seen: set[date] = set()
+    choices = []
+    for kind, word in DUE_CHOICES:
+        end = period_containing(kind, today).end
+        if end not in seen:
+            seen.add(end)
+            choices.append((word, end))
+    return choices
+
+
+async def prompt_due(turn: Turn) -> Card:
+    choices = _due_choices(turn.services.today())
+    buttons = [Button(label("b_due", word=word, d=day), "due", day.isoformat()) for word, day in choices]
+    return Card(say("ask_due"), [buttons, [Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_due(turn: Turn) -> None:
+    today = turn.services.today()
+    if turn.action == "due":
+        try:
+            day: date | None = date.fromisoformat(turn.arg)
+        except ValueError:
+            day = None
+    elif turn.is_tap:
+        return
+    elif turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+        return
+    else:
+        day = rules.parse_date(turn.text, today)
+    if day is None:
+        await turn.reask(say("due_unreadable"))
+        return
+    problem = rules.check_due_on(day, today)
+    if problem is rules.DateProblem.PAST:
+        await turn.reask(say("due_past", today=today))
+        return
+    if problem is rules.DateProblem.TOO_FAR:
+        await turn.reask(say("due_too_far"))
+        return
+    person, services = turn.person, turn.services
+    if person.unit_id != turn.data["unit_id"]:
+        await turn.finish(texts.say("common", "not_allowed"))
+        return
+    try:
+        commitment = await store.add_commitment(
+            services.db, person.unit_id, turn.data.get("made_by"), turn.data["content"], day, person.user_id, services.now(),
+            draft=(person.user_id, turn.dialog.nonce),
+        )
+    except AlreadySubmitted:
+        return
+    await show_card(turn.update, turn.context, commitment, say("added", short_id=rules.commitment_short_id(commitment.id)))
+
+
+NEW_COMMITMENT = register_flow(
+    Flow(
+        name="commit_new",
+        title="新增承诺",
+        steps={
+            "who": Step(prompt_who, handle_who),
+            "who_name": Step(prompt_who_name, handle_who_name),
+            "content": Step(prompt_content, handle_content),
+            "due": Step(prompt_due, handle_due),
+        },
+    )
+)
+
+
+# ----- progress: note (or a captioned photo) → optional photo ----------------------------------
+async def _commitment_of(turn: Turn) -> Commitment | None:
+    return await store.get_commitment(turn.services.db, int(turn.data["commitment_id"]), unit_id=turn.person.unit_id or 0)
+
+
+def _short(turn: Turn) -> str:
+    return rules.commitment_short_id(int(turn.data["commitment_id"]))
+
+
+async def prompt_note(turn: Turn) -> Card:
+    if turn.data.get("photo"):
+        text = say("ask_progress_note_for_photo", limit=rules.LIMITS["progress_note"])
+    else:
+        text = say("ask_progress", short_id=_short(turn), limit=rules.LIMITS["progress_note"])
+    return Card(text, [[Button(texts.label("cancel"), "cancel")]])
+
+
+def _photo_id(turn: Turn) -> str | None:
+    message = turn.message
+    if message is not None and message.photo:
+        return message.photo[-1].file_id
+    return None
+
+
+async def _save_progress(turn: Turn) -> None:
+    person, services = turn.person, turn.services
+    try:
+        await store.add_progress(
+            services.db, int(turn.data["commitment_id"]), person.unit_id or 0, turn.data["note"], turn.data.get("photo"),
+            person.user_id, services.now(), draft=(person.user_id, turn.dialog.nonce),
+        )
+    except AlreadySubmitted:
+        return
+    except LookupError:
+        await turn.finish(say("not_found"))
+        return
+    commitment = await _commitment_of(turn)
+    if commitment is not None:
+        await show_card(turn.update, turn.context, commitment, say("progress_added"))
+
+
+async def handle_note(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    photo = _photo_id(turn)
+    message = turn.message
+    if photo is not None:
+        turn.data["photo"] = photo
+        caption = (message.caption or "").strip() if message else ""
+        if caption and rules.check_text(caption, "progress_note") is None:
+            turn.data["note"] = caption
+            await _save_progress(turn)
+        else:
+            await turn.ask("note")
+        return
+    note = await _text(turn, "progress_note")
+    if note is None:
+        return
+    turn.data["note"] = note
+    if turn.data.get("photo"):
+        await _save_progress(turn)
+    else:
+        await turn.ask("photo")
+
+
+async def prompt_photo(turn: Turn) -> Card:
+    return Card(say("ask_progress_photo"), [[Button(label("b_no_photo"), "skip")], [Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_photo(turn: Turn) -> None:
+    if turn.action == "skip":
+        await _save_progress(turn)
+        return
+    if turn.is_tap:
+        return
+    photo = _photo_id(turn)
+    if photo is None:
+        await turn.reask(say("photo_expected"))
+        return
+    turn.data["photo"] = photo
+    await _save_progress(turn)
+
+
+PROGRESS = register_flow(
+    Flow(name="commit_progress", title="添加承诺进展", steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
+)
+
+
+# ----- fulfil: result --------------------------------------------------------------------------
+async def prompt_result(turn: Turn) -> Card:
+    return Card(say("ask_result", short_id=_short(turn), limit=rules.LIMITS["commitment_result"]), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_result(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    result = await _text(turn, "commitment_result")
+    if result is None:
+        return
+    person, services = turn.person, turn.services
+    try:
+        commitment = await store.fulfil_commitment(
+            services.db, int(turn.data["commitment_id"]), person.unit_id or 0, result, services.today(), person.user_id, services.now(),
+            draft=(person.user_id, turn.dialog.nonce),
+        )
+    except AlreadySubmitted:
+        return
+    except LookupError:
+        await turn.finish(say("not_found"))
+        return
+    await show_card(turn.update, turn.context, commitment, say("fulfilled", short_id=rules.commitment_short_id(commitment.id)))
+
+
+FULFIL = register_flow(Flow(name="commit_fulfil", title="践诺", steps={"result": Step(prompt_result, handle_result)}))
+
+
+# ----- entry points ----------------------------------------------------------------------------
+async def start_new(update: Update, context: BotContext, arg: str = "") -> None:
+    person = context.caller()
+    await start_flow(update, context, NEW_COMMITMENT, "who", {"unit_id": person.unit_id})
+
+
+async def start_progress(update: Update, context: BotContext, arg: str) -> None:
+    await start_flow(update, context, PROGRESS, "note", {"commitment_id": int(arg)})
+
+
+async def start_fulfil(update: Update, context: BotContext, arg: str) -> None:
+    await start_flow(update, context, FULFIL, "result", {"commitment_id": int(arg)})
+
+
+async def _open_list(update: Update, context: BotContext, arg: str = "") -> None:
+    await show_list(update, context)
+
+
+drafts.register_starter("commitments", _open_list, "承诺践诺")
+drafts.register_starter("commit_new", start_new, "新增承诺")
+drafts.register_starter("commit_progress", start_progress, "添加承诺进展")
+drafts.register_starter("commit_fulfil", start_fulfil, "践诺")

@@ -1,0 +1,152 @@
+"""Report drafts that survive restarts and detours.
+
+A half-filled report is the person's dialog row (saved at every step by handlers.dialog). This
+module makes sure nothing silently replaces it:
+
+* after a restart, the person's next *typed* message does not go into the old step blindly; the
+  bot first shows what the draft holds and offers 继续上次的填写 / 重新开始 (taps on the draft's
+  current card still work directly, since their nonce proves they belong to it);
+* starting something else (another report, a commitment, editing a record) while a draft has
+  content asks first, and only a tap on 放弃草稿 discards it.
+
+Which people have been offered (or have used) their draft since this process started is kept in
+the Application's ``bot_data``, so a new process starts with nobody. Offer buttons carry
+``rp:<go|new>:<nonce>`` of the draft; the intended next action waits in the draft as
+``_pending``.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import texts
+from bot.report_rules import activity_short_id
+from handlers import ui
+from handlers.access import secretaries_only
+from handlers.context import BotContext
+from handlers.dialog import Step, Turn
+from storage import dialogs as dialog_store
+from storage.models import Dialog
+
+REPORT_FLOW = "report"
+PREFIX = "rp"
+_SEEN_KEY = "report.drafts_seen"
+
+Starter = Callable[[Update, BotContext, str], Awaitable[None]]
+# name → (what starts it, what the person calls it). Each conversation registers its own entry.
+STARTERS: dict[str, tuple[Starter, str]] = {}
+
+
+def register_starter(name: str, starter: Starter, title: str) -> None:
+    STARTERS[name] = (starter, title)
+
+
+def _seen(context: BotContext) -> set[int]:
+    return context.application.bot_data.setdefault(_SEEN_KEY, set())
+
+
+def mark_seen(context: BotContext, user_id: int) -> None:
+    """The person knows about their draft in this process: their messages go to it directly."""
+    _seen(context).add(user_id)
+
+
+def has_content(dialog: Dialog | None) -> bool:
+    """A report draft worth keeping: a kind was chosen, or it edits an existing record."""
+    return dialog is not None and dialog.flow == REPORT_FLOW and bool(dialog.data.get("kind") or dialog.data.get("activity_id"))
+
+
+def record_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The draft's fields as the templates read them (dates as dates, photos as a list)."""
+    view: dict[str, Any] = {
+        key: data.get(key)
+        for key in (
+            "kind", "topic", "attended", "expected", "summary", "start_time", "place", "host", "recorder",
+            "absentees", "observers", "resolutions",
+        )
+    }
+    view["held_on"] = date.fromisoformat(data["held_on"]) if data.get("held_on") else None
+    view["photos"] = list(data.get("photos") or [])
+    return view
+
+
+async def offer(update: Update, context: BotContext, dialog: Dialog, pending: dict[str, str] | None) -> None:
+    """Show what the draft holds and ask: continue it, or drop it (and do ``pending``)."""
+    if pending is None:
+        dialog.data.pop("_pending", None)
+    else:
+        dialog.data["_pending"] = pending
+    await dialog_store.save_dialog(context.services.db, dialog, context.services.now())
+    nonce = format(dialog.nonce, "x")
+    target = pending["start"] if pending else REPORT_FLOW
+    if target == REPORT_FLOW:
+        drop_label, drop_word = ui.label("report", "b_restart"), ui.label("report", "restart_word")
+    else:
+        title = STARTERS[target][1]
+        drop_label, drop_word = ui.label("report", "b_drop_and", title=title), ui.label("report", "drop_word", title=title)
+    activity_id = dialog.data.get("activity_id")
+    text = texts.say(
+        "report",
+        "draft_offer",
+        d=record_view(dialog.data),
+        editing_id=activity_short_id(activity_id) if activity_id else None,
+        step_name=drop_word,
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(ui.label("report", "b_resume"), callback_data=f"{PREFIX}:go:{nonce}")],
+            [InlineKeyboardButton(drop_label, callback_data=f"{PREFIX}:new:{nonce}")],
+        ]
+    )
+    await ui.reply(update, context, text, markup)
+
+
+async def guard(update: Update, context: BotContext, start: str, arg: str = "") -> bool:
+    """True when a report draft with content is in the way (and the person was asked what to do)."""
+    dialog = await dialog_store.get_dialog(context.services.db, context.caller().user_id)
+    if not has_content(dialog):
+        return False
+    assert dialog is not None
+    await ui.answer(update)
+    await offer(update, context, dialog, {"start": start, "arg": arg})
+    return True
+
+
+def resumable(step: Step) -> Step:
+    """A report step that, after a restart, offers the draft before taking typed input."""
+
+    async def handle(turn: Turn) -> None:
+        user_id = turn.person.user_id
+        if not turn.is_tap and user_id not in _seen(turn.context) and has_content(turn.dialog):
+            mark_seen(turn.context, user_id)
+            await offer(turn.update, turn.context, turn.dialog, None)
+            return
+        mark_seen(turn.context, user_id)
+        await step.handle(turn)
+
+    return Step(step.prompt, handle)
+
+
+@secretaries_only
+async def draft_button(update: Update, context: BotContext) -> None:
+    """继续上次的填写 (``rp:go``) or 重新开始 / 放弃草稿 (``rp:new``) on a draft offer."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    person = context.caller()
+    dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
+    if len(parts) != 3 or parts[1] not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != parts[2]:
+        await query.answer(texts.say("common", "stale_card"))
+        return
+    await query.answer()
+    mark_seen(context, person.user_id)
+    pending = dialog.data.pop("_pending", None)
+    if parts[1] == "go":
+        await Turn(update, context, dialog).ask(dialog.step)
+        return
+    await dialog_store.delete_dialog(context.services.db, person.user_id)
+    start, arg = (pending["start"], pending["arg"]) if pending else (REPORT_FLOW, "")
+    starter, _ = STARTERS[start]
+    await starter(update, context, arg)

@@ -1,0 +1,152 @@
+"""/my: a secretary's view of their unit's reports for a month — open, edit, withdraw.
+
+Buttons carry ``my:<action>:<arg>``; every lookup passes the caller's unit to storage, so a
+forged id of another unit's record is answered like a missing one. Editing reopens the record in
+the report flow (handlers.report); the previous version is kept by storage.activities.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import report_rules as rules
+from bot import texts
+from bot.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
+from handlers import drafts, report, ui
+from handlers.access import secretaries_only
+from handlers.context import BotContext
+from handlers.paging import page_of
+from storage import activities as activity_store
+from storage import units as unit_store
+from storage.models import Activity
+
+FAMILY = "my_reports"
+PREFIX = "my"
+PAGE_SIZE = 15
+
+
+def say(name: str, /, **values: Any) -> str:
+    return texts.say(FAMILY, name, **values)
+
+
+def label(name: str, /, **values: Any) -> str:
+    return ui.label(FAMILY, name, **values)
+
+
+def _button(text: str, action: str, arg: int | str = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=f"{PREFIX}:{action}:{arg}")
+
+
+async def show_list(update: Update, context: BotContext, period: Period | None = None, page: int = 0, prefix: str | None = None) -> None:
+    person, services = context.caller(), context.services
+    current = period_containing(MONTH, services.today())
+    period = period or current
+    unit = await unit_store.get_unit(services.db, person.unit_id or 0)
+    everything = await activity_store.list_activities(services.db, start=period.start, end=period.end, unit_ids=[person.unit_id or 0])
+    shown, page, pages = page_of(everything, page, PAGE_SIZE)
+    ids = {a.id: rules.activity_short_id(a.id) for a in everything}
+    rows = [[_button(label("b_item", a=a, short_id=ids[a.id]), "open", a.id)] for a in shown]
+    pager = []
+    if page > 0:
+        pager.append(_button(texts.label("prev_page"), "list", f"{period.key}.{page - 1}"))
+    if page < pages - 1:
+        pager.append(_button(texts.label("next_page"), "list", f"{period.key}.{page + 1}"))
+    if pager:
+        rows.append(pager)
+    months = [_button(label("b_prev_month"), "list", previous_period(period).key)]
+    if period.end < current.start:
+        months.append(_button(label("b_next_month"), "list", next_period(period).key))
+    rows.append(months)
+    text = say("list", activities=shown, ids=ids, period_label=period.label, unit_name=unit.name if unit else "", page=page, pages=pages)
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+def _quorum_warning(context: BotContext, activity: Activity) -> bool:
+    kind = context.services.kinds.by_name(activity.kind)
+    return kind is not None and kind.quorum and rules.below_quorum(activity.attended, activity.expected)
+
+
+async def show_card(update: Update, context: BotContext, activity: Activity) -> None:
+    short_id = rules.activity_short_id(activity.id)
+    rows = [[_button(label("b_edit"), "edit", activity.id), _button(label("b_withdraw"), "wd", activity.id)]]
+    if activity.photos:
+        rows.append([_button(label("b_photos", count=len(activity.photos)), "ph", activity.id)])
+    rows.append([_button(label("b_list"), "list", period_containing(MONTH, activity.held_on).key)])
+    text = say("card", a=activity, short_id=short_id, quorum_warning=_quorum_warning(context, activity))
+    await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+@secretaries_only
+async def my_command(update: Update, context: BotContext) -> None:
+    """/my: this month's reports of the caller's unit."""
+    await show_list(update, context)
+
+
+def _list_target(arg: str) -> tuple[Period, int] | None:
+    key, _, page = arg.partition(".")
+    try:
+        period = period_from_key(key)
+    except ValueError:
+        return None
+    if period.kind != MONTH or (page and not page.isdigit()):
+        return None
+    return period, int(page or 0)
+
+
+@secretaries_only
+async def my_button(update: Update, context: BotContext) -> None:
+    """Taps on /my cards (``my:<action>:<arg>``), re-authorised against the caller's unit."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    person, services = context.caller(), context.services
+    if action == "list":
+        target = _list_target(arg)
+        if target is None:
+            await ui.answer(update, texts.say("common", "stale_card"))
+            return
+        await ui.answer(update)
+        await show_list(update, context, *target)
+        return
+    activity = await activity_store.get_activity(services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
+    if activity is None or action not in ("open", "edit", "wd", "wdok", "ph"):
+        await ui.answer(update, say("not_found"), alert=True)
+        return
+    short_id = rules.activity_short_id(activity.id)
+    if action == "open":
+        await ui.answer(update)
+        await show_card(update, context, activity)
+    elif action == "edit":
+        if not await drafts.guard(update, context, "edit", str(activity.id)):
+            await ui.answer(update)
+            await report.start_revision(update, context, activity)
+    elif action == "wd":
+        await ui.answer(update)
+        markup = InlineKeyboardMarkup([[_button(label("b_confirm_withdraw"), "wdok", activity.id), _button(label("b_back"), "open", activity.id)]])
+        await ui.reply(update, context, say("confirm_withdraw", short_id=short_id), markup)
+    elif action == "wdok":
+        if not await activity_store.withdraw_activity(services.db, activity.id, person.unit_id or 0, person.user_id, services.now()):
+            await ui.answer(update, say("not_found"), alert=True)
+            return
+        await ui.answer(update)
+        await show_list(update, context, period_containing(MONTH, activity.held_on), prefix=say("withdrawn", short_id=short_id))
+    elif action == "ph":
+        await ui.answer(update)
+        caption = say("photos_caption", short_id=short_id, count=len(activity.photos))
+        for position, file_id in enumerate(activity.photos):
+            await context.bot.send_photo(person.user_id, file_id, caption=caption if position == 0 else None)
+
+
+async def _edit_from_offer(update: Update, context: BotContext, arg: str) -> None:
+    person = context.caller()
+    activity = await activity_store.get_activity(context.services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
+    if activity is None:
+        await ui.reply(update, context, say("not_found"))
+        return
+    await report.start_revision(update, context, activity)
+
+
+drafts.register_starter("edit", _edit_from_offer, "修改活动记录")

@@ -1,0 +1,105 @@
+"""本期小结: once per reporting period a unit may note 存在问题, 下一步计划 and 典型事迹.
+
+Reached from /report's first menu. The period is the calendar month containing today
+(``2026-11``); each field is saved as soon as it is typed, so the flow only chooses fields.
+The conversation is drawn in docs/period_note.mmd.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from bot import report_rules as rules
+from bot import texts
+from bot.periods import MONTH, period_containing, period_from_key
+from handlers import drafts, ui
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from storage import period_notes as note_store
+from storage.period_notes import NOTE_FIELDS
+
+FAMILY = "period_notes"
+
+
+def say(name: str, /, **values: Any) -> str:
+    return texts.say(FAMILY, name, **values)
+
+
+def label(name: str, /, **values: Any) -> str:
+    return ui.label(FAMILY, name, **values)
+
+
+def _period_label(turn: Turn) -> str:
+    return period_from_key(turn.data["period"]).label
+
+
+async def prompt_menu(turn: Turn) -> Card:
+    note = await note_store.get_note(turn.services.db, turn.data["unit_id"], turn.data["period"])
+    fields = [Button(label("b_field", field=f, filled=bool(note and getattr(note, f))), "field", f) for f in NOTE_FIELDS]
+    return Card(say("menu", note=note, period_label=_period_label(turn)), [fields, [Button(label("b_done"), "done")]])
+
+
+async def handle_menu(turn: Turn) -> None:
+    if turn.action == "field" and turn.arg in NOTE_FIELDS:
+        turn.data["field"] = turn.arg
+        await turn.ask("field")
+    elif turn.action == "done":
+        await turn.finish(say("closed", period_label=_period_label(turn)))
+    else:
+        await turn.reask(say("use_buttons"))
+
+
+async def prompt_field(turn: Turn) -> Card:
+    field = turn.data["field"]
+    note = await note_store.get_note(turn.services.db, turn.data["unit_id"], turn.data["period"])
+    current = getattr(note, field) if note else None
+    rows = [[Button(label("b_clear"), "clear")]] if current else []
+    rows.append([Button(label("b_back"), "back"), Button(texts.label("cancel"), "cancel")])
+    return Card(say("ask_field", field=field, limit=rules.LIMITS[field], current=current), rows)
+
+
+async def handle_field(turn: Turn) -> None:
+    field = turn.data.get("field")
+    services, person = turn.services, turn.person
+    if field not in NOTE_FIELDS or turn.action == "back":
+        await turn.ask("menu")
+        return
+    if person.unit_id != turn.data["unit_id"]:
+        await turn.finish(texts.say("common", "not_allowed"))
+        return
+    if turn.action == "clear":
+        await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, None, person.user_id, services.now())
+        await turn.ask("menu", prefix=say("cleared", field=field))
+        return
+    if turn.is_tap:
+        return
+    if turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+        return
+    problem = rules.check_text(turn.text, field)
+    if problem is not None:
+        await turn.reask(say("empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
+        return
+    await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, turn.text, person.user_id, services.now())
+    await turn.ask("menu", prefix=say("saved", field=field))
+
+
+PERIOD_NOTE = register_flow(
+    Flow(name="period_note", title="本期小结", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
+)
+
+
+async def start_note(update: Update, context: BotContext, arg: str = "") -> None:
+    """Open the caller's unit's note for the current period."""
+    person = context.caller()
+    if not person.is_secretary or person.unit_id is None:
+        await context.bot.send_message(person.user_id, texts.say("common", "not_allowed"))
+        return
+    if await drafts.guard(update, context, "note"):
+        return
+    period = period_containing(MONTH, context.services.today())
+    await start_flow(update, context, PERIOD_NOTE, "menu", {"unit_id": person.unit_id, "period": period.key})
+
+
+drafts.register_starter("note", start_note, "本期小结")

@@ -1,0 +1,586 @@
+"""/report (and the "📝 汇报活动" keyboard button): report a meeting or activity, guided.
+
+kind → date → 主题 → 实到 (应到 defaults to the unit's member count) → 内容摘要 → photos →
+review → 提交. From the review card every field can be changed (修改) and the optional ones added
+(更多信息: start time, place, 主持人, 记录人, absentees, 列席, 决议). The same flow edits a
+submitted record (``activity_id`` in the draft), starting at the review card. The draft is the
+dialog row; see handlers.drafts for restarts and detours. The conversation is drawn in
+docs/report.mmd. Rules (dates, numbers, limits) live in bot.report_rules.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+
+from bot import report_rules as rules
+from bot import texts
+from bot.periods import MONTH, period_containing
+from handlers import drafts, ui
+from handlers.access import secretaries_only
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from storage import activities as activity_store
+from storage import dialogs as dialog_store
+from storage import units as unit_store
+from storage.activities import ActivityFields, ActivityNotFound, AlreadySubmitted, Photo
+from storage.models import Activity, Person
+
+FAMILY = "report"
+MAIN_FIELDS = ("kind", "held_on", "topic", "attended", "expected", "summary", "photos")
+OPTIONAL_FIELDS = ("start_time", "place", "host", "recorder", "absentees", "observers", "resolutions")
+FIELD_STEPS = {"kind": "kind", "held_on": "date", "topic": "topic", "attended": "attended", "expected": "expected", "summary": "summary", "photos": "photos"}
+DAY_WORDS = ("今天", "昨天", "前天")
+
+
+def say(name: str, /, **values: Any) -> str:
+    return texts.say(FAMILY, name, **values)
+
+
+def label(name: str, /, **values: Any) -> str:
+    return ui.label(FAMILY, name, **values)
+
+
+def keyboard_label() -> str:
+    """The text of the persistent "📝 汇报活动" button (what the phone sends when it is tapped)."""
+    return label("b_report")
+
+
+def secretary_keyboard() -> ReplyKeyboardMarkup:
+    """The reply keyboard secretaries keep under the input field."""
+    return ReplyKeyboardMarkup([[KeyboardButton(keyboard_label())]], resize_keyboard=True, is_persistent=True)
+
+
+def keyboard_for(person: Person | None) -> ReplyKeyboardMarkup | None:
+    """The reply keyboard for ``person``'s role (None for leaders and strangers)."""
+    return secretary_keyboard() if person is not None and person.is_secretary else None
+
+
+# ----- helpers -----------------------------------------------------------------------------------
+def _editing(turn: Turn) -> bool:
+    return turn.data.get("back") == "review"
+
+
+def _nav(turn: Turn, back_step: str | None = None) -> list[Button]:
+    """The bottom row: back to the review card when editing (or ``back_step``), and 取消."""
+    row = []
+    if _editing(turn):
+        row.append(Button(label("b_review"), "review"))
+    elif back_step:
+        row.append(Button(label("b_back"), "back", back_step))
+    row.append(Button(texts.label("cancel"), "cancel"))
+    return row
+
+
+async def _next(turn: Turn, step: str, prefix: str | None = None) -> None:
+    """Go on to ``step`` — or straight back to the review card when a field was being changed."""
+    if _editing(turn):
+        await go_review(turn, prefix)
+    else:
+        await turn.ask(step, prefix=prefix)
+
+
+async def go_review(turn: Turn, prefix: str | None = None) -> None:
+    turn.data["back"] = "review"
+    missing = next((f for f in ("kind", "held_on", "topic", "attended") if turn.data.get(f) in (None, "")), None)
+    if missing is not None:  # a draft from an older card, or a forged path: ask what is missing
+        turn.data.pop("back", None)
+        await turn.ask(FIELD_STEPS[missing], prefix=say("need_field", field=missing))
+        return
+    await turn.ask("review", prefix=prefix)
+
+
+def _kind_needs_quorum(turn: Turn) -> bool:
+    kind = turn.services.kinds.by_name(turn.data.get("kind") or "")
+    return kind is not None and kind.quorum
+
+
+def _quorum_warning(turn: Turn) -> bool:
+    attended, expected = turn.data.get("attended"), turn.data.get("expected")
+    return attended is not None and expected is not None and _kind_needs_quorum(turn) and rules.below_quorum(attended, expected)
+
+
+async def _refuse_non_text(turn: Turn) -> bool:
+    """Stickers, voice notes, locations … where text is expected: say so and ask again."""
+    if turn.text is None:
+        await turn.reask(texts.say("common", "need_text"))
+        return True
+    return False
+
+
+async def _text_field(turn: Turn, field: str) -> str | None:
+    """The typed text for ``field`` if it is acceptable; otherwise re-ask and return None."""
+    if await _refuse_non_text(turn):
+        return None
+    assert turn.text is not None
+    problem = rules.check_text(turn.text, field)
+    if problem is not None:
+        await turn.reask(say("text_empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
+        return None
+    return turn.text
+
+
+# ----- kind --------------------------------------------------------------------------------------
+async def prompt_kind(turn: Turn) -> Card:
+    kinds = [Button(label("b_kind", name=k.name), "kind", k.code) for k in turn.services.kinds.all]
+    rows = ui.rows_of(kinds, 3)
+    if not _editing(turn) and not turn.data.get("activity_id"):
+        rows.append([Button(label("b_note"), "note"), Button(label("b_commit"), "commit")])
+    rows.append(_nav(turn))
+    return Card(say("ask_kind", editing=_editing(turn)), rows)
+
+
+async def handle_kind(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+        return
+    if turn.action in ("note", "commit"):
+        # Only offered on a fresh menu, where there is nothing to lose.
+        await dialog_store.delete_dialog(turn.services.db, turn.person.user_id)
+        starter, _ = drafts.STARTERS["note" if turn.action == "note" else "commitments"]
+        await starter(turn.update, turn.context, "")
+        return
+    kinds = turn.services.kinds
+    kind = kinds.by_code(turn.arg) if turn.action == "kind" else kinds.by_name(turn.text or "")
+    if kind is None:
+        await turn.reask(say("pick_kind"))
+        return
+    changed = _editing(turn)
+    turn.data["kind"] = kind.name
+    await _next(turn, "date", say("changed_field", field="kind") if changed else None)
+
+
+# ----- date --------------------------------------------------------------------------------------
+async def prompt_date(turn: Turn) -> Card:
+    today = turn.services.today()
+    days = [Button(label("b_day", word=word, d=today - timedelta(days=n)), "day", str(n)) for n, word in enumerate(DAY_WORDS)]
+    return Card(say("ask_date", kind=turn.data["kind"]), [days, [Button(label("b_other_date"), "other")], _nav(turn)])
+
+
+async def _accept_date(turn: Turn, day: date | None) -> None:
+    services = turn.services
+    today, window = services.today(), services.settings.report_window_days
+    if day is None:
+        await turn.reask(say("date_unreadable"))
+        return
+    problem = rules.check_held_on(day, today, window)
+    if problem is rules.DateProblem.FUTURE:
+        await turn.reask(say("date_future", today=today))
+    elif problem is rules.DateProblem.TOO_OLD:
+        await turn.reask(say("date_too_old", oldest=rules.oldest_allowed(today, window), window=window))
+    else:
+        changed = _editing(turn)
+        turn.data["held_on"] = day.isoformat()
+        await _next(turn, "topic", say("changed_field", field="held_on") if changed else None)
+
+
+async def handle_date(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+    elif turn.action == "other":
+        await turn.ask("date_typed")
+    elif turn.action == "day" and turn.arg in ("0", "1", "2"):
+        await _accept_date(turn, turn.services.today() - timedelta(days=int(turn.arg)))
+    elif turn.is_tap:
+        await turn.reask(say("date_unreadable"))
+    elif not await _refuse_non_text(turn):
+        await _accept_date(turn, rules.parse_date(turn.text or "", turn.services.today()))
+
+
+async def prompt_date_typed(turn: Turn) -> Card:
+    oldest = rules.oldest_allowed(turn.services.today(), turn.services.settings.report_window_days)
+    return Card(say("ask_date_typed", oldest=oldest), [_nav(turn, back_step="date")])
+
+
+async def handle_date_typed(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+    elif turn.action == "back":
+        await turn.ask("date")
+    elif not turn.is_tap and not await _refuse_non_text(turn):
+        await _accept_date(turn, rules.parse_date(turn.text or "", turn.services.today()))
+
+
+# ----- topic -------------------------------------------------------------------------------------
+async def prompt_topic(turn: Turn) -> Card:
+    return Card(say("ask_topic", kind=turn.data["kind"], limit=rules.LIMITS["topic"], current=turn.data.get("topic")), [_nav(turn)])
+
+
+async def handle_topic(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+        return
+    if turn.is_tap:
+        return
+    topic = await _text_field(turn, "topic")
+    if topic is not None:
+        changed = _editing(turn)
+        turn.data["topic"] = topic
+        await _next(turn, "attended", say("changed_field", field="topic") if changed else None)
+
+
+# ----- attended / expected ------------------------------------------------------------------------
+async def prompt_attended(turn: Turn) -> Card:
+    expected = turn.data["expected"]
+    rows = [[Button(label("b_edit_expected", expected=expected), "expected")], _nav(turn)]
+    return Card(say("ask_attended", expected=expected, kind=turn.data["kind"]), rows)
+
+
+async def handle_attended(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+        return
+    if turn.action == "expected":
+        await turn.ask("expected")
+        return
+    if turn.is_tap or await _refuse_non_text(turn):
+        return
+    parsed = rules.parse_attendance(turn.text or "")
+    if parsed is None:
+        await turn.reask(say("attended_invalid"))
+        return
+    attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
+    if not rules.attendance_ok(attended, expected):
+        await turn.reask(say("attended_over", attended=attended, expected=expected))
+        return
+    changed = _editing(turn)
+    turn.data["attended"], turn.data["expected"] = attended, expected
+    prefix = say("changed_field", field="attended") if changed else None
+    if _quorum_warning(turn):
+        prefix = say("quorum", attended=attended, expected=expected)
+    await _next(turn, "summary", prefix)
+
+
+async def prompt_expected(turn: Turn) -> Card:
+    unit = await unit_store.get_unit(turn.services.db, turn.data["unit_id"])
+    members = unit.member_count if unit else turn.data["expected"]
+    return Card(say("ask_expected", members=members), [_nav(turn, back_step="attended")])
+
+
+async def handle_expected(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+        return
+    if turn.action == "back":
+        await turn.ask("attended")
+        return
+    if turn.is_tap or await _refuse_non_text(turn):
+        return
+    expected = rules.parse_count(turn.text or "")
+    if expected is None:
+        await turn.reask(say("expected_invalid"))
+        return
+    turn.data["expected"] = expected
+    attended = turn.data.get("attended")
+    if attended is not None and attended > expected:
+        turn.data["attended"] = None
+        await turn.ask("attended", prefix=say("expected_below_attended", attended=attended, expected=expected))
+    elif attended is None:
+        await turn.ask("attended")
+    else:
+        prefix = say("quorum", attended=attended, expected=expected) if _quorum_warning(turn) else say("changed_field", field="expected")
+        await _next(turn, "summary", prefix)
+
+
+# ----- summary -----------------------------------------------------------------------------------
+async def prompt_summary(turn: Turn) -> Card:
+    rows = [[Button(label("b_clear" if _editing(turn) and turn.data.get("summary") else "b_skip"), "skip")], _nav(turn)]
+    return Card(say("ask_summary", limit=rules.LIMITS["summary"], current=turn.data.get("summary")), rows)
+
+
+async def handle_summary(turn: Turn) -> None:
+    if turn.action == "review":
+        await go_review(turn)
+        return
+    if turn.action == "skip" or (turn.text is not None and rules.is_skip(turn.text)):
+        had = bool(turn.data.get("summary"))
+        turn.data["summary"] = None
+        await _next(turn, "photos", say("cleared_field", field="summary") if _editing(turn) and had else None)
+        return
+    if turn.is_tap:
+        return
+    summary = await _text_field(turn, "summary")
+    if summary is not None:
+        changed = _editing(turn)
+        turn.data["summary"] = summary
+        await _next(turn, "photos", say("changed_field", field="summary") if changed else None)
+
+
+# ----- photos ------------------------------------------------------------------------------------
+async def prompt_photos(turn: Turn) -> Card:
+    count = len(turn.data.get("photos") or [])
+    if count == 0:
+        rows = [[Button(label("b_skip"), "done")]]
+    else:
+        rows = [[Button(label("b_done"), "done"), Button(label("b_clear_photos"), "clear")]]
+    rows.append(_nav(turn))
+    return Card(say("ask_photos", count=count, most=rules.MAX_PHOTOS), rows)
+
+
+def _photo_of(turn: Turn) -> dict[str, str | None] | None:
+    """The largest size of a sent photo, or an image sent as a file."""
+    message = turn.message
+    if message is None:
+        return None
+    if message.photo:
+        best = message.photo[-1]
+        return {"id": best.file_id, "uid": best.file_unique_id}
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        return {"id": document.file_id, "uid": document.file_unique_id}
+    return None
+
+
+async def handle_photos(turn: Turn) -> None:
+    photos: list[dict[str, Any]] = turn.data.setdefault("photos", [])
+    if turn.action in ("done", "review") or (turn.text is not None and rules.is_done(turn.text)):
+        await go_review(turn)
+        return
+    if turn.action == "clear":
+        photos.clear()
+        await turn.ask("photos")
+        return
+    if turn.is_tap:
+        return
+    photo = _photo_of(turn)
+    if photo is None:
+        await turn.reask(say("photo_expected"))
+        return
+    if len(photos) >= rules.MAX_PHOTOS:
+        await turn.reask(say("photos_full_refused", most=rules.MAX_PHOTOS))
+        return
+    photos.append(photo)
+    if len(photos) >= rules.MAX_PHOTOS:
+        await go_review(turn, say("photos_full", most=rules.MAX_PHOTOS))
+    else:
+        await turn.ask("photos")
+
+
+# ----- review, edit menu, optional fields ----------------------------------------------------------
+async def prompt_review(turn: Turn) -> Card:
+    activity_id = turn.data.get("activity_id")
+    rows = [
+        [Button(label("b_save_changes" if activity_id else "b_submit"), "submit")],
+        [Button(label("b_edit"), "edit"), Button(label("b_more"), "more")],
+        [Button(texts.label("cancel"), "cancel")],
+    ]
+    text = say(
+        "review",
+        r=drafts.record_view(turn.data),
+        quorum_warning=_quorum_warning(turn),
+        editing_id=rules.activity_short_id(activity_id) if activity_id else None,
+    )
+    return Card(text, rows)
+
+
+async def handle_review(turn: Turn) -> None:
+    if turn.action == "submit":
+        await submit(turn)
+    elif turn.action == "edit":
+        await turn.ask("edit_menu")
+    elif turn.action == "more":
+        await turn.ask("more")
+    elif turn.action == "review":
+        await go_review(turn)
+    else:
+        await turn.reask(say("use_buttons"))
+
+
+async def prompt_edit_menu(turn: Turn) -> Card:
+    buttons = [Button(label("b_field", field=f, filled=False), "field", f) for f in MAIN_FIELDS]
+    return Card(say("edit_menu"), [*ui.rows_of(buttons, 3), [Button(label("b_review"), "review")]])
+
+
+async def handle_edit_menu(turn: Turn) -> None:
+    if turn.action == "field" and turn.arg in FIELD_STEPS:
+        turn.data["back"] = "review"
+        await turn.ask(FIELD_STEPS[turn.arg])
+    elif turn.action == "review" or turn.is_tap:
+        await go_review(turn)
+    else:
+        await turn.reask(say("use_buttons"))
+
+
+async def prompt_more(turn: Turn) -> Card:
+    buttons = [Button(label("b_field", field=f, filled=bool(turn.data.get(f))), "field", f) for f in OPTIONAL_FIELDS]
+    return Card(say("more_menu"), [*ui.rows_of(buttons, 2), [Button(label("b_review"), "review")]])
+
+
+async def handle_more(turn: Turn) -> None:
+    if turn.action == "field" and turn.arg in OPTIONAL_FIELDS:
+        turn.data["field"] = turn.arg
+        await turn.ask("optional")
+    elif turn.action == "review" or turn.is_tap:
+        await go_review(turn)
+    else:
+        await turn.reask(say("use_buttons"))
+
+
+async def prompt_optional(turn: Turn) -> Card:
+    field = turn.data.get("field", "place")
+    current = turn.data.get(field)
+    rows = []
+    if current:
+        rows.append([Button(label("b_clear"), "clear")])
+    rows.append([Button(label("b_back"), "back"), Button(texts.label("cancel"), "cancel")])
+    return Card(say("ask_optional", field=field, limit=rules.LIMITS.get(field), current=current), rows)
+
+
+async def handle_optional(turn: Turn) -> None:
+    field = turn.data.get("field")
+    if field not in OPTIONAL_FIELDS or turn.action == "back":
+        await turn.ask("more")
+        return
+    if turn.action == "clear":
+        turn.data[field] = None
+        await turn.ask("more", prefix=say("cleared_field", field=field))
+        return
+    if turn.is_tap or await _refuse_non_text(turn):
+        return
+    if field == "start_time":
+        value = rules.parse_clock_time(turn.text or "")
+        if value is None:
+            await turn.reask(say("time_invalid"))
+            return
+    else:
+        value = await _text_field(turn, field)
+        if value is None:
+            return
+    turn.data[field] = value
+    await turn.ask("more", prefix=say("saved_field", field=field))
+
+
+# ----- submit ------------------------------------------------------------------------------------
+def fields_of(data: dict[str, Any]) -> ActivityFields:
+    return ActivityFields(
+        kind=data["kind"],
+        held_on=date.fromisoformat(data["held_on"]),
+        topic=data["topic"],
+        attended=int(data["attended"]),
+        expected=int(data["expected"]),
+        **{f: data.get(f) or None for f in ("summary", *OPTIONAL_FIELDS)},
+        photos=tuple(Photo(p["id"], p.get("uid")) for p in data.get("photos") or []),
+    )
+
+
+async def submit(turn: Turn) -> None:
+    """提交 / 保存修改: store the record and consume the draft in one transaction."""
+    person, services = turn.person, turn.services
+    if person.unit_id != turn.data.get("unit_id"):
+        await turn.finish(say("unit_changed"))
+        return
+    if any(turn.data.get(f) in (None, "") for f in ("kind", "held_on", "topic", "attended", "expected")):
+        await go_review(turn)
+        return
+    fields = fields_of(turn.data)
+    draft = (person.user_id, turn.dialog.nonce)
+    activity_id = turn.data.get("activity_id")
+    try:
+        if activity_id:
+            activity = await activity_store.revise_activity(services.db, int(activity_id), person.unit_id, fields, person.user_id, services.now(), draft=draft)
+        else:
+            activity = await activity_store.submit_activity(services.db, person.unit_id, fields, person.user_id, services.now(), draft=draft)
+    except AlreadySubmitted:
+        return  # a second tap that raced the first: the first one stored it
+    except ActivityNotFound:
+        await turn.finish(say("activity_gone"))
+        return
+    short_id = rules.activity_short_id(activity.id)
+    await ui.reply(turn.update, turn.context, say("revised_card" if activity_id else "submitted_card", r=activity, short_id=short_id))
+    if activity_id:
+        text = say("revised", short_id=short_id)
+    else:
+        period = period_containing(MONTH, services.today())
+        count = len(await activity_store.list_activities(services.db, start=period.start, end=period.end, unit_ids=[person.unit_id]))
+        text = say("submitted", short_id=short_id, count=count, period_label=period.label)
+    await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
+
+
+REPORT = register_flow(
+    Flow(
+        name=drafts.REPORT_FLOW,
+        title="活动汇报",
+        steps={
+            name: drafts.resumable(Step(prompt, handle))
+            for name, prompt, handle in (
+                ("kind", prompt_kind, handle_kind),
+                ("date", prompt_date, handle_date),
+                ("date_typed", prompt_date_typed, handle_date_typed),
+                ("topic", prompt_topic, handle_topic),
+                ("attended", prompt_attended, handle_attended),
+                ("expected", prompt_expected, handle_expected),
+                ("summary", prompt_summary, handle_summary),
+                ("photos", prompt_photos, handle_photos),
+                ("review", prompt_review, handle_review),
+                ("edit_menu", prompt_edit_menu, handle_edit_menu),
+                ("more", prompt_more, handle_more),
+                ("optional", prompt_optional, handle_optional),
+            )
+        },
+    )
+)
+
+
+# ----- entry points -----------------------------------------------------------------------------
+async def start_report(update: Update, context: BotContext, kind_code: str | None = None) -> None:
+    """Open the report flow for the caller (a secretary), with ``kind_code`` preselected if given.
+
+    Other features (e.g. a reminder's 去汇报 button) call this. A half-filled report is never
+    silently replaced: the person is asked whether to continue it or start again. A tap that led
+    here is answered.
+    """
+    person = context.person
+    if person is None or not person.is_secretary or person.unit_id is None:
+        await ui.answer(update, texts.say("common", "not_allowed"), alert=True)
+        if update.callback_query is None and person is not None:
+            await context.bot.send_message(person.user_id, texts.say("common", "not_allowed"))
+        return
+    if await drafts.guard(update, context, drafts.REPORT_FLOW, kind_code or ""):
+        return
+    await ui.answer(update)
+    unit = await unit_store.get_unit(context.services.db, person.unit_id)
+    if unit is None or unit.archived:
+        await ui.reply(update, context, say("no_unit"))
+        return
+    data: dict[str, Any] = {"unit_id": unit.id, "expected": unit.member_count, "photos": []}
+    kind = context.services.kinds.by_code(kind_code) if kind_code else None
+    if kind is not None:
+        data["kind"] = kind.name
+    drafts.mark_seen(context, person.user_id)
+    await start_flow(update, context, REPORT, "date" if kind else "kind", data)
+
+
+async def _start_from_offer(update: Update, context: BotContext, arg: str) -> None:
+    await start_report(update, context, arg or None)
+
+
+drafts.register_starter(drafts.REPORT_FLOW, _start_from_offer, "活动汇报")
+
+
+@secretaries_only
+async def report_command(update: Update, context: BotContext) -> None:
+    """/report, or the "📝 汇报活动" keyboard button: start reporting."""
+    await start_report(update, context)
+
+
+async def start_revision(update: Update, context: BotContext, activity: Activity) -> None:
+    """Open a submitted record of the caller's unit in the report flow, at its review card."""
+    person = context.caller()
+    data: dict[str, Any] = {
+        "unit_id": activity.unit_id,
+        "activity_id": activity.id,
+        "kind": activity.kind,
+        "held_on": activity.held_on.isoformat(),
+        "topic": activity.topic,
+        "attended": activity.attended,
+        "expected": activity.expected,
+        **{f: getattr(activity, f) for f in ("summary", *OPTIONAL_FIELDS)},
+        "photos": [
+            {"id": p.file_id, "uid": p.file_unique_id}
+            for p in await activity_store.list_photos(context.services.db, activity.id, unit_id=activity.unit_id)
+        ],
+        "back": "review",
+    }
+    drafts.mark_seen(context, person.user_id)
+    await start_flow(update, context, REPORT, "review", data)

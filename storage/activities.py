@@ -1,0 +1,275 @@
+"""Reported activities (meetings, 主题党日 …) with their photos and edit history.
+
+Every query that a secretary's action reaches takes the caller's ``unit_id`` and puts it in the
+WHERE clause, so a forged id from another unit finds nothing. Submitting a report consumes the
+draft (the dialog row, matched by its nonce) in the same transaction as the insert: a second tap
+on 提交 finds no draft and stores nothing. Each revision copies the previous version into
+``activity_versions`` before changing the row.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from storage import audit
+from storage.db import Database
+from storage.models import Activity
+from storage.timeutil import ds, ts
+
+
+class AlreadySubmitted(Exception):
+    """The draft was already consumed (a double tap, or a stale card): nothing was stored."""
+
+
+class ActivityNotFound(Exception):
+    """No such activity in the caller's unit (or it was withdrawn)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    file_id: str
+    file_unique_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFields:
+    """What a secretary fills in for one activity."""
+
+    kind: str
+    held_on: date
+    topic: str
+    attended: int
+    expected: int
+    summary: str | None = None
+    start_time: str | None = None
+    place: str | None = None
+    host: str | None = None
+    recorder: str | None = None
+    absentees: str | None = None
+    observers: str | None = None
+    resolutions: str | None = None
+    photos: tuple[Photo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityVersion:
+    """A previous version of an activity, kept for audit."""
+
+    activity_id: int
+    version: int
+    data: dict[str, Any]
+    replaced_by: int
+    replaced_at: datetime
+
+
+_TEXT_COLUMNS = ("summary", "start_time", "place", "host", "recorder", "absentees", "observers", "resolutions")
+
+
+def _activity(row: aiosqlite.Row, photos: Sequence[str] = ()) -> Activity:
+    return Activity(
+        id=row["id"],
+        unit_id=row["unit_id"],
+        kind=row["kind"],
+        held_on=date.fromisoformat(row["held_on"]),
+        topic=row["topic"],
+        attended=row["attended"],
+        expected=row["expected"],
+        **{column: row[column] for column in _TEXT_COLUMNS},
+        created_by=row["created_by"],
+        version=row["version"],
+        photos=tuple(photos),
+        withdrawn=row["withdrawn_at"] is not None,
+    )
+
+
+def _values(fields: ActivityFields) -> dict[str, Any]:
+    return {
+        "kind": fields.kind,
+        "held_on": ds(fields.held_on),
+        "topic": fields.topic,
+        "attended": fields.attended,
+        "expected": fields.expected,
+        **{column: getattr(fields, column) for column in _TEXT_COLUMNS},
+    }
+
+
+async def consume_dialog(conn: aiosqlite.Connection, user_id: int, nonce: int) -> bool:
+    """Delete the caller's dialog if its card is still the current one; False if it is not."""
+    cursor = await conn.execute("DELETE FROM dialogs WHERE user_id = ? AND nonce = ?", (user_id, nonce))
+    return cursor.rowcount == 1
+
+
+async def _store_photos(conn: aiosqlite.Connection, activity_id: int, photos: Sequence[Photo]) -> None:
+    await conn.execute("DELETE FROM activity_photos WHERE activity_id = ?", (activity_id,))
+    await conn.executemany(
+        "INSERT INTO activity_photos (activity_id, position, file_id, file_unique_id) VALUES (?, ?, ?, ?)",
+        [(activity_id, position, photo.file_id, photo.file_unique_id) for position, photo in enumerate(photos, start=1)],
+    )
+
+
+async def _photo_ids(conn: aiosqlite.Connection, activity_id: int) -> list[str]:
+    async with conn.execute("SELECT file_id FROM activity_photos WHERE activity_id = ? ORDER BY position", (activity_id,)) as cur:
+        return [r["file_id"] for r in await cur.fetchall()]
+
+
+async def _fetch(conn: aiosqlite.Connection, activity_id: int, unit_id: int) -> Activity | None:
+    async with conn.execute("SELECT * FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id)) as cur:
+        row = await cur.fetchone()
+    return _activity(row, await _photo_ids(conn, activity_id)) if row else None
+
+
+async def submit_activity(
+    db: Database, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime, *, draft: tuple[int, int]
+) -> Activity:
+    """Store a new activity and consume the draft ``(user_id, nonce)`` it came from, atomically.
+
+    Raises :class:`AlreadySubmitted` (storing nothing) when that draft is gone or has moved on.
+    """
+    async with db.transaction() as conn:
+        if not await consume_dialog(conn, *draft):
+            raise AlreadySubmitted
+        values = _values(fields)
+        columns = ", ".join(values)
+        cursor = await conn.execute(
+            f"INSERT INTO activities (unit_id, {columns}, created_by, created_at, updated_at) "
+            f"VALUES (?, {', '.join('?' for _ in values)}, ?, ?, ?)",
+            (unit_id, *values.values(), actor_id, ts(now), ts(now)),
+        )
+        activity_id = cursor.lastrowid
+        assert activity_id is not None
+        await _store_photos(conn, activity_id, fields.photos)
+        await audit.record(conn, now, actor_id, "activity.submit", f"activity:{activity_id}", {"unit_id": unit_id, "kind": fields.kind})
+        activity = await _fetch(conn, activity_id, unit_id)
+    assert activity is not None
+    return activity
+
+
+async def revise_activity(
+    db: Database, activity_id: int, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime, *, draft: tuple[int, int]
+) -> Activity:
+    """Replace an activity's content, keeping the previous version; consumes the draft atomically.
+
+    Raises :class:`AlreadySubmitted` when the draft is gone, :class:`ActivityNotFound` when the
+    activity is not in ``unit_id`` or was withdrawn (nothing changes in either case).
+    """
+    async with db.transaction() as conn:
+        if not await consume_dialog(conn, *draft):
+            raise AlreadySubmitted
+        previous = await _fetch(conn, activity_id, unit_id)
+        if previous is None or previous.withdrawn:
+            raise ActivityNotFound(activity_id)
+        snapshot = asdict(previous)
+        snapshot["held_on"] = ds(previous.held_on)
+        snapshot["photos"] = list(previous.photos)
+        await conn.execute(
+            "INSERT INTO activity_versions (activity_id, version, data, replaced_by, replaced_at) VALUES (?, ?, ?, ?, ?)",
+            (activity_id, previous.version, json.dumps(snapshot, ensure_ascii=False), actor_id, ts(now)),
+        )
+        values = _values(fields)
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        await conn.execute(
+            f"UPDATE activities SET {assignments}, updated_at = ?, version = version + 1 WHERE id = ? AND unit_id = ?",
+            (*values.values(), ts(now), activity_id, unit_id),
+        )
+        await _store_photos(conn, activity_id, fields.photos)
+        await audit.record(conn, now, actor_id, "activity.revise", f"activity:{activity_id}", {"from_version": previous.version})
+        activity = await _fetch(conn, activity_id, unit_id)
+    assert activity is not None
+    return activity
+
+
+async def withdraw_activity(db: Database, activity_id: int, unit_id: int, actor_id: int, now: datetime) -> bool:
+    """Withdraw (撤回) an activity of ``unit_id``; False when there is no such live activity."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE activities SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND unit_id = ? AND withdrawn_at IS NULL",
+            (ts(now), ts(now), activity_id, unit_id),
+        )
+        if cursor.rowcount != 1:
+            return False
+        await audit.record(conn, now, actor_id, "activity.withdraw", f"activity:{activity_id}")
+    return True
+
+
+async def get_activity(db: Database, activity_id: int, *, unit_id: int, include_withdrawn: bool = False) -> Activity | None:
+    """One activity of ``unit_id`` (None for another unit's, or a withdrawn one unless asked)."""
+    row = await db.fetchone("SELECT * FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id))
+    if row is None or (row["withdrawn_at"] is not None and not include_withdrawn):
+        return None
+    photos = await db.fetchall("SELECT file_id FROM activity_photos WHERE activity_id = ? ORDER BY position", (activity_id,))
+    return _activity(row, [p["file_id"] for p in photos])
+
+
+async def list_photos(db: Database, activity_id: int, *, unit_id: int) -> list[Photo]:
+    """The photos of an activity of ``unit_id``, in the order they were sent."""
+    rows = await db.fetchall(
+        "SELECT p.file_id, p.file_unique_id FROM activity_photos p JOIN activities a ON a.id = p.activity_id "
+        "WHERE p.activity_id = ? AND a.unit_id = ? ORDER BY p.position",
+        (activity_id, unit_id),
+    )
+    return [Photo(r["file_id"], r["file_unique_id"]) for r in rows]
+
+
+async def list_activities(
+    db: Database,
+    *,
+    start: date,
+    end: date,
+    unit_ids: Collection[int] | None = None,
+    include_withdrawn: bool = False,
+) -> list[Activity]:
+    """Activities held from ``start`` to ``end`` (both included), with photos, oldest first.
+
+    ``unit_ids`` None means every unit; an empty collection means none.
+    """
+    if unit_ids is not None and not unit_ids:
+        return []
+    clauses = ["held_on BETWEEN ? AND ?"]
+    params: list[Any] = [ds(start), ds(end)]
+    if unit_ids is not None:
+        ids = sorted(set(unit_ids))
+        clauses.append(f"unit_id IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    if not include_withdrawn:
+        clauses.append("withdrawn_at IS NULL")
+    where = " AND ".join(clauses)
+    rows = await db.fetchall(f"SELECT * FROM activities WHERE {where} ORDER BY held_on, id", params)
+    photos: dict[int, list[str]] = {}
+    for photo in await db.fetchall(
+        f"SELECT activity_id, file_id FROM activity_photos WHERE activity_id IN (SELECT id FROM activities WHERE {where}) "
+        "ORDER BY activity_id, position",
+        params,
+    ):
+        photos.setdefault(photo["activity_id"], []).append(photo["file_id"])
+    return [_activity(row, photos.get(row["id"], ())) for row in rows]
+
+
+async def list_versions(db: Database, activity_id: int, *, unit_id: int) -> list[ActivityVersion]:
+    """The previous versions of an activity of ``unit_id``, oldest first (for audit)."""
+    rows = await db.fetchall(
+        "SELECT v.* FROM activity_versions v JOIN activities a ON a.id = v.activity_id "
+        "WHERE v.activity_id = ? AND a.unit_id = ? ORDER BY v.version",
+        (activity_id, unit_id),
+    )
+    return [
+        ActivityVersion(
+            activity_id=r["activity_id"],
+            version=r["version"],
+            data=json.loads(r["data"]),
+            replaced_by=r["replaced_by"],
+            replaced_at=datetime.fromisoformat(r["replaced_at"]),
+        )
+        for r in rows
+    ]
+
+
+async def count_activities(db: Database) -> int:
+    """All activity rows, withdrawn included (tests use it to prove nothing was stored)."""
+    row = await db.fetchone("SELECT COUNT(*) FROM activities")
+    return int(row[0]) if row else 0
+
