@@ -359,6 +359,7 @@ def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attribut
     order: list[str] = []
     text_of: dict[str, str] = {}
     units_of: dict[str, list[UnitRef]] = defaultdict(list)
+    seen: set[tuple[str, int]] = set()  # (key, unit id): many units often write the same sentence
     for text, unit in pairs:
         key = normalized(text)
         if not key:
@@ -366,7 +367,8 @@ def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attribut
         if key not in text_of:
             order.append(key)
             text_of[key] = text
-        if unit is not None and unit not in units_of[key]:
+        if unit is not None and (key, unit.id) not in seen:
+            seen.add((key, unit.id))
             units_of[key].append(unit)
     return tuple(Attributed(text_of[k], tuple(units_of[k])) for k in order)
 

@@ -1,0 +1,108 @@
+"""How long the 小结 takes for a county-sized dataset, and how it grows with the number of units.
+
+For 100, 1,000 and 5,000 units with a year of records (60 activities and 5 commitments per
+unit): the digest data and chat text, the Word file, the Excel 台账, and the peak memory. Each
+size runs in a fresh process so its peak memory is its own. Goals at 1,000 units: data and text
+< 1 s, Word < 2 s, Excel < 5 s, peak < 300 MB.
+
+    .venv/bin/python -m bench.digest_scale            # all sizes
+    .venv/bin/python -m bench.digest_scale 1000       # one size
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bot.activity_kinds import load_kinds
+from bot.config import load_settings
+from bot.demo import _TOPICS
+from bot.digest_docx import render_docx
+from bot.digest_query import Scope, load_digest, load_ledger
+from bot.digest_text import render_digest_html, split_messages
+from bot.unit_kinds import UNIT_KINDS
+from storage import bulk
+from storage import units as unit_store
+from storage.activities import ActivityFields
+from storage.db import open_database
+
+SIZES = (100, 1000, 5000)
+YEAR_START, YEAR_END = date(2026, 1, 1), date(2026, 12, 31)
+ACTIVITIES_PER_UNIT = 60
+COMMITMENTS_PER_UNIT = 5
+
+
+async def measure(unit_count: int) -> dict[str, float]:
+    rng = random.Random(unit_count)
+    with tempfile.TemporaryDirectory() as folder:
+        db = await open_database(Path(folder) / "bench.sqlite3")
+        now = datetime(2026, 12, 31, 10, tzinfo=UTC)
+        await unit_store.add_units(db, [(f"第{i}党支部", UNIT_KINDS[i % len(UNIT_KINDS)], rng.randint(8, 120)) for i in range(unit_count)], None, now)
+        units = await unit_store.list_units(db)
+        kinds = list(_TOPICS)
+        acts = []
+        for unit in units:
+            for _ in range(ACTIVITIES_PER_UNIT):
+                kind = rng.choice(kinds)
+                expected = unit.member_count
+                acts.append((unit.id, ActivityFields(kind, YEAR_START + timedelta(days=rng.randrange(365)), rng.choice(_TOPICS[kind]), rng.randint(expected // 2, expected), expected)))
+        await bulk.add_activities(db, acts, 0, now)
+        commitments = [
+            (u.id, None, "为群众办实事", YEAR_START + timedelta(days=rng.randrange(365)), None if rng.random() < 0.3 else YEAR_START + timedelta(days=rng.randrange(365)), None)
+            for u in units for _ in range(COMMITMENTS_PER_UNIT)
+        ]
+        await bulk.add_commitments(db, commitments, 0, now)
+        notes = [(u.id, f"2026-{m:02d}", "活动形式比较单一", "做好年终党员评议", None) for u in units for m in (3, 6, 9, 12) if rng.random() < 0.5]
+        await bulk.add_period_notes(db, notes, 0, now)
+
+        settings = load_settings({"ORG_NAME": "博望镇党委"})
+        started = time.perf_counter()
+        digest = await load_digest(
+            db, settings, load_kinds(), scope=Scope("all"), start=YEAR_START, end=YEAR_END,
+            period_label="2026年", period_key="2026", today=date(2026, 12, 31),
+        )
+        messages = split_messages(render_digest_html(digest))
+        text_s = time.perf_counter() - started
+        started = time.perf_counter()
+        docx = render_docx(digest)
+        word_s = time.perf_counter() - started
+        started = time.perf_counter()
+        xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))
+        excel_s = time.perf_counter() - started
+        await db.close()
+    return {
+        "units": unit_count,
+        "activities": len(acts),
+        "commitments": len(commitments),
+        "text_s": round(text_s, 3),
+        "messages": len(messages),
+        "word_s": round(word_s, 3),
+        "word_kb": round(len(docx) / 1024),
+        "excel_s": round(excel_s, 3),
+        "excel_kb": round(len(xlsx) / 1024),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--one"]:
+        print(json.dumps(asyncio.run(measure(int(argv[1])))))
+        return
+    sizes = [int(a) for a in argv] or list(SIZES)
+    print(f"{'units':>6} {'activities':>10} {'commitments':>11} {'data+text s':>11} {'msgs':>4} {'Word s':>7} {'Excel s':>8} {'peak MB':>8}")
+    for size in sizes:
+        out = subprocess.run([sys.executable, "-m", "bench.digest_scale", "--one", str(size)], capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{r['units']:>6} {r['activities']:>10} {r['commitments']:>11} {r['text_s']:>11.3f} {r['messages']:>4} {r['word_s']:>7.3f} {r['excel_s']:>8.3f} {r['peak_mb']:>8}", flush=True)
+    print("goals at 1,000 units: data+text < 1 s, Word < 2 s, Excel < 5 s, peak < 300 MB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
