@@ -54,8 +54,9 @@ async def prompt_field(turn: Turn) -> Card:
     field = turn.data["field"]
     note = await note_store.get_note(turn.services.db, turn.data["unit_id"], turn.data["period"])
     current = getattr(note, field) if note else None
+    # No 取消 here: what was already saved stays saved; 返回 leaves this field unchanged.
     rows = [[Button(label("b_clear"), "clear")]] if current else []
-    rows.append([Button(label("b_back"), "back"), Button(texts.label("cancel"), "cancel")])
+    rows.append([Button(label("b_back"), "back")])
     return Card(say("ask_field", field=field, limit=rules.LIMITS[field], current=current), rows)
 
 
@@ -86,7 +87,7 @@ async def handle_field(turn: Turn) -> None:
 
 
 PERIOD_NOTE = register_flow(
-    Flow(name="period_note", title="本期小结", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
+    Flow(name="period_note", title="本期小结（正在填写的一项）", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
 )
 
 
