@@ -23,5 +23,16 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Render a sample 小结 (demo township) to PDF and PNG pages under bench/out/ to check the Word
+# layout by eye. Needs LibreOffice and poppler: apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk
+render-check: $(STAMP)
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { echo "needs: apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk"; exit 1; }
+	rm -rf bench/out && mkdir -p bench/out
+	DATABASE_PATH=bench/out/demo.sqlite3 ORG_NAME=博望镇党委 $(PY) -m bot demo
+	DATABASE_PATH=bench/out/demo.sqlite3 ORG_NAME=博望镇党委 $(PY) -m bot digest --period $$(date +%Y-%m) --docx bench/out/xiaojie.docx --xlsx bench/out/taizhang.xlsx > bench/out/xiaojie.txt
+	soffice --headless --convert-to pdf --outdir bench/out bench/out/xiaojie.docx >/dev/null
+	pdftoppm -r 80 -png bench/out/xiaojie.pdf bench/out/page
+	@ls bench/out/page*.png
+
 clean:
 	rm -rf $(VENV) .pytest_cache

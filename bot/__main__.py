@@ -6,6 +6,8 @@
   import-units   check and import units from a CSV/XLSX file (all rows valid, or nothing)
   invite         print a deep link for a unit's secretary (--unit NAME) or a leader (--leader)
   units          list the units
+  digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
+  demo           create a database with the demo township and two months of records
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
@@ -89,6 +91,59 @@ async def cmd_units(settings: Settings) -> int:
         await db.close()
 
 
+async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.activity_kinds import load_kinds
+    from bot.digest_docx import render_docx
+    from bot.digest_query import Scope, load_digest, load_ledger
+    from bot.digest_text import render_digest_plain
+    from bot.periods import custom_period, period_from_key
+
+    try:
+        if args.period:
+            period = period_from_key(args.period)
+        else:
+            period = custom_period(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    except (TypeError, ValueError) as err:
+        print(f"期间无效：{err}（用 --period 2026-11 / 2026-Q4 / 2026，或 --from 与 --to）", file=sys.stderr)
+        return 1
+    scope = Scope(args.scope)
+    if not scope.valid:
+        print("范围无效：all、g<类别序号> 或 u<单位编号>", file=sys.stderr)
+        return 1
+    today = system_clock().astimezone(settings.timezone).date()
+    db = await open_database(settings.database_path)
+    try:
+        digest = await load_digest(
+            db, settings, load_kinds(), scope=scope, start=period.start, end=period.end,
+            period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=today,
+        )
+        print("\n\n".join(render_digest_plain(digest, settings.digest_date_style, settings.digest_script)))
+        if args.docx:
+            Path(args.docx).write_bytes(render_docx(digest, settings.digest_date_style, settings.digest_script))
+            print(f"\n已写入 {args.docx}", file=sys.stderr)
+        if args.xlsx:
+            ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today)
+            Path(args.xlsx).write_bytes(ledger)
+            print(f"已写入 {args.xlsx}", file=sys.stderr)
+        return 0
+    finally:
+        await db.close()
+
+
+async def cmd_demo(settings: Settings) -> int:
+    from bot.demo import seed_demo_records, seed_demo_township
+
+    db = await open_database(settings.database_path)
+    try:
+        now = system_clock()
+        units_added = await seed_demo_township(db, now)
+        records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now)
+        print(f"{settings.database_path}: 新增单位 {units_added} 个，活动记录 {records} 条")
+        return 0
+    finally:
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="党建工作助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--leader", action="store_true", help="for a new leader")
     inviter.add_argument("--bot-username", default="your_bot", help="the bot's @username, without @")
     sub.add_parser("units", help="list units")
+    digest = sub.add_parser("digest", help="print the 小结; --docx/--xlsx write the files")
+    digest.add_argument("--period", help="period key: 2026-11, 2026-Q4, 2026")
+    digest.add_argument("--from", dest="start", help="custom start date, YYYY-MM-DD")
+    digest.add_argument("--to", dest="end", help="custom end date, YYYY-MM-DD")
+    digest.add_argument("--scope", default="all", help="all (default), g<group index>, or u<unit id>")
+    digest.add_argument("--docx", help="write the 小结 as a Word file here")
+    digest.add_argument("--xlsx", help="write the 台账 as an Excel file here")
+    sub.add_parser("demo", help="fill the database with the demo township")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
@@ -137,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_invite(settings, None if args.leader else args.unit, args.bot_username))
     if args.command == "units":
         return asyncio.run(cmd_units(settings))
+    if args.command == "digest":
+        return asyncio.run(cmd_digest(settings, args))
+    if args.command == "demo":
+        return asyncio.run(cmd_demo(settings))
     parser.error(f"unknown command {args.command}")
     return 2
 
