@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.clock import system_clock
 from bot.config import Settings
-from bot.demo import seed_demo_township
+from bot.demo import seed_demo_records, seed_demo_township
 from bot.fakeapi.harness import TEST_TOKEN, BotHarness
 from bot.fakeapi.server import SentMessage
 from bot.invites import deep_link, hash_code, new_code
@@ -61,6 +61,7 @@ async def _prepare(settings: Settings) -> str:
     try:
         now = system_clock()
         await seed_demo_township(db, now)
+        await seed_demo_records(db, now.astimezone(settings.timezone).date(), now)
         unit = await units.find_by_name(db, "山宁村党总支")
         assert unit is not None
         code = new_code()
