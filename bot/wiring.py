@@ -3,6 +3,8 @@
 Handler groups, in the order they run for each update:
   -1  the access gate (private chats only; strangers stopped here)
    0  commands, button taps by prefix, files, and then everything else (fallbacks last)
+   1  after any of those: a person who had blocked the bot and writes again is reachable again
+The reminder tick (bot/reminder_engine.py) runs on the JobQueue, started in post_init.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import reminder_engine
 from bot.activity_kinds import load_kinds
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -31,6 +34,7 @@ from bot.services import Services
 from bot.update_processor import ChatOrderedUpdateProcessor
 from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
 from handlers import commitments, drafts, my_reports, period_notes, report  # noqa: F401 - period_notes registers its flow
+from handlers import board, reminders, schedule
 from handlers.context import BotContext
 from storage import people as people_store
 from storage.db import Database
@@ -57,6 +61,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "invite": invites.invite_command,
         "people": people.people_command,
         "importunits": unit_import.importunits_command,
+        "schedule": schedule.schedule_command,
+        "board": board.board_command,
         "digest": digest.digest_command,
         "plan": plans.plan_command,
         "lead": leader_work.lead_command,
@@ -74,6 +80,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^u:"))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
+    # Reminders: r = buttons on reminders and escalations; b = the /board pages.
+    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
+    app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
     app.add_handler(CallbackQueryHandler(digest.ledger_button, pattern=r"^x:"))
     # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
     app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
@@ -88,6 +97,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, fallback.on_unknown_command))
     app.add_handler(MessageHandler(filters.ALL, fallback.on_message))
     app.add_handler(CallbackQueryHandler(fallback.on_unknown_button))
+    app.add_handler(TypeHandler(Update, reminders.note_reachable), group=1)
     app.add_error_handler(errors.on_error)
 
 
@@ -97,6 +107,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await menus.set_default_menu(app.bot)
     for leader in await people_store.list_leaders(services.db):
         await menus.set_menu_for(app.bot, leader)
+    reminder_engine.start_ticking(app)
 
 
 def build_application(
@@ -126,5 +137,6 @@ def build_application(
         builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     app = builder.build()
     app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds())
+    reminder_engine.install(app)
     register_handlers(app)
     return app

@@ -153,11 +153,12 @@ async def deliveries(db: Database, kind: str | None = None) -> list[Delivery]:
 
 
 async def expire_stale(db: Database, older_than: datetime) -> int:
-    """Give up on pending deliveries of reminders due before ``older_than`` (past the grace window)."""
+    """Give up on pending deliveries of reminders due at or before ``older_than`` (past the grace
+    window, as ``reminder_plan.due_slots`` counts it)."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "UPDATE reminder_deliveries SET status = 'expired' WHERE status = 'pending' "
-            "AND reminder_id IN (SELECT id FROM reminders WHERE due_at < ?)",
+            "AND reminder_id IN (SELECT id FROM reminders WHERE due_at <= ?)",
             (ts(older_than),),
         )
         return cursor.rowcount

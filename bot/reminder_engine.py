@@ -1,0 +1,429 @@
+"""The reminder engine: a periodic tick that turns the database and the clock into messages.
+
+Each tick (``ReminderEngine.run_once``) has two halves:
+
+1. **Plan.** From the schedule, the records and ``now`` (``bot.reminders``), find the reminder,
+   escalation and commitment slots that are due, and record each in the outbox
+   (``storage.reminders.plan_reminders``) with one *pending* delivery per recipient. The outbox
+   key (kind, subject, period, slot) is unique, so planning again changes nothing.
+2. **Deliver.** Send every pending delivery whose moment has come — only on working days outside
+   quiet hours — and mark it *sent* right after Telegram accepts it. What is said is worked out
+   at send time, so a unit that reported in the meantime is not reminded (*dropped*).
+
+Crash semantics (at least once): a delivery is written *pending* before it is sent and *sent*
+after, so a crash before the send loses nothing (the next tick sends it) and a crash between the
+send and its record shows that one message twice after restart — never more than the messages in
+flight at the moment of the crash (``REMINDER_SEND_CONCURRENCY``), each at most once. A reminder
+missed while the bot was down is sent at the first tick after start if it is no older than
+``REMINDER_GRACE_HOURS``; older ones are marked *expired* (the next slot supersedes them).
+
+Nothing is kept in memory between ticks; APScheduler (PTB's JobQueue) only drives the tick.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, CallbackContext
+
+from bot import reminders as plan
+from bot.meeting_rules import MeetingRules, load_rules
+from bot.periods import Period, period_from_key
+from bot.reminder_plan import ReminderPolicy
+from bot.sender import ReliableSender
+from bot.services import Services
+from bot.workcalendar import QuietHours, next_allowed_moment
+from handlers import reminder_messages as messages
+from storage import people as people_store
+from storage import reminders as store
+from storage import schedule as schedule_store
+from storage import units as unit_store
+from storage.models import Commitment, Person, Unit
+from storage.reminders import Delivery, PlannedReminder, Reminder
+
+log = logging.getLogger(__name__)
+
+ENGINE_KEY = "reminders"
+FIRST_TICK_SECONDS = 5.0
+
+
+def schedule_from(settings: Any, stored: schedule_store.StoredSchedule | None) -> plan.ReportSchedule:
+    """The schedule leaders set in chat, or the configured defaults."""
+    if stored is not None:
+        return plan.ReportSchedule(stored.cycle, stored.deadline_day, stored.deadline_weekday, stored.deadline_time)
+    return plan.ReportSchedule(settings.report_cycle, settings.deadline_day, settings.deadline_weekday, settings.deadline_time)
+
+
+async def load_timing(services: Services) -> plan.Timing:
+    """Schedule (database, else settings), reminder policy, quiet hours, zone and grace window."""
+    settings = services.settings
+    stored = await schedule_store.get_schedule(services.db)
+    policy = ReminderPolicy(
+        days_before=settings.reminder_days_before,
+        morning_of_deadline=settings.reminder_time,
+        reminder_time=settings.reminder_time,
+        after_every_days=settings.reminder_after_every_days,
+        after_max=settings.reminder_after_max,
+        escalation_time=settings.reminder_time,
+        escalation_max_days=settings.escalation_max_days,
+    )
+    return plan.Timing(
+        schedule=schedule_from(settings, stored),
+        policy=policy,
+        quiet=QuietHours(settings.quiet_start, settings.quiet_end),
+        tz=settings.timezone,
+        grace=timedelta(hours=settings.reminder_grace_hours),
+    )
+
+
+async def unit_records(services: Services, periods: Iterable[Period]) -> tuple[dict[int, Unit], list[plan.UnitRecord]]:
+    """The active units, and each with the activities and excuses that decide these periods."""
+    units = await unit_store.list_units(services.db)
+    start, end = plan.activity_window(periods)
+    activities = await store.held_activities(services.db, start, end)
+    excused = await store.excused_slots(services.db)
+    records = plan.build_unit_records(((u.id, u.kind) for u in units), activities, excused)
+    return {u.id: u for u in units}, records
+
+
+def _secretaries_by_unit(everyone: Iterable[Person]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for person in everyone:
+        if person.is_secretary and person.reachable and person.unit_id is not None:
+            found.setdefault(person.unit_id, []).append(person.user_id)
+    return found
+
+
+@dataclass
+class TickReport:
+    planned: int = 0
+    sent: int = 0
+    dropped: int = 0
+    failed: int = 0
+    blocked: int = 0
+    expired: int = 0
+    retry_later: int = 0
+    quiet: bool = False
+
+
+@dataclass
+class _Snapshot:
+    """What the deliveries of one pass need, read once."""
+
+    timing: plan.Timing
+    now: datetime
+    units: dict[int, Unit]
+    records: dict[int, plan.UnitRecord]
+    people: dict[int, Person]
+    open_commitments: list[Commitment]
+
+    @property
+    def now_local(self) -> datetime:
+        return self.timing.local(self.now)
+
+    @property
+    def today(self) -> date:
+        return self.now_local.date()
+
+
+class ReminderEngine:
+    """Plans and sends reminders for one Application. ``run_once`` is one tick."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], sender: ReliableSender | None = None):
+        self.app = app
+        self.sender = sender or ReliableSender(app.bot)
+        self.rules: MeetingRules = load_rules()
+        self._lock = asyncio.Lock()
+        self._ticked = asyncio.Condition()
+        self.completed_ticks = 0
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data["services"]
+
+    # ----- the tick ------------------------------------------------------------------------------
+    async def run_once(self, now: datetime | None = None) -> TickReport:
+        """One tick: record what is due, then send what is pending. Ticks never overlap."""
+        async with self._lock:
+            moment = now or self.services.now()
+            report = TickReport()
+            timing = await load_timing(self.services)
+            report.planned = await self.plan(timing, moment)
+            await self.deliver(timing, moment, report)
+        async with self._ticked:
+            self.completed_ticks += 1
+            self._ticked.notify_all()
+        return report
+
+    async def wait_for_ticks(self, count: int) -> None:
+        """Wait until ``count`` ticks have completed since start (for the start-up catch-up)."""
+        async with self._ticked:
+            await self._ticked.wait_for(lambda: self.completed_ticks >= count)
+
+    async def plan(self, timing: plan.Timing, now: datetime) -> int:
+        """Record the reminders due at ``now``; returns how many were new."""
+        services = self.services
+        due_units = plan.due_reminder_slots(timing, now)
+        due_escalations = plan.due_escalation_slots(timing, now)
+        today = timing.local(now).date()
+        everyone = await people_store.list_people(services.db)
+        secretaries = _secretaries_by_unit(everyone)
+        planned: list[PlannedReminder] = []
+        if due_units or due_escalations:
+            _, records = await unit_records(services, (d.period for d in [*due_units, *due_escalations]))
+            for r in plan.unit_reminders(self.rules, records, due_units):
+                planned.append(
+                    PlannedReminder(store.UNIT, r.unit_id, r.period.key, r.slot.key, r.slot.at, tuple(secretaries.get(r.unit_id, ())))
+                )
+            if due_escalations:
+                leaders = tuple(p.user_id for p in everyone if p.is_leader and p.reachable)
+                late_commitments = plan.overdue_commitments(await store.open_commitments(services.db, due_to=today), today)
+                for item in due_escalations:
+                    if plan.overdue_units(self.rules, records, item.times, now) or late_commitments:
+                        planned.append(PlannedReminder(store.ESCALATION, 0, item.period.key, item.slot.key, item.slot.at, leaders))
+        window = plan.commitment_window(timing, today)
+        commitments = await store.open_commitments(services.db, *window)
+        for c in plan.commitment_reminders(timing, commitments, now):
+            planned.append(
+                PlannedReminder(store.COMMITMENT, c.unit_id, c.due_on.isoformat(), c.slot.key, c.slot.at, tuple(secretaries.get(c.unit_id, ())))
+            )
+        if not planned:
+            return 0
+        return len(await store.plan_reminders(services.db, planned, now))
+
+    async def deliver(self, timing: plan.Timing, now: datetime, report: TickReport | None = None) -> TickReport:
+        """Send the pending deliveries whose moment has come (nothing on holidays or in quiet hours)."""
+        report = report or TickReport()
+        if not plan.may_speak(timing, now):
+            report.quiet = True
+            return report
+        report.expired += await store.expire_stale(self.services.db, now - timing.grace)
+        # A 403 plans a notice to the leaders; a second pass sends it in the same tick.
+        for _ in range(2):
+            blocked_before = report.blocked
+            pending = await store.pending_deliveries(self.services.db, now)
+            if not pending:
+                break
+            await self._deliver_pass(timing, now, pending, report)
+            if report.blocked == blocked_before or report.retry_later:
+                break
+        return report
+
+    async def _snapshot(self, timing: plan.Timing, now: datetime, pending: Sequence[Delivery]) -> _Snapshot:
+        services = self.services
+        periods = {d.reminder.period for d in pending if d.reminder.kind in (store.UNIT, store.ESCALATION)}
+        parsed = [period_from_key(key) for key in periods]
+        units, records = (
+            await unit_records(services, parsed) if parsed else ({u.id: u for u in await unit_store.list_units(services.db)}, [])
+        )
+        today = timing.local(now).date()
+        need_commitments = any(d.reminder.kind in (store.COMMITMENT, store.ESCALATION) for d in pending)
+        commitments = await store.open_commitments(services.db, due_to=today + timedelta(days=60)) if need_commitments else []
+        everyone = await people_store.list_people(services.db, active_only=False)
+        return _Snapshot(timing, now, units, {r.unit_id: r for r in records}, {p.user_id: p for p in everyone}, commitments)
+
+    async def _deliver_pass(self, timing: plan.Timing, now: datetime, pending: Sequence[Delivery], report: TickReport) -> None:
+        snapshot = await self._snapshot(timing, now, pending)
+        window = asyncio.Semaphore(self.services.settings.reminder_send_concurrency)
+        halted = asyncio.Event()  # Telegram unreachable: leave the rest pending for the next tick
+        blocked: set[int] = set()
+
+        async def deliver_one(delivery: Delivery) -> None:
+            async with window:
+                if halted.is_set():
+                    return
+                await self._deliver_one(delivery, snapshot, report, halted, blocked)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for delivery in pending:
+                    group.create_task(deliver_one(delivery))
+        except BaseExceptionGroup as failures:
+            # Not a Telegram answer (those are handled above) but a bug or the process going
+            # down: stop the tick with the first cause; what was not marked sent stays pending.
+            for other in failures.exceptions[1:]:
+                log.error("reminder delivery failed too", exc_info=other)
+            raise failures.exceptions[0] from None
+
+    async def _deliver_one(
+        self, delivery: Delivery, snapshot: _Snapshot, report: TickReport, halted: asyncio.Event, blocked: set[int]
+    ) -> None:
+        db = self.services.db
+        reminder, recipient = delivery.reminder, delivery.recipient
+        person = snapshot.people.get(recipient)
+        reason = self._not_for(reminder, person) if recipient not in blocked else "blocked during this tick"
+        message = None if reason else self.compose(reminder, snapshot)
+        if message is None:
+            await store.mark_closed(db, reminder.id, recipient, store.DROPPED, reason or "nothing left to say")
+            report.dropped += 1
+            return
+        text, markup = message
+        result = await self.sender.send(recipient, text, markup)
+        if result.sent:
+            await store.mark_sent(db, reminder.id, recipient, result.message_id, self.services.now())  # type: ignore[arg-type]
+            report.sent += 1
+        elif result.blocked:
+            blocked.add(recipient)
+            await store.mark_closed(db, reminder.id, recipient, store.FAILED, result.error)
+            report.blocked += 1
+            await self.person_unreachable(recipient, snapshot.now)
+        elif result.retryable:
+            await store.note_attempt(db, reminder.id, recipient, result.error or "")
+            report.retry_later += 1
+            halted.set()
+        else:
+            await store.mark_closed(db, reminder.id, recipient, store.FAILED, result.error)
+            report.failed += 1
+            log.warning("reminder %s to %s refused: %s", reminder.id, recipient, result.error)
+
+    @staticmethod
+    def _not_for(reminder: Reminder, person: Person | None) -> str | None:
+        """Why this person should no longer get this reminder, if they should not."""
+        if person is None or not person.active:
+            return "no longer has access"
+        if not person.reachable:
+            return "blocked the bot"
+        if reminder.kind in (store.UNIT, store.COMMITMENT):
+            if not person.is_secretary or person.unit_id != reminder.subject:
+                return "no longer the unit's secretary"
+        elif not person.is_leader:
+            return "no longer a leader"
+        return None
+
+    # ----- what to say ---------------------------------------------------------------------------
+    def compose(self, reminder: Reminder, snapshot: _Snapshot) -> tuple[str, InlineKeyboardMarkup | None] | None:
+        """The message for a reminder as things stand now, or None when there is nothing to say."""
+        if reminder.kind == store.UNIT:
+            return self._compose_unit(reminder, snapshot)
+        if reminder.kind == store.ESCALATION:
+            return self._compose_escalation(reminder, snapshot)
+        if reminder.kind == store.COMMITMENT:
+            unit = snapshot.units.get(reminder.subject)
+            due_on = date.fromisoformat(reminder.period)
+            due = [c for c in snapshot.open_commitments if c.unit_id == reminder.subject and c.due_on == due_on]
+            if unit is None or not due:
+                return None
+            return messages.commitment_reminder(unit, due, due_on, snapshot.today), None
+        if reminder.kind == store.UNREACHABLE:
+            person = snapshot.people.get(reminder.subject)
+            if person is None:
+                return None
+            unit = snapshot.units.get(person.unit_id) if person.unit_id else None
+            return messages.unreachable(person, unit), None
+        return None
+
+    def _compose_unit(self, reminder: Reminder, snapshot: _Snapshot) -> tuple[str, InlineKeyboardMarkup] | None:
+        unit = snapshot.units.get(reminder.subject)
+        record = snapshot.records.get(reminder.subject)
+        if unit is None or record is None:
+            return None
+        times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
+        missing = plan.gaps(self.rules, record, times.period)
+        if not missing:
+            return None
+        return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds)
+
+    def _compose_escalation(self, reminder: Reminder, snapshot: _Snapshot) -> tuple[str, InlineKeyboardMarkup] | None:
+        times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
+        reachable_units = {
+            p.unit_id for p in snapshot.people.values() if p.is_secretary and p.reachable and p.unit_id is not None
+        }
+        lines = [
+            messages.OverdueLine(snapshot.units[unit_id], tuple(s.activity_kind for s in missing), unit_id in reachable_units)
+            for unit_id, missing in plan.overdue_units(self.rules, snapshot.records.values(), times, snapshot.now)
+            if unit_id in snapshot.units
+        ]
+        late = [
+            messages.OverdueCommitment(snapshot.units[c.unit_id], c.content, c.due_on)
+            for c in plan.overdue_commitments(snapshot.open_commitments, snapshot.today)
+            if c.unit_id in snapshot.units
+        ]
+        if not lines and not late:
+            return None
+        return messages.escalation(times, lines, late, reminder)
+
+    # ----- events from the buttons and from Telegram ---------------------------------------------
+    async def person_unreachable(self, user_id: int, now: datetime) -> None:
+        """A 403: mark the person unreachable and, the first time, plan a notice to the leaders."""
+        db = self.services.db
+        if not await people_store.set_reachable(db, user_id, False):
+            return  # already known: leaders were told when it was first noticed
+        leaders = tuple(p.user_id for p in await people_store.list_leaders(db) if p.reachable and p.user_id != user_id)
+        await store.plan_reminders(
+            db, [PlannedReminder(store.UNREACHABLE, user_id, "", now.isoformat(timespec="seconds"), now, leaders)], now
+        )
+        log.info("user %s blocked the bot; leaders will be told", user_id)
+
+    async def plan_nudge(self, escalation: Reminder, now: datetime) -> tuple[int, datetime | None]:
+        """一键催办: a reminder now (or at the next allowed moment) to every unit still overdue for
+        the escalation's period. Returns (units newly nudged, the later moment if not now);
+        a second tap on the same escalation nudges nobody again."""
+        services = self.services
+        timing = await load_timing(services)
+        times = plan.period_times(timing, period_from_key(escalation.period))
+        _, records = await unit_records(services, [times.period])
+        overdue = plan.overdue_units(self.rules, records, times, now)
+        secretaries = _secretaries_by_unit(await people_store.list_people(services.db))
+        local = timing.local(now)
+        at = next_allowed_moment(local, timing.quiet)
+        planned = [
+            PlannedReminder(store.UNIT, unit_id, times.period.key, f"nudge-{escalation.slot}", at, tuple(secretaries.get(unit_id, ())))
+            for unit_id, _ in overdue
+        ]
+        created = await store.plan_reminders(services.db, planned, now)
+        return len(created), (at if at > local else None)
+
+    async def plan_snooze(self, reminder: Reminder, now: datetime) -> datetime:
+        """稍后提醒: when the unit hears again. The period's next planned reminder if one is left;
+        otherwise one extra reminder the next working day at the usual time."""
+        services = self.services
+        timing = await load_timing(services)
+        times = plan.period_times(timing, period_from_key(reminder.period))
+        upcoming = plan.next_reminder_slot(times, timing.local(now))
+        if upcoming is not None:
+            return upcoming.at
+        at = plan.snooze_moment(timing, now)
+        secretaries = _secretaries_by_unit(await people_store.list_people(services.db))
+        await store.plan_reminders(
+            services.db,
+            [PlannedReminder(store.UNIT, reminder.subject, reminder.period, f"snooze-{at.date().isoformat()}", at, tuple(secretaries.get(reminder.subject, ())))],
+            now,
+        )
+        return at
+
+
+def engine_of(app: Application[Any, Any, Any, Any, Any, Any]) -> ReminderEngine:
+    return app.bot_data[ENGINE_KEY]
+
+
+def install(app: Application[Any, Any, Any, Any, Any, Any]) -> ReminderEngine:
+    """Attach an engine to the application (the tick is started by ``start_ticking``)."""
+    engine = ReminderEngine(app)
+    app.bot_data[ENGINE_KEY] = engine
+    return engine
+
+
+async def _tick_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    try:
+        report = await engine_of(context.application).run_once()
+    except Exception:  # noqa: BLE001 - the next tick tries again; the outbox keeps what is owed
+        log.exception("reminder tick failed")
+        return
+    if report.planned or report.sent or report.failed or report.blocked or report.retry_later:
+        log.info("reminder tick: %s", report)
+
+
+def start_ticking(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Run the tick every ``REMINDER_TICK_SECONDS`` (first a few seconds after start, which sends
+    what came due while the bot was down). 0 turns the periodic tick off."""
+    interval = app.bot_data["services"].settings.reminder_tick_seconds
+    if interval <= 0 or app.job_queue is None:
+        return
+    for job in app.job_queue.get_jobs_by_name("reminder-tick"):
+        job.schedule_removal()
+    app.job_queue.run_repeating(_tick_job, interval=interval, first=min(FIRST_TICK_SECONDS, interval), name="reminder-tick")

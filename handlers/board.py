@@ -1,0 +1,100 @@
+"""/board: leaders see, per unit, 应开 / 已开 / 未开 for a reporting period, overdue units marked.
+
+Units that still owe something come first; 15 units to a page. Buttons ``b:<period key>:<page>``
+page through the units and step to the previous or next period; they are re-authorised on every
+tap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import reminders as plan
+from bot import texts
+from bot.periods import Period, next_period, period_from_key, previous_period
+from bot.reminder_engine import engine_of, load_timing, unit_records
+from handlers.access import leaders_only
+from handlers.context import BotContext
+from handlers.paging import page_of, pager_row
+from handlers.units import _reply
+from storage import people
+from storage.models import Unit
+
+PAGE_SIZE = 15
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    number: int
+    unit: Unit
+    row: plan.BoardRow
+    contact: bool
+
+
+def _label(name: str, **values: object) -> str:
+    return Markup(texts.say("board", name, **values)).unescape()
+
+
+async def show_board(update: Update, context: BotContext, period: Period | None, page: int) -> None:
+    services = context.services
+    now = services.now()
+    timing = await load_timing(services)
+    period = period or plan.current_period(timing, now)
+    times = plan.period_times(timing, period)
+    units, records = await unit_records(services, [period])
+    if not units:
+        await _reply(update, context, texts.say("board", "no_units"), None)
+        return
+    rows = plan.board_rows(engine_of(context.application).rules, records, times, now)
+    reachable = {p.unit_id for p in await people.list_people(services.db) if p.is_secretary and p.reachable}
+    shown, page, pages = page_of(rows, page, PAGE_SIZE)
+    lines = [
+        BoardLine(page * PAGE_SIZE + i + 1, units[row.unit_id], row, row.unit_id in reachable) for i, row in enumerate(shown)
+    ]
+    text = texts.say(
+        "board",
+        "board",
+        period=period,
+        deadline=times.deadline,
+        past=plan.is_past_deadline(times, now),
+        shifted=times.shifted,
+        totals=plan.board_totals(rows),
+        lines=lines,
+        page=page,
+        pages=pages,
+    )
+    keyboard = []
+    pager = pager_row(f"b:{period.key}:", page, pages)
+    if pager:
+        keyboard.append(pager)
+    earlier, later = previous_period(period), next_period(period)
+    steps = [InlineKeyboardButton(_label("previous_period", period=earlier), callback_data=f"b:{earlier.key}:0")]
+    if later.start <= plan.current_period(timing, now).start:
+        steps.append(InlineKeyboardButton(_label("next_period", period=later), callback_data=f"b:{later.key}:0"))
+    keyboard.append(steps)
+    await _reply(update, context, text, InlineKeyboardMarkup(keyboard))
+
+
+@leaders_only
+async def board_command(update: Update, context: BotContext) -> None:
+    """/board: the current reporting period."""
+    await show_board(update, context, None, 0)
+
+
+@leaders_only
+async def board_button(update: Update, context: BotContext) -> None:
+    """Taps ``b:<period key>:<page>``."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, key, page = (query.data.split(":", 2) + ["", ""])[:3]
+    try:
+        period = period_from_key(key)
+    except ValueError:
+        period = None
+    if period is None or not page.isdigit():
+        await query.answer(texts.say("common", "stale_card"))
+        return
+    await query.answer()
+    await show_board(update, context, period, int(page))

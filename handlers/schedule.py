@@ -1,0 +1,173 @@
+"""/schedule: leaders see and change the reporting cycle and the deadline, in chat.
+
+A guided flow (handlers/dialog.py): the ``menu`` card shows the schedule, this period's deadline
+(moved off weekends and holidays) and the reminder plan, with buttons to switch the cycle or go
+to the ``day`` / ``time`` steps. Every change is saved at once (storage/schedule.py) and the tick
+reads it at its next run. See docs/schedule.mmd.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import time
+
+from markupsafe import Markup
+from telegram import Update
+
+from bot import reminders as plan
+from bot import texts
+from bot.periods import next_period
+from bot.reminder_engine import load_timing
+from handlers.access import leaders_only
+from handlers.context import BotContext
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from storage import schedule as schedule_store
+from storage.schedule import StoredSchedule
+
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:：.点时](\d{1,2})?分?)?$")
+_COMPACT_CLOCK = re.compile(r"^(\d{1,2})(\d{2})$")
+
+
+def parse_clock(text: str | None) -> time | None:
+    """A time of day as people type it: 18:00, 18：00, 18点, 18点30, 1800, 18."""
+    if text is None:
+        return None
+    raw = text.strip().replace(" ", "")
+    match = _CLOCK.match(raw) or _COMPACT_CLOCK.match(raw)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_day(text: str | None) -> int | None:
+    """A day of the month, 1–31 (``25``, ``25日``, ``25号``)."""
+    if text is None:
+        return None
+    raw = text.strip().removesuffix("日").removesuffix("号").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 31:
+        return None
+    return int(raw)
+
+
+def _label(name: str, **values: object) -> str:
+    return Markup(texts.say("schedule", name, **values)).unescape()
+
+
+def _say(name: str, **values: object) -> str:
+    return texts.say("schedule", name, **values)
+
+
+async def _current(turn: Turn) -> StoredSchedule:
+    schedule = (await load_timing(turn.services)).schedule
+    return StoredSchedule(schedule.cycle, schedule.deadline_day, schedule.deadline_weekday, schedule.deadline_time)
+
+
+async def _save(turn: Turn, changed: StoredSchedule) -> None:
+    await schedule_store.save_schedule(turn.services.db, changed, turn.person.user_id, turn.services.now())
+    await turn.ask("menu", prefix=_say("saved", schedule=changed))
+
+
+async def summary(context: BotContext) -> str:
+    """The schedule, this period's (and, once it has passed, the next period's) deadline, the plan."""
+    services = context.services
+    timing = await load_timing(services)
+    now = services.now()
+    current = plan.period_times(timing, plan.current_period(timing, now))
+    upcoming = plan.period_times(timing, next_period(current.period)) if plan.is_past_deadline(current, now) else None
+    return _say(
+        "summary",
+        schedule=timing.schedule,
+        current=current,
+        upcoming=upcoming,
+        policy=timing.policy,
+        quiet=timing.quiet,
+        escalation_days=timing.policy.escalation_max_days,
+    )
+
+
+# ----- steps -----------------------------------------------------------------------------------
+async def prompt_menu(turn: Turn) -> Card:
+    chosen = (await _current(turn)).cycle
+    cycles = [Button(_label("cycle_button", cycle=c, chosen=c == chosen), "cycle", c) for c in plan.REPORT_CYCLES]
+    return Card(
+        f"{await summary(turn.context)}\n\n{_say('menu_hint')}",
+        [cycles, [Button(_label("day_button"), "day"), Button(_label("time_button"), "time")], [Button(_label("done_button"), "done")]],
+    )
+
+
+async def handle_menu(turn: Turn) -> None:
+    current = await _current(turn)
+    if turn.action == "cycle" and turn.arg in plan.REPORT_CYCLES:
+        if turn.arg == current.cycle:
+            await turn.ask("menu")
+        else:
+            await _save(turn, replace(current, cycle=turn.arg))
+    elif turn.action == "day":
+        await turn.ask("day")
+    elif turn.action == "time":
+        await turn.ask("time")
+    elif turn.action == "done":
+        await turn.finish(await summary(turn.context))
+    else:
+        await turn.reask(_say("menu_hint"))
+
+
+async def prompt_day(turn: Turn) -> Card:
+    back = [Button(texts.label("back"), "back")]
+    if (await _current(turn)).cycle == "week":
+        weekdays = [Button(_label("weekday_button", n=n), "wd", str(n)) for n in range(7)]
+        return Card(_say("ask_weekday"), [weekdays[:4], weekdays[4:], back])
+    return Card(_say("ask_day", cycle=(await _current(turn)).cycle), [back])
+
+
+async def handle_day(turn: Turn) -> None:
+    current = await _current(turn)
+    if turn.action == "back":
+        await turn.ask("menu")
+    elif turn.action == "wd" and turn.arg.isdigit() and 0 <= int(turn.arg) <= 6:
+        await _save(turn, replace(current, deadline_weekday=int(turn.arg)))
+    elif turn.is_tap:
+        await turn.reask(_say("ask_weekday"))
+    elif (day := parse_day(turn.text)) is None:
+        await turn.reask(_say("bad_day") if turn.text is not None else texts.say("common", "need_text"))
+    else:
+        await _save(turn, replace(current, deadline_day=day))
+
+
+async def prompt_time(turn: Turn) -> Card:
+    return Card(_say("ask_time"), [[Button(texts.label("back"), "back")]])
+
+
+async def handle_time(turn: Turn) -> None:
+    if turn.action == "back":
+        await turn.ask("menu")
+        return
+    if turn.is_tap:
+        return
+    clock = parse_clock(turn.text)
+    if clock is None:
+        await turn.reask(_say("bad_time") if turn.text is not None else texts.say("common", "need_text"))
+        return
+    await _save(turn, replace(await _current(turn), deadline_time=clock))
+
+
+SCHEDULE = register_flow(
+    Flow(
+        name="schedule",
+        title=texts.say("schedule", "flow_title"),
+        steps={
+            "menu": Step(prompt_menu, handle_menu),
+            "day": Step(prompt_day, handle_day),
+            "time": Step(prompt_time, handle_time),
+        },
+    )
+)
+
+
+@leaders_only
+async def schedule_command(update: Update, context: BotContext) -> None:
+    """/schedule: show the reporting schedule, with buttons to change it."""
+    await start_flow(update, context, SCHEDULE, "menu")
