@@ -52,6 +52,8 @@ class Settings:
     # Seconds between reminder ticks (0: no periodic tick), and messages in flight at once.
     reminder_tick_seconds: int = 60
     reminder_send_concurrency: int = 4
+    # Reminder fan-out pace, messages/s, evenly spaced: just under Telegram's ~30/s, so no 429s.
+    reminder_send_rate: int = 29
 
     @property
     def file_base_url(self) -> str:
@@ -153,4 +155,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reminder_grace_hours=_int_setting(env, "REMINDER_GRACE_HOURS", 24, 1, 168),
         reminder_tick_seconds=_int_setting(env, "REMINDER_TICK_SECONDS", 60, 0, 3600),
         reminder_send_concurrency=_int_setting(env, "REMINDER_SEND_CONCURRENCY", 4, 1, 30),
+        reminder_send_rate=_int_setting(env, "REMINDER_SEND_RATE", 29, 1, 30),
     )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext
 
@@ -137,6 +138,12 @@ class ReminderEngine:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], sender: ReliableSender | None = None):
         self.app = app
         self.sender = sender or ReliableSender(app.bot)
+        # AIORateLimiter guards every request at Telegram's 30/s, but lets a full second's worth
+        # through at once; against Telegram's own bucket that leaves no slack, and a 429 stalls
+        # every request for retry_after, after which the next burst trips it again. So the
+        # fan-out is spaced evenly (no bursts) a little below the limit: Telegram's bucket stays
+        # nearly full, and people's own taps still go through at once.
+        self.pace = AsyncLimiter(1, 1 / self.services.settings.reminder_send_rate)
         self.rules: MeetingRules = load_rules()
         self._lock = asyncio.Lock()
         self._ticked = asyncio.Condition()
@@ -263,7 +270,8 @@ class ReminderEngine:
             report.dropped += 1
             return
         text, markup = message
-        result = await self.sender.send(recipient, text, markup)
+        async with self.pace:
+            result = await self.sender.send(recipient, text, markup)
         if result.sent:
             await store.mark_sent(db, reminder.id, recipient, result.message_id, self.services.now())  # type: ignore[arg-type]
             report.sent += 1
