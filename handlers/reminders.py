@@ -17,6 +17,7 @@ from bot import reminders as plan
 from bot import texts
 from bot.periods import period_from_key
 from bot.reminder_engine import engine_of, load_timing, unit_records
+from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from handlers.reminder_messages import say
@@ -124,7 +125,9 @@ async def _nudge(update: Update, context: BotContext, reminder: Reminder) -> Non
         times = plan.period_times(timing, period_from_key(reminder.period))
         _, records = await unit_records(services, [times.period])
         still_overdue = plan.overdue_units(engine.rules, records, times, services.now())
-        await query.answer(say("nudge_repeat" if still_overdue else "nudge_nothing"), show_alert=True)
+        nudged_before = any(r.slot == f"nudge-{reminder.slot}" for r in await store.find_reminders(services.db, store.UNIT, period=reminder.period))
+        reason = "nudge_nothing" if not still_overdue else "nudge_repeat" if nudged_before else "nudge_nobody"
+        await query.answer(say(reason), show_alert=True)
         return
     await query.answer()
     await context.bot.send_message(context.caller().user_id, say("nudged", count=count, later=later))
@@ -134,24 +137,39 @@ async def _nudge(update: Update, context: BotContext, reminder: Reminder) -> Non
 
 
 # ----- 本期未开展: ask the reason, record it --------------------------------------------------------
+EXCUSE_START = "excuse"
+
+
 async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, kind_code: str) -> None:
     services = context.services
     kind = services.kinds.by_code(kind_code)
-    query = update.callback_query
-    assert query is not None
     if kind is None:
-        await query.answer(say("reminder_gone"))
+        await ui.answer(update, say("reminder_gone"))
         return
     period = period_from_key(reminder.period)
     _, records = await unit_records(services, [period])
     record = next((r for r in records if r.unit_id == reminder.subject), None)
     missing = next((s for s in plan.gaps(engine_of(context.application).rules, record, period) if s.activity_kind == kind.name), None) if record else None
     if missing is None:
-        await query.answer(say("already_done", kind=kind.name), show_alert=True)
+        await ui.answer(update, say("already_done", kind=kind.name), alert=True)
         return
-    await query.answer()
+    # A half-filled report is never silently replaced: the person chooses (handlers/drafts.py).
+    if await drafts.guard(update, context, EXCUSE_START, f"{reminder.id}:{kind.code}"):
+        return
+    await ui.answer(update)
     data = {"unit_id": reminder.subject, "kind": kind.name, "slots": list(missing.missing_slots), "period": period.key}
     await start_flow(_detached(update), context, EXCUSE, "reason", data)
+
+
+async def _ask_reason_after_draft(update: Update, context: BotContext, arg: str) -> None:
+    """The person dropped their report draft to explain an item: ask as the button would have."""
+    reminder_id, _, kind_code = arg.partition(":")
+    reminder = await store.get_reminder(context.services.db, int(reminder_id)) if reminder_id.isdigit() else None
+    person = context.caller()
+    if reminder is None or reminder.kind != store.UNIT or not person.is_secretary or person.unit_id != reminder.subject:
+        await context.bot.send_message(person.user_id, say("reminder_gone"))
+        return
+    await _ask_reason(update, context, reminder, kind_code)
 
 
 async def prompt_reason(turn: Turn) -> Card:
@@ -184,6 +202,7 @@ async def handle_reason(turn: Turn) -> None:
 EXCUSE = register_flow(
     Flow(name="excuse", title=texts.say("reminders", "excuse_flow_title"), steps={"reason": Step(prompt_reason, handle_reason)})
 )
+drafts.register_starter(EXCUSE_START, _ask_reason_after_draft, texts.say("reminders", "excuse_flow_title"))
 
 
 # ----- reachable again -------------------------------------------------------------------------

@@ -560,3 +560,29 @@ async def test_leaders_change_the_cycle_and_deadline_in_chat(h: BotHarness) -> N
 async def test_leader_menu_lists_board_and_schedule(h: BotHarness) -> None:
     commands = [c["command"] for c in h.api.commands_for({"type": "chat", "chat_id": LEADER_ID})]
     assert "board" in commands and "schedule" in commands
+
+
+async def test_not_held_never_silently_discards_a_half_filled_report(h: BotHarness) -> None:
+    pytest.importorskip("handlers.report")
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    await tick(h, at(2026, 11, 23, 9))
+    [reminder] = reminders_to(h, secretary.user_id)
+    await secretary.tap("去汇报：支委会", reminder)  # a report draft with its kind chosen
+
+    replies = await secretary.tap_data(skip_data(reminder, "主题党日"), reminder)
+    assert "还没填完" in replies[-1].visible  # the draft is offered first, nothing is lost
+    replies = await secretary.tap("放弃草稿")
+    assert "未开展“主题党日”的原因" in replies[-1].visible
+    await secretary.send("党员集中外出务工")
+    assert h.db is not None
+    assert [(e.activity_kind, e.slot) for e in await store.list_excuses(h.db)] == [("主题党日", "2026-11")]
+
+
+async def test_a_nudge_with_nobody_to_reach_says_so(h: BotHarness) -> None:
+    leader = h.person(LEADER_ID, "王书记")
+    await add_unit(h, "无人村党支部")  # no secretary has joined
+    await tick(h, at(2026, 11, 26, 9))
+    [escalation] = h.api.bot_messages(leader.user_id)
+    assert "无人村党支部：支委会、党小组会、主题党日（书记无法接收提醒）" in escalation.visible
+    await leader.tap("一键催办", escalation)
+    assert "都还没有加入或收不到提醒" in leader.answers()[-1]
