@@ -271,6 +271,8 @@ class ReminderEngine:
             return
         text, markup = message
         async with self.pace:
+            if halted.is_set():
+                return  # Telegram is unreachable just now: stays pending for the next tick
             result = await self.sender.send(recipient, text, markup)
         if result.sent:
             await store.mark_sent(db, reminder.id, recipient, result.message_id, self.services.now())  # type: ignore[arg-type]

@@ -458,7 +458,7 @@ async def test_a_502_burst_is_retried_and_a_long_outage_waits_for_the_next_tick(
     h.api.inject_faults("sendMessage", [502] * 18)
     report = await tick(h, at(2026, 11, 25, 9))
     assert report.retry_later >= 1 and report.sent < 4
-    for minute in range(1, 4):
+    for minute in range(1, 10):  # each tick tries until the first send gives up, then waits
         await tick(h, at(2026, 11, 25, 9, minute))
     assert [len(reminders_to(h, s.user_id)) for _, s in pairs] == [2, 2, 2, 2]
     # The bot kept answering people throughout.
@@ -586,3 +586,15 @@ async def test_a_nudge_with_nobody_to_reach_says_so(h: BotHarness) -> None:
     assert "无人村党支部：支委会、党小组会、主题党日（书记无法接收提醒）" in escalation.visible
     await leader.tap("一键催办", escalation)
     assert "都还没有加入或收不到提醒" in leader.answers()[-1]
+
+
+async def test_a_tap_naming_an_unknown_reminder_changes_nothing(h: BotHarness) -> None:
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    await tick(h, at(2026, 11, 23, 9))
+    [reminder] = reminders_to(h, secretary.user_id)
+    await secretary.tap_data("r:skip:999999:ztdr", reminder)
+    assert "这条提醒已失效" in secretary.answers()[-1]
+    await secretary.tap_data("r:nudge:1", reminder)  # a secretary cannot nudge
+    assert "不是发给您所在单位" in secretary.answers()[-1]
+    assert h.db is not None and await store.list_excuses(h.db) == []
+    assert len(h.api.bot_messages(secretary.user_id)) == 1
