@@ -21,6 +21,7 @@ from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from handlers.reminder_messages import say
+from handlers.report import start_report
 from storage import people
 from storage import reminders as store
 from storage.reminders import Reminder
@@ -83,12 +84,6 @@ async def reminder_button(update: Update, context: BotContext) -> None:
 
 async def _go_report(update: Update, context: BotContext, kind_code: str) -> None:
     """去汇报: the report flow with this kind already chosen (it answers the tap itself)."""
-    try:
-        from handlers.report import start_report
-    except ImportError:
-        assert update.callback_query is not None
-        await update.callback_query.answer(say("report_unavailable"), show_alert=True)
-        return
     await start_report(_detached(update), context, kind_code=kind_code or None)
 
 

@@ -191,7 +191,6 @@ async def test_quiet_hours_hold_a_late_reminder_until_the_morning(h: BotHarness)
 
 # ----- the buttons --------------------------------------------------------------------------------
 async def test_go_report_opens_the_report_form_with_the_kind_chosen(h: BotHarness) -> None:
-    pytest.importorskip("handlers.report")
     [(unit, secretary)] = await units_with_secretaries(h, 1)
     await tick(h, at(2026, 11, 23, 9))
     [reminder] = reminders_to(h, secretary.user_id)
@@ -563,7 +562,6 @@ async def test_leader_menu_lists_board_and_schedule(h: BotHarness) -> None:
 
 
 async def test_not_held_never_silently_discards_a_half_filled_report(h: BotHarness) -> None:
-    pytest.importorskip("handlers.report")
     [(unit, secretary)] = await units_with_secretaries(h, 1)
     await tick(h, at(2026, 11, 23, 9))
     [reminder] = reminders_to(h, secretary.user_id)
