@@ -56,20 +56,22 @@ class Database:
             else:
                 await self._conn.commit()
 
+    # Each await on the connection is a hop to its worker thread, and a hop costs far more than
+    # a small query when the event loop is busy; the reads and the single-statement write below
+    # take one hop each (execute and fetch together; autocommit instead of BEGIN … COMMIT).
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock:
-            async with self._conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+        """The first row (for queries that select one row by key)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """One statement in its own transaction; returns the last row id."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
+        """One statement, atomic on its own (SQLite autocommits it); returns the last row id."""
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
             return cursor.lastrowid or 0
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
