@@ -21,7 +21,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    async with BotHarness(tmp_path / "bot.sqlite3", clock, env={"BOT_ADMIN_IDS": str(LEADER_ID)}) as running:
+    # The periodic reminder tick is off: tests that are about reminders run it explicitly.
+    env = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0"}
+    async with BotHarness(tmp_path / "bot.sqlite3", clock, env=env) as running:
         yield running
 
 
