@@ -492,7 +492,7 @@ async def submit(turn: Turn) -> None:
         text = say("revised", short_id=short_id)
     else:
         period = period_containing(MONTH, services.today())
-        count = len(await activity_store.list_activities(services.db, start=period.start, end=period.end, unit_ids=[person.unit_id]))
+        count = await activity_store.count_unit_activities(services.db, person.unit_id, period.start, period.end)
         text = say("submitted", short_id=short_id, count=count, period_label=period.label)
     await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
 

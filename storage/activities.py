@@ -104,23 +104,23 @@ async def consume_dialog(conn: aiosqlite.Connection, user_id: int, nonce: int) -
     return cursor.rowcount == 1
 
 
-async def _store_photos(conn: aiosqlite.Connection, activity_id: int, photos: Sequence[Photo]) -> None:
-    await conn.execute("DELETE FROM activity_photos WHERE activity_id = ?", (activity_id,))
-    await conn.executemany(
-        "INSERT INTO activity_photos (activity_id, position, file_id, file_unique_id) VALUES (?, ?, ?, ?)",
-        [(activity_id, position, photo.file_id, photo.file_unique_id) for position, photo in enumerate(photos, start=1)],
-    )
-
-
-async def _photo_ids(conn: aiosqlite.Connection, activity_id: int) -> list[str]:
-    async with conn.execute("SELECT file_id FROM activity_photos WHERE activity_id = ? ORDER BY position", (activity_id,)) as cur:
-        return [r["file_id"] for r in await cur.fetchall()]
+async def _store_photos(conn: aiosqlite.Connection, activity_id: int, photos: Sequence[Photo], *, replace: bool) -> None:
+    if replace:
+        await conn.execute("DELETE FROM activity_photos WHERE activity_id = ?", (activity_id,))
+    if photos:
+        await conn.executemany(
+            "INSERT INTO activity_photos (activity_id, position, file_id, file_unique_id) VALUES (?, ?, ?, ?)",
+            [(activity_id, position, photo.file_id, photo.file_unique_id) for position, photo in enumerate(photos, start=1)],
+        )
 
 
 async def _fetch(conn: aiosqlite.Connection, activity_id: int, unit_id: int) -> Activity | None:
-    async with conn.execute("SELECT * FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id)) as cur:
-        row = await cur.fetchone()
-    return _activity(row, await _photo_ids(conn, activity_id)) if row else None
+    # execute_fetchall: one hop to the database thread per query.
+    rows = await conn.execute_fetchall("SELECT * FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id))
+    if not rows:
+        return None
+    photos = await conn.execute_fetchall("SELECT file_id FROM activity_photos WHERE activity_id = ? ORDER BY position", (activity_id,))
+    return _activity(next(iter(rows)), [p["file_id"] for p in photos])
 
 
 async def submit_activity(
@@ -142,7 +142,7 @@ async def submit_activity(
         )
         activity_id = cursor.lastrowid
         assert activity_id is not None
-        await _store_photos(conn, activity_id, fields.photos)
+        await _store_photos(conn, activity_id, fields.photos, replace=False)
         await audit.record(conn, now, actor_id, "activity.submit", f"activity:{activity_id}", {"unit_id": unit_id, "kind": fields.kind})
         activity = await _fetch(conn, activity_id, unit_id)
     assert activity is not None
@@ -176,7 +176,7 @@ async def revise_activity(
             f"UPDATE activities SET {assignments}, updated_at = ?, version = version + 1 WHERE id = ? AND unit_id = ?",
             (*values.values(), ts(now), activity_id, unit_id),
         )
-        await _store_photos(conn, activity_id, fields.photos)
+        await _store_photos(conn, activity_id, fields.photos, replace=True)
         await audit.record(conn, now, actor_id, "activity.revise", f"activity:{activity_id}", {"from_version": previous.version})
         activity = await _fetch(conn, activity_id, unit_id)
     assert activity is not None
@@ -266,6 +266,15 @@ async def list_versions(db: Database, activity_id: int, *, unit_id: int) -> list
         )
         for r in rows
     ]
+
+
+async def count_unit_activities(db: Database, unit_id: int, start: date, end: date) -> int:
+    """How many live activities ``unit_id`` held from ``start`` to ``end`` (both included)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM activities WHERE unit_id = ? AND held_on BETWEEN ? AND ? AND withdrawn_at IS NULL",
+        (unit_id, ds(start), ds(end)),
+    )
+    return int(row[0]) if row else 0
 
 
 async def count_activities(db: Database) -> int:
