@@ -25,7 +25,7 @@ from storage.models import Commitment
 
 FAMILY = "commitments"
 PREFIX = "cm"
-DUE_CHOICES = ((MONTH, "本月底"), (QUARTER, "本季度末"), (YEAR, "今年年底"))
+DUE_CHOICES = (MONTH, QUARTER, YEAR)  # buttons: the end of this month, quarter and year
 
 
 def say(name: str, /, **values: Any) -> str:
@@ -181,9 +181,8 @@ async def _text(turn: Turn, field: str) -> str | None:
 
 
 async def prompt_content(turn: Turn) -> Card:
-    made_by = turn.data.get("made_by")
-    who_text = f"党员 {made_by} " if made_by else "本支部"
-    return Card(say("ask_content", who_text=who_text, limit=rules.LIMITS["commitment_content"]), [[Button(texts.label("cancel"), "cancel")]])
+    limit = rules.LIMITS["commitment_content"]
+    return Card(say("ask_content", made_by=turn.data.get("made_by"), limit=limit), [[Button(texts.label("cancel"), "cancel")]])
 
 
 async def handle_content(turn: Turn) -> None:
@@ -196,19 +195,20 @@ async def handle_content(turn: Turn) -> None:
 
 
 def _due_choices(today: date) -> list[tuple[str, date]]:
+    """(period kind, its last day) for this month, quarter and year, without repeating a day."""
     seen: set[date] = set()
     choices = []
-    for kind, word in DUE_CHOICES:
+    for kind in DUE_CHOICES:
         end = period_containing(kind, today).end
         if end not in seen:
             seen.add(end)
-            choices.append((word, end))
+            choices.append((kind, end))
     return choices
 
 
 async def prompt_due(turn: Turn) -> Card:
     choices = _due_choices(turn.services.today())
-    buttons = [Button(label("b_due", word=word, d=day), "due", day.isoformat()) for word, day in choices]
+    buttons = [Button(label("b_due", period=kind, d=day), "due", day.isoformat()) for kind, day in choices]
     return Card(say("ask_due"), [buttons, [Button(texts.label("cancel"), "cancel")]])
 
 
@@ -398,7 +398,7 @@ async def _open_list(update: Update, context: BotContext, arg: str = "") -> None
     await show_list(update, context)
 
 
-drafts.register_starter("commitments", _open_list, "承诺践诺")
-drafts.register_starter("commit_new", start_new, "新增承诺")
-drafts.register_starter("commit_progress", start_progress, "添加承诺进展")
-drafts.register_starter("commit_fulfil", start_fulfil, "践诺")
+drafts.register_starter("commitments", _open_list)
+drafts.register_starter("commit_new", start_new)
+drafts.register_starter("commit_progress", start_progress)
+drafts.register_starter("commit_fulfil", start_fulfil)

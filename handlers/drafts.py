@@ -36,12 +36,18 @@ PREFIX = "rp"
 _SEEN_KEY = "report.drafts_seen"
 
 Starter = Callable[[Update, BotContext, str], Awaitable[None]]
-# name → (what starts it, what the person calls it). Each conversation registers its own entry.
-STARTERS: dict[str, tuple[Starter, str]] = {}
+# name → (what starts it, what the person calls it). Each conversation registers its own entry;
+# without a title, the macro starter_title of templates/report.j2 names it.
+STARTERS: dict[str, tuple[Starter, str | None]] = {}
 
 
-def register_starter(name: str, starter: Starter, title: str) -> None:
+def register_starter(name: str, starter: Starter, title: str | None = None) -> None:
     STARTERS[name] = (starter, title)
+
+
+def starter_title(name: str) -> str:
+    title = STARTERS[name][1] if name in STARTERS else None
+    return title or ui.label("report", "starter_title", name=name)
 
 
 def _seen(context: BotContext) -> set[int]:
@@ -84,7 +90,7 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     if target == REPORT_FLOW:
         drop_label, drop_word = ui.label("report", "b_restart"), ui.label("report", "restart_word")
     else:
-        title = STARTERS[target][1]
+        title = starter_title(target)
         drop_label, drop_word = ui.label("report", "b_drop_and", title=title), ui.label("report", "drop_word", title=title)
     activity_id = dialog.data.get("activity_id")
     text = texts.say(

@@ -149,4 +149,4 @@ async def _edit_from_offer(update: Update, context: BotContext, arg: str) -> Non
     await report.start_revision(update, context, activity)
 
 
-drafts.register_starter("edit", _edit_from_offer, "修改活动记录")
+drafts.register_starter("edit", _edit_from_offer)

@@ -103,4 +103,4 @@ async def start_note(update: Update, context: BotContext, arg: str = "") -> None
     await start_flow(update, context, PERIOD_NOTE, "menu", {"unit_id": person.unit_id, "period": period.key})
 
 
-drafts.register_starter("note", start_note, "本期小结")
+drafts.register_starter("note", start_note)

@@ -31,7 +31,7 @@ FAMILY = "report"
 MAIN_FIELDS = ("kind", "held_on", "topic", "attended", "expected", "summary", "photos")
 OPTIONAL_FIELDS = ("start_time", "place", "host", "recorder", "absentees", "observers", "resolutions")
 FIELD_STEPS = {"kind": "kind", "held_on": "date", "topic": "topic", "attended": "attended", "expected": "expected", "summary": "summary", "photos": "photos"}
-DAY_WORDS = ("今天", "昨天", "前天")
+RECENT_DAYS = 3  # buttons for today, yesterday and the day before
 
 
 def say(name: str, /, **values: Any) -> str:
@@ -154,7 +154,7 @@ async def handle_kind(turn: Turn) -> None:
 # ----- date --------------------------------------------------------------------------------------
 async def prompt_date(turn: Turn) -> Card:
     today = turn.services.today()
-    days = [Button(label("b_day", word=word, d=today - timedelta(days=n)), "day", str(n)) for n, word in enumerate(DAY_WORDS)]
+    days = [Button(label("b_day", days_ago=n, d=today - timedelta(days=n)), "day", str(n)) for n in range(RECENT_DAYS)]
     return Card(say("ask_date", kind=turn.data["kind"]), [days, [Button(label("b_other_date"), "other")], _nav(turn)])
 
 
@@ -180,7 +180,7 @@ async def handle_date(turn: Turn) -> None:
         await go_review(turn)
     elif turn.action == "other":
         await turn.ask("date_typed")
-    elif turn.action == "day" and turn.arg in ("0", "1", "2"):
+    elif turn.action == "day" and turn.arg.isdigit() and int(turn.arg) < RECENT_DAYS:
         await _accept_date(turn, turn.services.today() - timedelta(days=int(turn.arg)))
     elif turn.is_tap:
         await turn.reask(say("date_unreadable"))
@@ -555,7 +555,7 @@ async def _start_from_offer(update: Update, context: BotContext, arg: str) -> No
     await start_report(update, context, arg or None)
 
 
-drafts.register_starter(drafts.REPORT_FLOW, _start_from_offer, "活动汇报")
+drafts.register_starter(drafts.REPORT_FLOW, _start_from_offer)
 
 
 @secretaries_only
