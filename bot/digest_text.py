@@ -11,14 +11,11 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
-import jinja2
 
 from bot.chinese_date import HANZI, format_date_cn, format_span_cn
 from bot.digest import Digest
+from bot.texts import environment
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 TELEGRAM_LIMIT = 4096
 
 HANS = "hans"
@@ -53,16 +50,6 @@ class Paragraph:
     @property
     def text(self) -> str:
         return "".join(r.text for r in self.runs)
-
-
-@lru_cache(maxsize=2)
-def environment(directory: str = str(TEMPLATES_DIR)) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _macros():

@@ -24,6 +24,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the code; no stat() of the file per message
     )
     return env
 
