@@ -148,9 +148,15 @@ def load_rules(path: Path = DEFAULT_PATH) -> MeetingRules:
 
 def slots_due(every: str, start: date, end: date) -> list[Period]:
     """The cadence slots (months, quarters or years) whose last day falls in [start, end]."""
+    return list(_slots_due(every, start, end))
+
+
+@lru_cache(maxsize=512)
+def _slots_due(every: str, start: date, end: date) -> tuple[Period, ...]:
+    # Cached: the 小结 asks the same question for every unit and every required kind.
     if every not in CADENCES:
         raise ValueError(f"不支持的频次：{every!r}")
-    return [slot for slot in periods_overlapping(every, start, end) if slot.end <= end]
+    return tuple(slot for slot in periods_overlapping(every, start, end) if slot.end <= end)
 
 
 def compliance(
@@ -178,7 +184,7 @@ def compliance(
         days = held_days.get(requirement.activity_kind, [])
         held = excused_count = 0
         missing: list[str] = []
-        slots = slots_due(requirement.every, start, end)
+        slots = _slots_due(requirement.every, start, end)
         for slot in slots:
             if any(slot.start <= day <= slot.end for day in days):
                 held += 1

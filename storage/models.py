@@ -64,7 +64,7 @@ class Dialog:
     nonce: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a year of a county is 60 000 of these, and frozen init is 5x slower
 class Activity:
     id: int
     unit_id: int
