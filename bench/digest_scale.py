@@ -63,29 +63,34 @@ async def measure(unit_count: int) -> dict[str, float]:
         await bulk.add_period_notes(db, notes, 0, now)
 
         settings = load_settings({"ORG_NAME": "博望镇党委"})
-        started = time.perf_counter()
-        digest = await load_digest(
-            db, settings, load_kinds(), scope=Scope("all"), start=YEAR_START, end=YEAR_END,
-            period_label="2026年", period_key="2026", today=date(2026, 12, 31),
-        )
-        messages = split_messages(render_digest_html(digest))
-        text_s = time.perf_counter() - started
-        started = time.perf_counter()
-        docx = render_docx(digest)
-        word_s = time.perf_counter() - started
-        started = time.perf_counter()
-        xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))
-        excel_s = time.perf_counter() - started
+        timings: dict[str, list[float]] = {"text": [], "word": [], "excel": []}
+        # Twice: the first request in a fresh process also compiles templates and loads the
+        # calendars; the second is what a leader waits for in a running bot.
+        for _ in range(2):
+            started = time.perf_counter()
+            digest = await load_digest(
+                db, settings, load_kinds(), scope=Scope("all"), start=YEAR_START, end=YEAR_END,
+                period_label="2026年", period_key="2026", today=date(2026, 12, 31),
+            )
+            messages = split_messages(render_digest_html(digest))
+            timings["text"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            docx = render_docx(digest)
+            timings["word"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))
+            timings["excel"].append(time.perf_counter() - started)
         await db.close()
     return {
         "units": unit_count,
         "activities": len(acts),
         "commitments": len(commitments),
-        "text_s": round(text_s, 3),
+        "text_cold_s": round(timings["text"][0], 3),
+        "text_s": round(timings["text"][1], 3),
         "messages": len(messages),
-        "word_s": round(word_s, 3),
+        "word_s": round(timings["word"][1], 3),
         "word_kb": round(len(docx) / 1024),
-        "excel_s": round(excel_s, 3),
+        "excel_s": round(timings["excel"][1], 3),
         "excel_kb": round(len(xlsx) / 1024),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
@@ -96,11 +101,12 @@ def main(argv: list[str]) -> None:
         print(json.dumps(asyncio.run(measure(int(argv[1])))))
         return
     sizes = [int(a) for a in argv] or list(SIZES)
-    print(f"{'units':>6} {'activities':>10} {'commitments':>11} {'data+text s':>11} {'msgs':>4} {'Word s':>7} {'Excel s':>8} {'peak MB':>8}")
+    print(f"{'units':>6} {'activities':>10} {'commitments':>11} {'data+text s':>11} {'(cold)':>7} {'msgs':>4} {'Word s':>7} {'Excel s':>8} {'peak MB':>8}")
     for size in sizes:
         out = subprocess.run([sys.executable, "-m", "bench.digest_scale", "--one", str(size)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{r['units']:>6} {r['activities']:>10} {r['commitments']:>11} {r['text_s']:>11.3f} {r['messages']:>4} {r['word_s']:>7.3f} {r['excel_s']:>8.3f} {r['peak_mb']:>8}", flush=True)
+        print(f"{r['units']:>6} {r['activities']:>10} {r['commitments']:>11} {r['text_s']:>11.3f} {r['text_cold_s']:>7.3f} {r['messages']:>4} {r['word_s']:>7.3f} {r['excel_s']:>8.3f} {r['peak_mb']:>8}", flush=True)
+    print("warm figures (a running bot); (cold) is the first request after start")
     print("goals at 1,000 units: data+text < 1 s, Word < 2 s, Excel < 5 s, peak < 300 MB")
 
 
