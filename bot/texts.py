@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -38,8 +39,11 @@ def say(family: str, name: str, /, **values: Any) -> str:
     return str(macro(**values)).strip()
 
 
-def label(name: str, /, **values: Any) -> str:
-    """A button label from ``templates/labels.j2`` (plain text: Telegram does not parse buttons)."""
-    from markupsafe import Markup
+def plain(family: str, name: str, /, **values: Any) -> str:
+    """Like :func:`say`, but as plain text (for buttons: Telegram does not parse HTML there)."""
+    return Markup(say(family, name, **values)).unescape()
 
-    return Markup(say("labels", name, **values)).unescape()
+
+def label(name: str, /, **values: Any) -> str:
+    """A shared button label from ``templates/labels.j2``."""
+    return plain("labels", name, **values)

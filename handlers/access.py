@@ -18,6 +18,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import texts
 from handlers.context import BotContext
 from storage import people
+from storage.models import Person
 
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 
@@ -56,27 +57,24 @@ async def gate(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def leaders_only(handler: Handler) -> Handler:
-    """Let only leaders run ``handler``; others are told they may not."""
+def _only(allowed: Callable[[Person], bool], handler: Handler) -> Handler:
+    """``handler``, run only for callers ``allowed`` admits; anyone else is told they may not."""
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: BotContext) -> Any:
-        if context.person is None or not context.person.is_leader:
+        if context.person is None or not allowed(context.person):
             await _answer(update, context, texts.say("common", "not_allowed"))
             return None
         return await handler(update, context)
 
     return guarded
+
+
+def leaders_only(handler: Handler) -> Handler:
+    """Let only leaders run ``handler``."""
+    return _only(lambda person: person.is_leader, handler)
 
 
 def secretaries_only(handler: Handler) -> Handler:
     """Let only secretaries (bound to a unit) run ``handler``."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: BotContext) -> Any:
-        if context.person is None or not context.person.is_secretary:
-            await _answer(update, context, texts.say("common", "not_allowed"))
-            return None
-        return await handler(update, context)
-
-    return guarded
+    return _only(lambda person: person.is_secretary, handler)

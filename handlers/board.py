@@ -18,7 +18,7 @@ from bot.reminder_engine import engine_of, load_timing, unit_records
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import page_of, pager_row
-from handlers.units import _reply
+from handlers import ui
 from storage import people
 from storage.models import Unit
 
@@ -45,7 +45,7 @@ async def show_board(update: Update, context: BotContext, period: Period | None,
     times = plan.period_times(timing, period)
     units, records = await unit_records(services, [period])
     if not units:
-        await _reply(update, context, texts.say("board", "no_units"), None)
+        await ui.reply(update, context, texts.say("board", "no_units"), None)
         return
     rows = plan.board_rows(engine_of(context.application).rules, records, times, now)
     reachable = {p.unit_id for p in await people.list_people(services.db) if p.is_secretary and p.reachable}
@@ -74,7 +74,7 @@ async def show_board(update: Update, context: BotContext, period: Period | None,
     if later.start <= plan.current_period(timing, now).start:
         steps.append(InlineKeyboardButton(_label("next_period", period=later), callback_data=f"b:{later.key}:0"))
     keyboard.append(steps)
-    await _reply(update, context, text, InlineKeyboardMarkup(keyboard))
+    await ui.reply(update, context, text, InlineKeyboardMarkup(keyboard))
 
 
 @leaders_only

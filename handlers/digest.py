@@ -22,7 +22,7 @@ from bot.report_rules import parse_date
 from bot.unit_kinds import UNIT_GROUPS, group_of
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
-from handlers.paging import page_of
+from handlers.paging import dialog_unit_rows
 from storage import units as unit_store
 
 MAX_DAYS = 366
@@ -69,17 +69,21 @@ def _unpack(text: str) -> date | None:
 
 
 # ----- the conversation ------------------------------------------------------------------------
-async def prompt_period(turn: Turn) -> Card:
-    periods = named_periods(turn.services.today())
+def period_rows(today: date, *, custom: bool) -> list[list[Button]]:
+    """本月 / 上月 / 本季度 / 本年 buttons (arg: a key of :func:`named_periods`), and 自定义."""
+    periods = named_periods(today)
     rows = [
-        [Button(texts.label("period_this_month", label=periods["m"].label), "period", "m")],
-        [Button(texts.label("period_last_month", label=periods["lm"].label), "period", "lm")],
-        [Button(texts.label("period_this_quarter", label=periods["q"].label), "period", "q")],
-        [Button(texts.label("period_this_year", label=periods["y"].label), "period", "y")],
-        [Button(texts.label("period_custom"), "period", "custom")],
-        [Button(texts.label("cancel"), "cancel")],
+        [Button(texts.label(name, label=periods[key].label), "period", key)]
+        for key, name in (("m", "period_this_month"), ("lm", "period_last_month"), ("q", "period_this_quarter"), ("y", "period_this_year"))
     ]
-    return Card(texts.say("digest_chat", "ask_period"), rows)
+    if custom:
+        rows.append([Button(texts.label("period_custom"), "period", "custom")])
+    rows.append([Button(texts.label("cancel"), "cancel")])
+    return rows
+
+
+async def prompt_period(turn: Turn) -> Card:
+    return Card(texts.say("digest_chat", "ask_period"), period_rows(turn.services.today(), custom=True))
 
 
 async def handle_period(turn: Turn) -> None:
@@ -140,6 +144,8 @@ async def prompt_scope(turn: Turn) -> Card:
 async def handle_scope(turn: Turn) -> None:
     if turn.action == "scope" and Scope(turn.arg).valid:
         await _produce(turn, Scope(turn.arg))
+    elif turn.action == "scope_unit" and turn.arg.isdigit():
+        await _produce(turn, scope_for_unit(int(turn.arg)))
     elif turn.action == "groups":
         await turn.ask("group")
     elif turn.action == "units" and turn.arg.isdigit():
@@ -157,17 +163,7 @@ async def prompt_group(turn: Turn) -> Card:
 
 
 async def prompt_unit(turn: Turn) -> Card:
-    all_units = await unit_store.list_units(turn.services.db)
-    shown, page, pages = page_of(all_units, int(turn.data.get("page", 0)))
-    buttons = [Button(u.name, "scope", f"u{u.id}") for u in shown]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    pager = []
-    if page > 0:
-        pager.append(Button(texts.label("prev_page"), "units", str(page - 1)))
-    if page < pages - 1:
-        pager.append(Button(texts.label("next_page"), "units", str(page + 1)))
-    if pager:
-        rows.append(pager)
+    rows = dialog_unit_rows(await unit_store.list_units(turn.services.db), int(turn.data.get("page", 0)), "scope_unit", "units")
     rows.append([Button(texts.label("back"), "back"), Button(texts.label("cancel"), "cancel")])
     return Card(texts.say("digest_chat", "ask_unit", label=_label(turn)), rows)
 

@@ -47,7 +47,7 @@ def register_starter(name: str, starter: Starter, title: str | None = None) -> N
 
 def starter_title(name: str) -> str:
     title = STARTERS[name][1] if name in STARTERS else None
-    return title or ui.label("report", "starter_title", name=name)
+    return title or texts.plain("report", "starter_title", name=name)
 
 
 def _seen(context: BotContext) -> set[int]:
@@ -88,10 +88,10 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     nonce = format(dialog.nonce, "x")
     target = pending["start"] if pending else REPORT_FLOW
     if target == REPORT_FLOW:
-        drop_label, drop_word = ui.label("report", "b_restart"), ui.label("report", "restart_word")
+        drop_label, drop_word = texts.plain("report", "b_restart"), texts.plain("report", "restart_word")
     else:
         title = starter_title(target)
-        drop_label, drop_word = ui.label("report", "b_drop_and", title=title), ui.label("report", "drop_word", title=title)
+        drop_label, drop_word = texts.plain("report", "b_drop_and", title=title), texts.plain("report", "drop_word", title=title)
     activity_id = dialog.data.get("activity_id")
     text = texts.say(
         "report",
@@ -102,7 +102,7 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     )
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(ui.label("report", "b_resume"), callback_data=f"{PREFIX}:go:{nonce}")],
+            [InlineKeyboardButton(texts.plain("report", "b_resume"), callback_data=f"{PREFIX}:go:{nonce}")],
             [InlineKeyboardButton(drop_label, callback_data=f"{PREFIX}:new:{nonce}")],
         ]
     )

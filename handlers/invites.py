@@ -7,10 +7,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.invites import deep_link, hash_code, new_code
+from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import grid, page_of, pager_row
-from handlers.units import _reply
 from storage import invites
 from storage import units as unit_store
 from storage.models import LEADER, SECRETARY, Unit
@@ -36,14 +36,14 @@ async def create_link(context: BotContext, unit: Unit | None) -> str:
 async def _choose_unit(update: Update, context: BotContext, page: int) -> None:
     active = await unit_store.list_units(context.services.db)
     if not active:
-        await _reply(update, context, texts.say("units", "none_yet"), None)
+        await ui.reply(update, context, texts.say("units", "none_yet"), None)
         return
     shown, page, pages = page_of(active, page)
     rows = grid([InlineKeyboardButton(u.name, callback_data=f"i:unit:{u.id}") for u in shown])
     pager = pager_row("i:page:", page, pages)
     if pager:
         rows.append(pager)
-    await _reply(update, context, texts.say("invites", "choose_unit"), InlineKeyboardMarkup(rows))
+    await ui.reply(update, context, texts.say("invites", "choose_unit"), InlineKeyboardMarkup(rows))
 
 
 @leaders_only
@@ -55,7 +55,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
             [InlineKeyboardButton(texts.label("invite_leader"), callback_data="i:leader:0")],
         ]
     )
-    await _reply(update, context, texts.say("invites", "choose"), markup)
+    await ui.reply(update, context, texts.say("invites", "choose"), markup)
 
 
 @leaders_only
@@ -72,12 +72,12 @@ async def invite_button(update: Update, context: BotContext) -> None:
         await _choose_unit(update, context, int(arg))
         return
     if action == "leader":
-        await _reply(update, context, await create_link(context, None), None)
+        await ui.reply(update, context, await create_link(context, None), None)
         return
     unit = await unit_store.get_unit(context.services.db, int(arg))
     if unit is None:
-        await _reply(update, context, texts.say("units", "not_found"), None)
+        await ui.reply(update, context, texts.say("units", "not_found"), None)
     elif unit.archived:
-        await _reply(update, context, texts.say("invites", "unit_archived", unit=unit), None)
+        await ui.reply(update, context, texts.say("invites", "unit_archived", unit=unit), None)
     else:
         await context.bot.send_message(context.caller().user_id, await create_link(context, unit))

@@ -11,7 +11,7 @@ from bot.report_rules import check_held_on, parse_date
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
-from handlers.paging import page_of
+from handlers.paging import dialog_unit_rows
 from storage import leader_activities
 from storage import units as unit_store
 
@@ -32,17 +32,7 @@ async def handle_kind(turn: Turn) -> None:
 
 
 async def prompt_unit(turn: Turn) -> Card:
-    all_units = await unit_store.list_units(turn.services.db)
-    shown, page, pages = page_of(all_units, int(turn.data.get("page", 0)))
-    buttons = [Button(u.name, "unit", str(u.id)) for u in shown]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    pager = []
-    if page > 0:
-        pager.append(Button(texts.label("prev_page"), "page", str(page - 1)))
-    if page < pages - 1:
-        pager.append(Button(texts.label("next_page"), "page", str(page + 1)))
-    if pager:
-        rows.append(pager)
+    rows = dialog_unit_rows(await unit_store.list_units(turn.services.db), int(turn.data.get("page", 0)), "unit", "page")
     rows.append([Button(texts.label("cancel"), "cancel")])
     return Card(texts.say("digest_chat", "ask_lead_unit", kind=turn.data["kind"]), rows)
 

@@ -31,7 +31,7 @@ def say(name: str, /, **values: Any) -> str:
 
 
 def label(name: str, /, **values: Any) -> str:
-    return ui.label(FAMILY, name, **values)
+    return texts.plain(FAMILY, name, **values)
 
 
 def _button(text: str, action: str, arg: int | str = 0) -> InlineKeyboardButton:

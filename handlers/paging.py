@@ -7,6 +7,8 @@ from typing import TypeVar
 from telegram import InlineKeyboardButton
 
 from bot import texts
+from handlers.dialog import Button
+from storage.models import Unit
 
 T = TypeVar("T")
 PAGE_SIZE = 20
@@ -19,7 +21,8 @@ def page_of(items: Sequence[T], page: int, size: int = PAGE_SIZE) -> tuple[Seque
     return items[page * size : (page + 1) * size], page, pages
 
 
-def grid(buttons: Sequence[InlineKeyboardButton], per_row: int = 2) -> list[list[InlineKeyboardButton]]:
+def grid(buttons: Sequence[T], per_row: int = 2) -> list[list[T]]:
+    """Buttons (inline or a dialog's) laid out ``per_row`` to a row."""
     return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
@@ -31,3 +34,18 @@ def pager_row(prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
     if page < pages - 1:
         row.append(InlineKeyboardButton(texts.label("next_page"), callback_data=f"{prefix}{page + 1}"))
     return row
+
+
+def dialog_unit_rows(units: Sequence[Unit], page: int, pick: str, turn_page: str) -> list[list[Button]]:
+    """A page of unit buttons for a guided flow: tapping one sends ``(pick, unit id)``; the pager
+    sends ``(turn_page, page)``."""
+    shown, page, pages = page_of(units, page)
+    rows = grid([Button(u.name, pick, str(u.id)) for u in shown])
+    pager = []
+    if page > 0:
+        pager.append(Button(texts.label("prev_page"), turn_page, str(page - 1)))
+    if page < pages - 1:
+        pager.append(Button(texts.label("next_page"), turn_page, str(page + 1)))
+    if pager:
+        rows.append(pager)
+    return rows

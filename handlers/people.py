@@ -5,11 +5,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
+from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.menus import set_menu_for
 from handlers.paging import grid, page_of, pager_row
-from handlers.units import _reply
 from storage import people
 from storage import units as unit_store
 
@@ -27,7 +27,7 @@ async def _show(update: Update, context: BotContext, page: int) -> None:
     if pager:
         rows.append(pager)
     text = texts.say("people", "list", leaders=leaders, secretaries=secretaries, units_by_id=units_by_id)
-    await _reply(update, context, text, InlineKeyboardMarkup(rows) if rows else None)
+    await ui.reply(update, context, text, InlineKeyboardMarkup(rows) if rows else None)
 
 
 @leaders_only
@@ -52,21 +52,21 @@ async def people_button(update: Update, context: BotContext) -> None:
         return
     user_id = int(arg)
     if user_id == context.caller().user_id:
-        await _reply(update, context, texts.say("people", "cannot_revoke_self"), None)
+        await ui.reply(update, context, texts.say("people", "cannot_revoke_self"), None)
         return
     target = await people.get_person(services.db, user_id)
     if target is None or not target.active:
-        await _reply(update, context, texts.say("people", "not_found"), None)
+        await ui.reply(update, context, texts.say("people", "not_found"), None)
         return
     if action == "ask":
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.label("revoke_confirm", name=target.display_name), callback_data=f"p:rev:{user_id}")]])
-        await _reply(update, context, texts.say("people", "confirm_revoke", person=target), markup)
+        await ui.reply(update, context, texts.say("people", "confirm_revoke", person=target), markup)
         return
     revoked = await people.revoke(services.db, user_id, context.caller().user_id, services.now())
     if revoked is None:
-        await _reply(update, context, texts.say("people", "not_found"), None)
+        await ui.reply(update, context, texts.say("people", "not_found"), None)
         return
-    await _reply(update, context, texts.say("people", "revoked", person=revoked), None)
+    await ui.reply(update, context, texts.say("people", "revoked", person=revoked), None)
     await set_menu_for(context.bot, revoked)
     try:
         await context.bot.send_message(user_id, texts.say("people", "access_revoked_notice"))

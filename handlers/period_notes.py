@@ -27,7 +27,7 @@ def say(name: str, /, **values: Any) -> str:
 
 
 def label(name: str, /, **values: Any) -> str:
-    return ui.label(FAMILY, name, **values)
+    return texts.plain(FAMILY, name, **values)
 
 
 def _period_label(turn: Turn) -> str:

@@ -7,8 +7,8 @@ from bot import texts
 from bot.report_rules import normalise
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
-from handlers.digest import named_periods
+from handlers.dialog import Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.digest import named_periods, period_rows
 from storage import plans
 
 MAX_ITEMS = 20
@@ -28,15 +28,7 @@ def parse_plan_items(text: str) -> list[str]:
 
 
 async def prompt_period(turn: Turn) -> Card:
-    periods = named_periods(turn.services.today())
-    rows = [
-        [Button(texts.label("period_this_month", label=periods["m"].label), "period", "m")],
-        [Button(texts.label("period_last_month", label=periods["lm"].label), "period", "lm")],
-        [Button(texts.label("period_this_quarter", label=periods["q"].label), "period", "q")],
-        [Button(texts.label("period_this_year", label=periods["y"].label), "period", "y")],
-        [Button(texts.label("cancel"), "cancel")],
-    ]
-    return Card(texts.say("digest_chat", "ask_plan_period"), rows)
+    return Card(texts.say("digest_chat", "ask_plan_period"), period_rows(turn.services.today(), custom=False))
 
 
 async def handle_period(turn: Turn) -> None:

@@ -20,6 +20,7 @@ from bot.periods import MONTH, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
+from handlers.paging import grid
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from storage import activities as activity_store
 from storage import dialogs as dialog_store
@@ -39,7 +40,7 @@ def say(name: str, /, **values: Any) -> str:
 
 
 def label(name: str, /, **values: Any) -> str:
-    return ui.label(FAMILY, name, **values)
+    return texts.plain(FAMILY, name, **values)
 
 
 def keyboard_label() -> str:
@@ -124,7 +125,7 @@ async def _text_field(turn: Turn, field: str) -> str | None:
 # ----- kind --------------------------------------------------------------------------------------
 async def prompt_kind(turn: Turn) -> Card:
     kinds = [Button(label("b_kind", name=k.name), "kind", k.code) for k in turn.services.kinds.all]
-    rows = ui.rows_of(kinds, 3)
+    rows = grid(kinds, 3)
     if not _editing(turn) and not turn.data.get("activity_id"):
         rows.append([Button(label("b_note"), "note"), Button(label("b_commit"), "commit")])
     rows.append(_nav(turn))
@@ -389,7 +390,7 @@ async def handle_review(turn: Turn) -> None:
 
 async def prompt_edit_menu(turn: Turn) -> Card:
     buttons = [Button(label("b_field", field=f, filled=False), "field", f) for f in MAIN_FIELDS]
-    return Card(say("edit_menu"), [*ui.rows_of(buttons, 3), [Button(label("b_review"), "review")]])
+    return Card(say("edit_menu"), [*grid(buttons, 3), [Button(label("b_review"), "review")]])
 
 
 async def handle_edit_menu(turn: Turn) -> None:
@@ -404,7 +405,7 @@ async def handle_edit_menu(turn: Turn) -> None:
 
 async def prompt_more(turn: Turn) -> Card:
     buttons = [Button(label("b_field", field=f, filled=bool(turn.data.get(f))), "field", f) for f in OPTIONAL_FIELDS]
-    return Card(say("more_menu"), [*ui.rows_of(buttons, 2), [Button(label("b_review"), "review")]])
+    return Card(say("more_menu"), [*grid(buttons, 2), [Button(label("b_review"), "review")]])
 
 
 async def handle_more(turn: Turn) -> None:

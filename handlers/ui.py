@@ -1,31 +1,14 @@
-"""Small helpers shared by the secretaries' conversations: button labels and card replies.
-
-Labels live in the conversation's own template family (``templates/report.j2`` …) as macros;
-:func:`label` renders one as plain text, since Telegram does not parse HTML in buttons.
+"""Replying to a tap or a command in the same way everywhere: edit the tapped card in place, or
+send a new message; and answering taps so the phone stops its spinner.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import suppress
-from typing import Any, TypeVar
 
-from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import texts
 from handlers.context import BotContext
-
-T = TypeVar("T")
-
-
-def label(family: str, name: str, /, **values: Any) -> str:
-    """Button label ``name`` of ``templates/<family>.j2``, unescaped."""
-    return Markup(texts.say(family, name, **values)).unescape()
-
-
-def rows_of(items: Sequence[T], per_row: int) -> list[list[T]]:
-    return [list(items[i : i + per_row]) for i in range(0, len(items), per_row)]
 
 
 async def reply(

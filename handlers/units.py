@@ -5,11 +5,11 @@ Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised o
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot import texts
 from bot.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
 from bot.unit_kinds import UNIT_KINDS
+from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
@@ -35,25 +35,12 @@ def clean_unit_name(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
-async def _reply(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the tapped card in place, or send a new message for a command."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as err:
-            if "not modified" not in str(err).lower():
-                raise
-        return
-    await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)
-
-
 # ----- list and card ---------------------------------------------------------------------------
 async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
     services = context.services
     all_units = await unit_store.list_units(services.db, include_archived=True)
     if not all_units:
-        await _reply(update, context, texts.say("units", "none_yet"), None)
+        await ui.reply(update, context, texts.say("units", "none_yet"), None)
         return
     active = [u for u in all_units if not u.archived]
     shown, page, pages = page_of(all_units, page)
@@ -62,7 +49,7 @@ async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
     if pager:
         rows.append(pager)
     header = texts.say("units", "list_header", count=len(active), page=page, pages=pages, members=sum(u.member_count for u in active))
-    await _reply(update, context, header, InlineKeyboardMarkup(rows))
+    await ui.reply(update, context, header, InlineKeyboardMarkup(rows))
 
 
 def unit_card_markup(unit: Unit) -> InlineKeyboardMarkup:
@@ -86,7 +73,7 @@ async def show_card(update: Update, context: BotContext, unit: Unit, prefix: str
     text = texts.say("units", "card", unit=unit, secretaries=secretaries)
     if prefix:
         text = f"{prefix}\n\n{text}"
-    await _reply(update, context, text, unit_card_markup(unit))
+    await ui.reply(update, context, text, unit_card_markup(unit))
 
 
 @leaders_only

@@ -143,3 +143,14 @@ async def test_empty_period_is_short_and_honest(harness: BotHarness, leader: Per
     replies = await leader.tap("全镇")
     chat = "\n".join(m.visible for m in replies if m.text is not None)
     assert "本期暂无报送记录" in chat and "一、基本情况" not in chat
+
+
+async def test_scope_one_unit_from_the_paged_list(harness: BotHarness, leader: Person) -> None:
+    await _township(harness)
+    await leader.send("/digest")
+    await leader.tap("上月")
+    await leader.tap("单个单位")
+    replies = await leader.tap("新城村党总支")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "新城村党总支" in chat and "山宁" not in chat
+    assert "召开支委会1次" in chat  # the October meeting, the only record of 新城 last month
