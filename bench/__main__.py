@@ -12,6 +12,7 @@ def main(argv: list[str]) -> int:
     names = argv or sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
     for name in names:
         print(f"\n=== bench.{name} ===", flush=True)
+        sys.argv = [f"bench.{name}"]  # each benchmark parses its own (default) arguments
         runpy.run_module(f"bench.{name}", run_name="__main__")
     return 0
 
