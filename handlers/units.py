@@ -165,9 +165,9 @@ async def handle_members(turn: Turn) -> None:
     services = turn.services
     try:
         unit = await unit_store.add_unit(services.db, turn.data["name"], turn.data["kind"], members, turn.person.user_id, services.now())
-    except DuplicateUnitName:
-        turn.data.pop("name", None)
-        await turn.ask("name", prefix=texts.say("units", "name_taken", name=turn.data.get("name", "")))
+    except DuplicateUnitName:  # someone added the same name while this flow was open
+        taken = turn.data.pop("name")
+        await turn.ask("name", prefix=texts.say("units", "name_taken", name=taken))
         return
     await turn.finish(
         texts.say("units", "added", unit=unit),
