@@ -230,3 +230,14 @@ async def test_restart_keeps_dialog(harness: BotHarness, leader: Person) -> None
     await leader.tap("村")
     await leader.send("52")
     assert (await units.find_by_name(harness.db, "石门村党支部")) is not None
+
+
+async def test_addunit_when_the_name_was_taken_meanwhile(harness: BotHarness, leader: Person) -> None:
+    await leader.send("/addunit")
+    await leader.send("花园村党支部")
+    await leader.tap("村")
+    await units.add_unit(harness.db, "花园村党支部", "村", 47, None, harness.clock())  # another leader, meanwhile
+    replies = await leader.send("50")
+    assert "已有名为“花园村党支部”的单位" in replies[-1].visible
+    assert "请输入单位名称" in replies[-1].visible
+    assert [u.member_count for u in await units.list_units(harness.db)] == [47]
