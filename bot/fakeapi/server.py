@@ -520,10 +520,7 @@ class FakeBotApi:
         parse_mode = params.get("parse_mode")
         text = self._check_text(params.get("text"), parse_mode)
         markup = self._check_markup(params.get("reply_markup"))
-        message = SentMessage(chat_id, next(self._message_ids), text, parse_mode, markup, int(time.time()))
-        self.messages[chat_id].append(message)
-        self._record(message, "send")
-        return self._message_dict(account, message)
+        return self._deliver(account, SentMessage(chat_id, next(self._message_ids), text, parse_mode, markup, int(time.time())))
 
     def _file_param(self, value: Any, default_name: str, kind: str) -> StoredFile:
         if isinstance(value, tuple) and value and value[0] == "__upload__":
@@ -533,37 +530,32 @@ class FakeBotApi:
             return self.files[value]
         raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
-    async def _api_sendDocument(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
+    def _send_file(self, params: dict[str, Any], field: str, default_name: str, kind: str) -> tuple[int, StoredFile, str | None, str | None]:
+        """What sendDocument and sendPhoto share: the chat, the file, a checked caption."""
         chat_id = self._chat_for(params.get("chat_id"))
-        stored = self._file_param(params.get("document"), "document", "documents")
+        stored = self._file_param(params.get(field), default_name, kind)
         parse_mode = params.get("parse_mode")
         caption = params.get("caption")
         if caption:
             self._check_text(caption, parse_mode, MAX_CAPTION, "caption")
-        message = SentMessage(
-            chat_id, next(self._message_ids), None, parse_mode, self._check_markup(params.get("reply_markup")), int(time.time()),
-            document={"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": stored.file_name, "file_size": len(stored.content)},
-            caption=caption,
-        )
-        self.messages[chat_id].append(message)
+        return chat_id, stored, parse_mode, caption
+
+    def _deliver(self, account: BotAccount, message: SentMessage) -> dict[str, Any]:
+        self.messages[message.chat_id].append(message)
         self._record(message, "send")
         return self._message_dict(account, message)
 
+    async def _api_sendDocument(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, stored, parse_mode, caption = self._send_file(params, "document", "document", "documents")
+        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": stored.file_name, "file_size": len(stored.content)}
+        markup = self._check_markup(params.get("reply_markup"))
+        return self._deliver(account, SentMessage(chat_id, next(self._message_ids), None, parse_mode, markup, int(time.time()), document=document, caption=caption))
+
     async def _api_sendPhoto(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._chat_for(params.get("chat_id"))
-        stored = self._file_param(params.get("photo"), "photo.jpg", "photos")
-        parse_mode = params.get("parse_mode")
-        caption = params.get("caption")
-        if caption:
-            self._check_text(caption, parse_mode, MAX_CAPTION, "caption")
-        message = SentMessage(
-            chat_id, next(self._message_ids), None, parse_mode, self._check_markup(params.get("reply_markup")), int(time.time()),
-            photo=[{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 1280, "height": 960}],
-            caption=caption,
-        )
-        self.messages[chat_id].append(message)
-        self._record(message, "send")
-        return self._message_dict(account, message)
+        chat_id, stored, parse_mode, caption = self._send_file(params, "photo", "photo.jpg", "photos")
+        photo = [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 1280, "height": 960}]
+        markup = self._check_markup(params.get("reply_markup"))
+        return self._deliver(account, SentMessage(chat_id, next(self._message_ids), None, parse_mode, markup, int(time.time()), photo=photo, caption=caption))
 
     def _editable(self, params: dict[str, Any]) -> SentMessage:
         chat_id = self._chat_for(params.get("chat_id"))
