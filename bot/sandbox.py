@@ -17,6 +17,7 @@ from bot.demo import seed_demo_records, seed_demo_township
 from bot.fakeapi.harness import TEST_TOKEN, BotHarness
 from bot.fakeapi.server import SentMessage
 from bot.invites import deep_link, hash_code, new_code
+from bot.reminder_engine import engine_of
 from storage import invites, people, units
 from storage.db import open_database
 from storage.models import SECRETARY
@@ -32,6 +33,7 @@ HELP = """\
   #N               点击最新消息上的第 N 个按钮
   :as 1|2|3        切换身份：1 王书记（镇党委）  2 李梅（山宁村党总支书记，尚未加入）  3 张三（陌生人）
   :photo           发送一张照片    :file 路径   发送文件（如单位 CSV）
+  :tick            立即运行一次报送提醒（按当前时间计算应发的提醒和逾期通报）
   :help            显示本说明      :quit        退出
 """
 
@@ -78,7 +80,8 @@ async def run_sandbox(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
         print("要连接真实的 Telegram，请在 .env 中设置 TELEGRAM_BOT_TOKEN。", file=out)
         return 0
     link = await _prepare(settings)
-    env = {"BOT_ADMIN_IDS": str(LEADER[0]), "ORG_NAME": settings.org_name}
+    # Reminders run when asked (:tick), so a newcomer's first minutes are not interrupted.
+    env = {"BOT_ADMIN_IDS": str(LEADER[0]), "ORG_NAME": settings.org_name, "REMINDER_TICK_SECONDS": "0"}
     async with BotHarness(settings.database_path, system_clock, env=env) as harness:  # type: ignore[arg-type]
         personas = {
             "1": harness.person(*LEADER),
@@ -112,6 +115,11 @@ async def run_sandbox(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
                     print(f"（现在的身份：{current.name}）", file=out)
             elif line.startswith("#") and line[1:].isdigit():
                 await _tap_number(current, int(line[1:]), out)
+            elif line == ":tick":
+                assert harness.app is not None
+                report = await engine_of(harness.app).run_once()
+                quiet = "；现在是休息时间或节假日，提醒将在下一个工作时段发出" if report.quiet else ""
+                print(f"（提醒已运行：新排定 {report.planned} 条，发出 {report.sent} 条{quiet}）", file=out)
             elif line == ":photo":
                 await current.send_photo()
             elif line.startswith(":file "):

@@ -581,7 +581,7 @@ async def test_a_nudge_with_nobody_to_reach_says_so(h: BotHarness) -> None:
     await add_unit(h, "无人村党支部")  # no secretary has joined
     await tick(h, at(2026, 11, 26, 9))
     [escalation] = h.api.bot_messages(leader.user_id)
-    assert "无人村党支部：支委会、党小组会、主题党日（书记无法接收提醒）" in escalation.visible
+    assert "无人村党支部：支委会、党小组会、主题党日（暂无可接收提醒的书记）" in escalation.visible
     await leader.tap("一键催办", escalation)
     assert "都还没有加入或收不到提醒" in leader.answers()[-1]
 
