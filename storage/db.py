@@ -42,6 +42,10 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        # Read caches a repository keeps for the tables it alone writes (storage.people caches
+        # the caller, looked up on every update). One process owns the database, so the
+        # repository that writes a row can keep its cache true.
+        self.memo: dict[str, dict[Any, Any]] = {}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from storage import audit
+from storage import audit, people
 from storage.db import Database
 from storage.models import LEADER, Person
 from storage.timeutil import parse_ts, ts
@@ -69,6 +69,7 @@ async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name
         )
         await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
         await audit.record(conn, now, user_id, "invite.redeem", f"unit:{unit_id}" if unit_id else role)
+    people.forget(db, user_id)
     return RedeemResult(
         RedeemOutcome.JOINED,
         Person(user_id=user_id, display_name=display_name, role=role, unit_id=None if role == LEADER else unit_id),

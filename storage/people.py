@@ -22,9 +22,42 @@ def _person(row: aiosqlite.Row) -> Person:
     )
 
 
+class _Known:
+    """The people this process has read. Every write to ``people`` calls :func:`forget` after it
+    commits; the generation stops a read that raced with a write from caching what it read."""
+
+    def __init__(self) -> None:
+        self.people: dict[int, Person] = {}
+        self.generation = 0
+
+
+def _known(db: Database) -> _Known:
+    return db.memo.setdefault("people", _Known())  # type: ignore[return-value]
+
+
+def forget(db: Database, user_id: int | None = None) -> None:
+    """Drop a cached person (or everyone) after writing to ``people``."""
+    known = _known(db)
+    known.generation += 1
+    if user_id is None:
+        known.people.clear()
+    else:
+        known.people.pop(user_id, None)
+
+
 async def get_person(db: Database, user_id: int) -> Person | None:
+    """The person with ``user_id`` (cached: the access gate asks on every update)."""
+    known = _known(db)
+    if user_id in known.people:
+        return known.people[user_id]
+    generation = known.generation
     row = await db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
-    return _person(row) if row else None
+    if row is None:
+        return None
+    person = _person(row)
+    if known.generation == generation:
+        known.people[user_id] = person
+    return person
 
 
 async def list_people(db: Database, unit_id: int | None = None, active_only: bool = True) -> list[Person]:
@@ -55,10 +88,12 @@ async def ensure_admins(db: Database, admin_ids: frozenset[int], now: datetime) 
                 "ON CONFLICT(user_id) DO UPDATE SET role = excluded.role, unit_id = NULL, active = 1",
                 (user_id, str(user_id), LEADER, ts(now)),
             )
+    forget(db)
 
 
 async def set_display_name(db: Database, user_id: int, display_name: str) -> None:
     await db.execute("UPDATE people SET display_name = ? WHERE user_id = ?", (display_name, user_id))
+    forget(db, user_id)
 
 
 async def set_reachable(db: Database, user_id: int, reachable: bool) -> bool:
@@ -68,7 +103,8 @@ async def set_reachable(db: Database, user_id: int, reachable: bool) -> bool:
             "UPDATE people SET reachable = ? WHERE user_id = ? AND reachable != ?",
             (int(reachable), user_id, int(reachable)),
         )
-        return cursor.rowcount > 0
+    forget(db, user_id)
+    return cursor.rowcount > 0
 
 
 async def revoke(db: Database, user_id: int, actor_id: int, now: datetime) -> Person | None:
@@ -80,4 +116,5 @@ async def revoke(db: Database, user_id: int, actor_id: int, now: datetime) -> Pe
         await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
         async with conn.execute("SELECT * FROM people WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
+    forget(db, user_id)
     return _person(row) if row else None

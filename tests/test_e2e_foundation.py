@@ -241,3 +241,18 @@ async def test_addunit_when_the_name_was_taken_meanwhile(harness: BotHarness, le
     assert "已有名为“花园村党支部”的单位" in replies[-1].visible
     assert "请输入单位名称" in replies[-1].visible
     assert [u.member_count for u in await units.list_units(harness.db)] == [47]
+
+
+async def test_people_cache_follows_every_change(harness: BotHarness) -> None:
+    """The caller is cached for the gate; joining, renaming, reachability and revocation show at once."""
+    db = harness.db
+    assert await people.get_person(db, 4001) is None
+    await people.ensure_admins(db, frozenset({4001}), harness.clock())
+    first = await people.get_person(db, 4001)
+    assert first is not None and first.is_leader
+    await people.set_display_name(db, 4001, "赵书记")
+    assert (await people.get_person(db, 4001)).display_name == "赵书记"  # type: ignore[union-attr]
+    await people.set_reachable(db, 4001, False)
+    assert not (await people.get_person(db, 4001)).reachable  # type: ignore[union-attr]
+    await people.revoke(db, 4001, 1001, harness.clock())
+    assert not (await people.get_person(db, 4001)).active  # type: ignore[union-attr]
