@@ -8,10 +8,9 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bot.fakeapi.harness import BotHarness, Person
-from bot.invites import hash_code, new_code
-from storage import bulk, invites, units
+from storage import bulk, units
 from storage.activities import ActivityFields
-from storage.models import SECRETARY
+from tests.reporting_helpers import join_unit
 
 
 async def _township(harness: BotHarness) -> dict[str, int]:
@@ -33,14 +32,6 @@ async def _township(harness: BotHarness) -> dict[str, int]:
     await bulk.add_commitments(harness.db, [(ids["山宁村党总支"], None, "修缮村民活动室", date(2026, 11, 20), None, None)], 0, now)
     await bulk.add_period_notes(harness.db, [(ids["山宁村党总支"], "2026-11", "活动形式比较单一", "开展冬季走访慰问", "党员王某带头调解邻里纠纷")], 0, now)
     return ids
-
-
-async def _join(harness: BotHarness, unit_id: int, user_id: int, name: str) -> Person:
-    code = new_code()
-    await invites.create_invite(harness.db, hash_code(code), SECRETARY, unit_id, 0, harness.clock(), __import__("datetime").timedelta(days=7))
-    person = harness.person(user_id, name)
-    await person.send(f"/start {code}")
-    return person
 
 
 def _docx_paragraphs(harness: BotHarness, message) -> list[str]:  # noqa: ANN001
@@ -77,7 +68,7 @@ async def test_leader_digest_for_the_township(harness: BotHarness, leader: Perso
 
 async def test_secretary_sees_only_their_unit(harness: BotHarness, leader: Person) -> None:
     ids = await _township(harness)
-    secretary = await _join(harness, ids["山宁村党总支"], 2001, "李梅")
+    secretary = await join_unit(harness, ids["山宁村党总支"], 2001, "李梅")
     await secretary.send("/digest")
     replies = await secretary.tap("本月")
     chat = "\n".join(m.visible for m in replies if m.text is not None)
