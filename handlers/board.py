@@ -88,7 +88,7 @@ async def board_button(update: Update, context: BotContext) -> None:
     """Taps ``b:<period key>:<page>``."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, key, page = (query.data.split(":", 2) + ["", ""])[:3]
+    key, page = ui.button_parts(query.data)
     try:
         period = period_from_key(key)
     except ValueError:

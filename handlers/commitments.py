@@ -98,7 +98,7 @@ async def commit_button(update: Update, context: BotContext) -> None:
     """Taps on the commitment list and cards (``cm:<action>:<id>``)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    action, arg = ui.button_parts(query.data)
     person, services = context.caller(), context.services
     if action == "list":
         await ui.answer(update)

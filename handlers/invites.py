@@ -63,7 +63,7 @@ async def invite_button(update: Update, context: BotContext) -> None:
     """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    action, arg = ui.button_parts(query.data)
     if not arg.isdigit() or action not in ("page", "unit", "leader"):
         await query.answer(texts.say("common", "stale_card"))
         return

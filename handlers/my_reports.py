@@ -101,7 +101,7 @@ async def my_button(update: Update, context: BotContext) -> None:
     """Taps on /my cards (``my:<action>:<arg>``), re-authorised against the caller's unit."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    action, arg = ui.button_parts(query.data)
     person, services = context.caller(), context.services
     if action == "list":
         target = _list_target(arg)

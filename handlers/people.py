@@ -41,7 +41,7 @@ async def people_button(update: Update, context: BotContext) -> None:
     """Taps ``p:page:<n>``, ``p:ask:<user>`` (confirm) and ``p:rev:<user>`` (revoke)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    action, arg = ui.button_parts(query.data)
     if not arg.lstrip("-").isdigit() or action not in ("page", "ask", "rev"):
         await query.answer(texts.say("common", "stale_card"))
         return

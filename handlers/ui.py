@@ -32,3 +32,9 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
         # Another handler may already have answered this tap; a second answer is harmless to skip.
         with suppress(TelegramError):
             await update.callback_query.answer(text, show_alert=alert)
+
+
+def button_parts(data: str) -> tuple[str, str]:
+    """``prefix:action:arg`` button data as (action, arg); missing parts are empty strings."""
+    _, action, arg = (data.split(":", 2) + ["", ""])[:3]
+    return action, arg

@@ -87,7 +87,7 @@ async def units_button(update: Update, context: BotContext) -> None:
     """Taps on the unit list and unit cards (``u:<action>:<arg>``)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    action, arg = ui.button_parts(query.data)
     if not arg.isdigit():
         await query.answer(texts.say("common", "stale_card"))
         return
