@@ -9,15 +9,14 @@ on 提交 finds no draft and stores nothing. Each revision copies the previous v
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from storage import audit
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.models import Activity
 from storage.timeutil import ds, ts
 
@@ -78,7 +77,7 @@ _ACTIVITY_COLUMNS = (
 )
 
 
-def _activity(row: aiosqlite.Row, photos: Sequence[str] = ()) -> Activity:
+def _activity(row: sqlite3.Row, photos: Sequence[str] = ()) -> Activity:
     """An Activity from a row selected as ``_ACTIVITY_COLUMNS``."""
     return Activity(
         row[0], row[1], row[2], date.fromisoformat(row[3]), row[4], row[5], row[6],
@@ -98,13 +97,13 @@ def _values(fields: ActivityFields) -> dict[str, Any]:
     }
 
 
-async def consume_dialog(conn: aiosqlite.Connection, user_id: int, nonce: int) -> bool:
+async def consume_dialog(conn: Transaction, user_id: int, nonce: int) -> bool:
     """Delete the caller's dialog if its card is still the current one; False if it is not."""
     cursor = await conn.execute("DELETE FROM dialogs WHERE user_id = ? AND nonce = ?", (user_id, nonce))
     return cursor.rowcount == 1
 
 
-async def _store_photos(conn: aiosqlite.Connection, activity_id: int, photos: Sequence[Photo], *, replace: bool) -> None:
+async def _store_photos(conn: Transaction, activity_id: int, photos: Sequence[Photo], *, replace: bool) -> None:
     if replace:
         await conn.execute("DELETE FROM activity_photos WHERE activity_id = ?", (activity_id,))
     if photos:
@@ -114,7 +113,7 @@ async def _store_photos(conn: aiosqlite.Connection, activity_id: int, photos: Se
         )
 
 
-async def _fetch(conn: aiosqlite.Connection, activity_id: int, unit_id: int) -> Activity | None:
+async def _fetch(conn: Transaction, activity_id: int, unit_id: int) -> Activity | None:
     # execute_fetchall: one hop to the database thread per query.
     rows = await conn.execute_fetchall(f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id))
     if not rows:

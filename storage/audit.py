@@ -5,14 +5,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.timeutil import ts
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: Transaction,
     at: datetime,
     actor_id: int | None,
     action: str,

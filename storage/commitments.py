@@ -6,11 +6,10 @@ exist in the table and are read here; writing them belongs to the leaders' featu
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
-
-import aiosqlite
 
 from storage import audit
 from storage.activities import AlreadySubmitted, consume_dialog
@@ -19,7 +18,7 @@ from storage.models import Commitment, CommitmentProgress
 from storage.timeutil import ds, parse_ds, ts
 
 
-def _commitment(row: aiosqlite.Row) -> Commitment:
+def _commitment(row: sqlite3.Row) -> Commitment:
     return Commitment(
         id=row["id"],
         unit_id=row["unit_id"],
@@ -35,7 +34,7 @@ def _commitment(row: aiosqlite.Row) -> Commitment:
     )
 
 
-def _progress(row: aiosqlite.Row) -> CommitmentProgress:
+def _progress(row: sqlite3.Row) -> CommitmentProgress:
     return CommitmentProgress(
         id=row["id"],
         commitment_id=row["commitment_id"],
@@ -66,8 +65,7 @@ async def add_commitment(
         )
         commitment_id = cursor.lastrowid
         await audit.record(conn, now, actor_id, "commitment.add", f"commitment:{commitment_id}", {"unit_id": unit_id})
-        async with conn.execute("SELECT * FROM commitments WHERE id = ?", (commitment_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone("SELECT * FROM commitments WHERE id = ?", (commitment_id,))
     assert row is not None
     return _commitment(row)
 
@@ -127,20 +125,19 @@ async def add_progress(
     async with db.transaction() as conn:
         if not await consume_dialog(conn, *draft):
             raise AlreadySubmitted
-        async with conn.execute(
+        open_one = await conn.fetchone(
             "SELECT id FROM commitments WHERE id = ? AND unit_id = ? AND withdrawn_at IS NULL AND fulfilled_on IS NULL",
             (commitment_id, unit_id),
-        ) as cur:
-            if await cur.fetchone() is None:
-                raise LookupError(commitment_id)
+        )
+        if open_one is None:
+            raise LookupError(commitment_id)
         cursor = await conn.execute(
             "INSERT INTO commitment_progress (commitment_id, note, photo_file_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
             (commitment_id, note, photo_file_id, actor_id, ts(now)),
         )
         progress_id = cursor.lastrowid
         await audit.record(conn, now, actor_id, "commitment.progress", f"commitment:{commitment_id}")
-        async with conn.execute("SELECT * FROM commitment_progress WHERE id = ?", (progress_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone("SELECT * FROM commitment_progress WHERE id = ?", (progress_id,))
     assert row is not None
     return _progress(row)
 
@@ -182,7 +179,6 @@ async def fulfil_commitment(
         if cursor.rowcount != 1:
             raise LookupError(commitment_id)
         await audit.record(conn, now, actor_id, "commitment.fulfil", f"commitment:{commitment_id}")
-        async with conn.execute("SELECT * FROM commitments WHERE id = ?", (commitment_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone("SELECT * FROM commitments WHERE id = ?", (commitment_id,))
     assert row is not None
     return _commitment(row)

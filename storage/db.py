@@ -1,15 +1,29 @@
-"""The one owner of the SQLite connection: opening, migrations, transactions.
+"""The one owner of the SQLite database: opening, migrations, transactions.
 
-SQLite runs in WAL mode with foreign keys on. Every write happens inside
-:meth:`Database.transaction` (``BEGIN IMMEDIATE``), and one asyncio lock orders all use of the
-connection, so two handlers running at once can never interleave inside a transaction.
-Migrations are the numbered ``storage/migrations/NNN_*.sql`` files, applied in order at start and
-tracked in ``PRAGMA user_version``.
+SQLite runs in WAL mode with foreign keys on. The database is opened twice:
+
+* the **writer**, a plain ``sqlite3`` connection used on the event loop thread, runs every write
+  and every read of one row (:meth:`Database.fetchone`, :meth:`Database.execute`,
+  :meth:`Database.transaction`). These are keyed statements that take microseconds; handing
+  each to a worker thread would cost far more than the statement itself and would leave the
+  event loop waiting on every conversation step.
+* the **reader**, an ``aiosqlite`` connection (``query_only``) with its own worker thread, runs the
+  reads that may return many rows (:meth:`Database.fetchall`: the 小结, the 台账, the board, the
+  reminder plan) and the WAL checkpoints, so the event loop keeps answering people meanwhile.
+
+In WAL mode a read sees everything committed before it began, so a handler that writes and then
+lists sees its own write. Every multi-statement write happens inside :meth:`Database.transaction`
+(``BEGIN IMMEDIATE``); one asyncio lock orders all use of the writer, so two handlers running at
+once can never interleave inside a transaction. Migrations are the numbered
+``storage/migrations/NNN_*.sql`` files, applied in order at start and tracked in
+``PRAGMA user_version``.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,8 +31,16 @@ from typing import Any
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+# The writer never checkpoints (that would stop the event loop for a disk flush); the reader's
+# thread copies the WAL back into the database after this many writes.
+CHECKPOINT_EVERY_WRITES = 200
+BUSY_TIMEOUT_MS = 5000  # only another process (a CLI command) can hold the write lock
+
+Params = Sequence[Any] | dict[str, Any]
 
 
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
@@ -35,12 +57,41 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return found
 
 
+class Transaction:
+    """The statements of one write transaction; each runs at once on the writer.
+
+    The methods are awaitable, like aiosqlite's, so a repository's transaction reads the same as
+    the rest of its code.
+    """
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+        return row
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> sqlite3.Cursor:
+        return self._conn.executemany(sql, rows)
+
+
 class Database:
     """An open SQLite database. Use :func:`open_database` to get one."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path):
-        self._conn = conn
+    def __init__(self, writer: sqlite3.Connection, reader: aiosqlite.Connection, path: Path):
+        self._writer = writer
+        self._reader = reader
         self._lock = asyncio.Lock()
+        self._writes = 0
+        self._checkpoint: asyncio.Task[None] | None = None
         self.path = path
         # Read caches a repository keeps for the tables it alone writes (storage.people caches
         # the caller, looked up on every update). One process owns the database, so the
@@ -48,37 +99,37 @@ class Database:
         self.memo: dict[str, dict[Any, Any]] = {}
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """A write transaction: committed on success, rolled back on any exception."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield Transaction(self._writer)
             except BaseException:
-                await self._conn.rollback()
+                self._writer.rollback()
                 raise
             else:
-                await self._conn.commit()
+                self._writer.commit()
+        self._wrote()
 
-    # Each await on the connection is a hop to its worker thread, and a hop costs far more than
-    # a small query when the event loop is busy; the reads and the single-statement write below
-    # take one hop each (execute and fetch together; autocommit instead of BEGIN … COMMIT).
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query that selects one row by key (or one aggregate)."""
         async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, params))
+            row: sqlite3.Row | None = self._writer.execute(sql, params).fetchone()
+            return row
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
-        """The first row (for queries that select one row by key)."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """All rows of a query that may return many; read on the reader's thread."""
+        return list(await self._reader.execute_fetchall(sql, params))
 
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement, atomic on its own (SQLite autocommits it); returns the last row id."""
         async with self._lock:
-            cursor = await self._conn.execute(sql, params)
-            return cursor.lastrowid or 0
+            cursor = self._writer.execute(sql, params)
+        self._wrote()
+        return cursor.lastrowid or 0
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
 
@@ -86,32 +137,58 @@ class Database:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
+    def _wrote(self) -> None:
+        self._writes += 1
+        if self._writes >= CHECKPOINT_EVERY_WRITES and (self._checkpoint is None or self._checkpoint.done()):
+            self._writes = 0
+            self._checkpoint = asyncio.get_running_loop().create_task(self.checkpoint())
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log back into the database file, on the reader's thread.
+
+        PASSIVE never blocks the writer; whatever it could not copy is copied next time.
+        """
+        try:
+            await self._reader.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as err:  # the next checkpoint retries; nothing is lost meanwhile
+            log.warning("WAL checkpoint failed: %s", err)
+
     async def close(self) -> None:
-        await self._conn.close()
+        if self._checkpoint is not None:
+            await self._checkpoint
+        await self._reader.close()
+        self._writer.close()  # the last connection to close checkpoints the whole log
 
 
-async def _migrate(conn: aiosqlite.Connection, directory: Path) -> None:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
+def _migrate(conn: sqlite3.Connection, directory: Path) -> None:
+    row = conn.execute("PRAGMA user_version").fetchone()
     current = int(row[0]) if row else 0
     for number, path in migration_files(directory):
         if number <= current:
             continue
         script = path.read_text(encoding="utf-8")
         # executescript commits first, so the migration and its version bump share one script.
-        await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
 
 
 async def open_database(path: Path | str, migrations: Path = MIGRATIONS_DIR) -> Database:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    """Open (creating if needed) the database file at ``path`` and bring its schema up to date."""
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 5000")
-    await _migrate(conn, migrations)
-    return Database(conn, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.row_factory = sqlite3.Row
+        writer.execute("PRAGMA journal_mode = WAL")
+        writer.execute("PRAGMA synchronous = NORMAL")
+        writer.execute("PRAGMA foreign_keys = ON")
+        writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        _migrate(writer, migrations)
+        reader = await aiosqlite.connect(path, isolation_level=None)
+    except BaseException:
+        writer.close()
+        raise
+    reader.row_factory = aiosqlite.Row
+    await reader.execute("PRAGMA query_only = ON")
+    await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return Database(writer, reader, path)

@@ -42,8 +42,7 @@ async def create_invite(
 async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name: str, now: datetime) -> RedeemResult:
     """Bind ``user_id`` to the invite's role and unit, atomically, if the invite is still good."""
     async with db.transaction() as conn:
-        async with conn.execute("SELECT * FROM invites WHERE code_hash = ?", (code_hash,)) as cur:
-            invite = await cur.fetchone()
+        invite = await conn.fetchone("SELECT * FROM invites WHERE code_hash = ?", (code_hash,))
         if invite is None:
             return RedeemResult(RedeemOutcome.UNKNOWN)
         if invite["used_by"] is not None:
@@ -52,8 +51,7 @@ async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name
             return RedeemResult(RedeemOutcome.EXPIRED)
         unit_id = invite["unit_id"]
         if unit_id is not None:
-            async with conn.execute("SELECT archived FROM units WHERE id = ?", (unit_id,)) as cur:
-                unit = await cur.fetchone()
+            unit = await conn.fetchone("SELECT archived FROM units WHERE id = ?", (unit_id,))
             if unit is None or unit["archived"]:
                 return RedeemResult(RedeemOutcome.UNIT_ARCHIVED)
         role = invite["role"]

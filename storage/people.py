@@ -1,9 +1,8 @@
 """People known to the bot: leaders and the secretaries bound to a unit."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from storage import audit
 from storage.db import Database
@@ -11,7 +10,7 @@ from storage.models import LEADER, Person
 from storage.timeutil import ts
 
 
-def _person(row: aiosqlite.Row) -> Person:
+def _person(row: sqlite3.Row) -> Person:
     return Person(
         user_id=row["user_id"],
         display_name=row["display_name"],
@@ -114,7 +113,6 @@ async def revoke(db: Database, user_id: int, actor_id: int, now: datetime) -> Pe
             return None
         await audit.record(conn, now, actor_id, "person.revoke", f"user:{user_id}")
         await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
-        async with conn.execute("SELECT * FROM people WHERE user_id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
     forget(db, user_id)
     return _person(row) if row else None

@@ -4,11 +4,10 @@ One row per unit and period key (``2026-11``); each field is saved as soon as it
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
-
-import aiosqlite
 
 from bot.periods import MONTH, periods_overlapping
 from storage import audit
@@ -19,7 +18,7 @@ from storage.timeutil import ts
 NOTE_FIELDS = ("problems", "next_plans", "deeds")
 
 
-def _note(row: aiosqlite.Row) -> PeriodNote:
+def _note(row: sqlite3.Row) -> PeriodNote:
     return PeriodNote(unit_id=row["unit_id"], period=row["period"], problems=row["problems"], next_plans=row["next_plans"], deeds=row["deeds"])
 
 
@@ -40,8 +39,7 @@ async def save_note_field(db: Database, unit_id: int, period: str, field: str, v
             (unit_id, period, value, actor_id, ts(now)),
         )
         await audit.record(conn, now, actor_id, "period_note.save", f"unit:{unit_id}", {"period": period, "field": field})
-        async with conn.execute("SELECT * FROM period_notes WHERE unit_id = ? AND period = ?", (unit_id, period)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone("SELECT * FROM period_notes WHERE unit_id = ? AND period = ?", (unit_id, period))
     assert row is not None
     return _note(row)
 

@@ -12,11 +12,10 @@ they return only what the reminder rules look at.
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import aiosqlite
 
 from storage import audit
 from storage.db import Database
@@ -77,11 +76,11 @@ class Excuse:
     created_at: datetime
 
 
-def _reminder(row: aiosqlite.Row) -> Reminder:
+def _reminder(row: sqlite3.Row) -> Reminder:
     return Reminder(row["id"], row["kind"], row["subject"], row["period"], row["slot"], parse_ts(row["due_at"]))  # type: ignore[arg-type]
 
 
-def _delivery(row: aiosqlite.Row) -> Delivery:
+def _delivery(row: sqlite3.Row) -> Delivery:
     return Delivery(_reminder(row), row["recipient"], row["status"], row["attempts"], row["message_id"], row["error"])
 
 
@@ -255,7 +254,7 @@ async def held_activities(db: Database, start: date, end: date) -> list[Activity
     ]
 
 
-def _commitment(row: aiosqlite.Row) -> Commitment:
+def _commitment(row: sqlite3.Row) -> Commitment:
     return Commitment(
         id=row["id"], unit_id=row["unit_id"], made_by=row["made_by"], content=row["content"],
         due_on=parse_ds(row["due_on"]),  # type: ignore[arg-type]

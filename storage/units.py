@@ -1,10 +1,9 @@
 """Units (grassroots Party organisations): add, rename, archive, set member count, bulk import."""
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-
-import aiosqlite
 
 from storage import audit
 from storage.db import Database
@@ -16,7 +15,7 @@ class DuplicateUnitName(ValueError):
     """Another unit already has that name."""
 
 
-def _unit(row: aiosqlite.Row) -> Unit:
+def _unit(row: sqlite3.Row) -> Unit:
     return Unit(
         id=row["id"],
         name=row["name"],
@@ -48,7 +47,7 @@ async def add_unit(db: Database, name: str, kind: str, member_count: int, actor_
                 "INSERT INTO units (name, kind, member_count, created_at) VALUES (?, ?, ?, ?)",
                 (name, kind, member_count, ts(now)),
             )
-        except aiosqlite.IntegrityError as exc:
+        except sqlite3.IntegrityError as exc:
             raise DuplicateUnitName(name) from exc
         unit_id = cursor.lastrowid
         await audit.record(conn, now, actor_id, "unit.add", f"unit:{unit_id}", {"name": name, "kind": kind})
@@ -66,7 +65,7 @@ async def add_units(
                     "INSERT INTO units (name, kind, member_count, created_at) VALUES (?, ?, ?, ?)",
                     (name, kind, members, ts(now)),
                 )
-            except aiosqlite.IntegrityError as exc:
+            except sqlite3.IntegrityError as exc:
                 raise DuplicateUnitName(name) from exc
         await audit.record(conn, now, actor_id, "unit.import", None, {"count": len(rows)})
     return len(rows)
@@ -96,13 +95,12 @@ async def update_unit(
                 cursor = await conn.execute(
                     f"UPDATE units SET {assignments} WHERE id = ?", (*changes.values(), unit_id)
                 )
-            except aiosqlite.IntegrityError as exc:
+            except sqlite3.IntegrityError as exc:
                 raise DuplicateUnitName(str(name)) from exc
             if cursor.rowcount == 0:
                 return None
             await audit.record(conn, now, actor_id, "unit.update", f"unit:{unit_id}", changes)
-        async with conn.execute("SELECT * FROM units WHERE id = ?", (unit_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone("SELECT * FROM units WHERE id = ?", (unit_id,))
     return _unit(row) if row else None
 
 
