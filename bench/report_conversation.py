@@ -16,11 +16,14 @@ for the bot's reply before the next step, as on a phone; people act concurrently
 * updates/second of each bot with everyone at once (best of the rounds, the bots taking turns),
   their ratio (goal: the report bot ≥ 0.7 of the echo bot), and each bot process's CPU time per
   update, which does not depend on how busy the machine is;
+* the same ratio round by round — each report round against the echo round just before it — as
+  the median and range over the rounds: a busy neighbour on a shared machine slows both bots of a
+  pair alike, so this is the steadier of the two figures;
 * step latency inside the bot — from the update processor starting an update to its handlers
   finishing, including the calls to the stand-in — one person at a time (goal: p95 < 15 ms) and
   with everyone at once.
 
-    .venv/bin/python -m bench.report_conversation [--users 20] [--reports 2] [--rounds 3]
+    .venv/bin/python -m bench.report_conversation [--users 20] [--reports 2] [--rounds 5]
 """
 from __future__ import annotations
 
@@ -388,12 +391,14 @@ async def measure(users_count: int, reports: int, rounds: int) -> dict[str, Any]
             await api.stop()
         stored = await count_records(database)
     best = {token: max(r["rate"] for r in runs) for token, runs in loaded.items()}
+    paired = [report["rate"] / echo["rate"] for echo, report in zip(loaded[ECHO_TOKEN], loaded[REPORT_TOKEN], strict=True)]
     return {
         "users": users_count,
         "reports": reports,
         "rounds": rounds,
         "echo_rate": best[ECHO_TOKEN],
         "report_rate": best[REPORT_TOKEN],
+        "paired_ratios": paired,
         "echo_cpu_ms": statistics.median(r["cpu_ms"] for r in loaded[ECHO_TOKEN]),
         "report_cpu_ms": statistics.median(r["cpu_ms"] for r in loaded[REPORT_TOKEN]),
         "echo_sys_ms": statistics.median(r["sys_ms"] for r in loaded[ECHO_TOKEN]),
@@ -411,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.report_conversation", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20, help="people acting at once")
     parser.add_argument("--reports", type=int, default=2, help="reports per person per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--serve", choices=("echo", "report"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -427,6 +432,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  echo bot              {r['echo_rate']:7.0f} updates/s   {r['echo_cpu_ms']:5.2f} ms CPU per update in its process ({r['echo_sys_ms']:.2f} in the kernel)")
     print(f"  report conversation   {r['report_rate']:7.0f} updates/s   {r['report_cpu_ms']:5.2f} ms CPU per update in its process ({r['report_sys_ms']:.2f} in the kernel)")
     print(f"  ratio                 {ratio:7.2f}   (goal ≥ 0.70: {'met' if ratio >= 0.7 else 'NOT met'}; by CPU per update: {r['echo_cpu_ms'] / r['report_cpu_ms']:.2f})")
+    paired = r["paired_ratios"]
+    print(f"  ratio round by round  {statistics.median(paired):7.2f}   (median of {len(paired)} back-to-back pairs; {min(paired):.2f}–{max(paired):.2f})")
     print("step latency inside the bot, one person at a time")
     print(f"  report conversation   {describe(r['alone_report'])}   (goal p95 < 15 ms: {'met' if p95_alone < 15 else 'NOT met'})")
     print(f"  echo bot              {describe(r['alone_echo'])}")

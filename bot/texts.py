@@ -6,12 +6,12 @@ macro ``added`` of ``templates/units.j2``.
 """
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -41,7 +41,7 @@ def say(family: str, name: str, /, **values: Any) -> str:
 
 def plain(family: str, name: str, /, **values: Any) -> str:
     """Like :func:`say`, but as plain text (for buttons: Telegram does not parse HTML there)."""
-    return Markup(say(family, name, **values)).unescape()
+    return html.unescape(say(family, name, **values))
 
 
 def label(name: str, /, **values: Any) -> str:

@@ -114,12 +114,11 @@ async def _store_photos(conn: Transaction, activity_id: int, photos: Sequence[Ph
 
 
 async def _fetch(conn: Transaction, activity_id: int, unit_id: int) -> Activity | None:
-    # execute_fetchall: one hop to the database thread per query.
-    rows = await conn.execute_fetchall(f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id))
-    if not rows:
+    row = await conn.fetchone(f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE id = ? AND unit_id = ?", (activity_id, unit_id))
+    if row is None:
         return None
     photos = await conn.execute_fetchall("SELECT file_id FROM activity_photos WHERE activity_id = ? ORDER BY position", (activity_id,))
-    return _activity(next(iter(rows)), [p["file_id"] for p in photos])
+    return _activity(row, [p["file_id"] for p in photos])
 
 
 async def submit_activity(
