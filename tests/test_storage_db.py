@@ -94,10 +94,10 @@ async def test_the_log_is_checkpointed_on_the_reader_after_enough_writes(tmp_pat
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO notes (body) VALUES ('5th write')")
         assert db._checkpoint is not None  # noqa: SLF001 - started, not waited for
+        before = (tmp_path / "db.sqlite3").stat().st_size  # so far every page is in the log only
         await db._checkpoint  # noqa: SLF001
         assert runs == [1]
-        frames = await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
-        assert frames is not None and frames[1] == frames[2]  # everything written is in the file
+        assert (tmp_path / "db.sqlite3").stat().st_size > before  # the pages are in the file now
     finally:
         await db.close()
     assert not (tmp_path / "db.sqlite3-wal").exists()  # closing the last connection folds the log in
