@@ -1,27 +1,40 @@
 """/plan: a leader writes the 下一步计划 of a period's 小结 (else the units' own plans are used)."""
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 
 from bot import texts
 from bot.report_rules import normalise
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from handlers.digest import named_periods, period_rows
 from storage import plans
 
 MAX_ITEMS = 20
 MAX_ITEM_LENGTH = 200
 CLEAR_WORDS = {"清空", "删除", "清除"}
-_LIST_MARKS = "0123456789０１２３４５６７８９、.．)）（(一二三四五六七八九十是 \t-·•*"
+# A list marker at the start of a line: 1. 1、 1) （1） (一) 一、 ① - • and the like, followed by a
+# separator. Only a marker with its separator is dropped, never the first character of a word:
+# 三会一课规范化建设 and 七一表彰 keep every character.
+_LIST_MARKER = re.compile(
+    r"""^(?:
+        [(（]\s*(?:[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]\s*   # （1） (一)
+      | (?:[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*[、.．)）](?![0-9０-９])\s*   # 1. 1、 一、 2）
+      | [①-⑳]\s*                                                        # ①
+      | [-·•*]\s+                                                       # - item
+    )""",
+    re.VERBOSE,
+)
 
 
 def parse_plan_items(text: str) -> list[str]:
-    """One item per line; leading numbering (1、 2. （三）…) is dropped since items are renumbered."""
+    """One item per line; a leading list marker (1、 2. （三） ①) is dropped since items are renumbered."""
     items = []
     for line in text.splitlines():
-        item = line.strip().lstrip(_LIST_MARKS).strip()
+        item = _LIST_MARKER.sub("", line.strip(), count=1).strip()
         if item:
             items.append(item)
     return items
