@@ -314,7 +314,7 @@ async def run_round(api: FakeBotApi, replies: Replies, bot: BotProcess, token: s
 
 async def prepare_database(database: str, users: list[int]) -> list[str]:
     """Units with nine members each, and one invite code per secretary-to-be."""
-    from bot.invites import hash_code, new_code
+    from bot.rules.invites import hash_code, new_code
     from storage import invites
     from storage import units as unit_store
     from storage.db import open_database

@@ -23,8 +23,8 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
-from bot.invites import deep_link, hash_code, new_code
-from bot.unit_import import UnreadableFile, check_units
+from bot.rules.invites import deep_link, hash_code, new_code
+from bot.rules.unit_import import UnreadableFile, check_units
 from storage import invites, units
 from storage.db import open_database
 from storage.models import LEADER, SECRETARY
@@ -92,11 +92,11 @@ async def cmd_units(settings: Settings) -> int:
 
 
 async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.activity_kinds import load_kinds
+    from bot.rules.activity_kinds import load_kinds
     from bot.digest_docx import render_docx
     from bot.digest_query import Scope, load_digest, load_ledger
     from bot.digest_text import render_digest_plain
-    from bot.periods import custom_period, period_from_key
+    from bot.rules.periods import custom_period, period_from_key
 
     try:
         if args.period:

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from bot.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
-from bot.unit_kinds import UNIT_GROUPS, group_of
+from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
+from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 # A unit whose members attended less than half of what was expected, summed over the period,

@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from bot.chinese_date import HANZI
+from bot.rules.chinese_date import HANZI
 from bot.digest import Digest
 from bot.digest_text import (
     DATE,

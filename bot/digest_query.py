@@ -10,13 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bot.activity_kinds import ActivityKinds
+from bot.rules.activity_kinds import ActivityKinds
 from bot.config import Settings
 from bot.digest import Digest, build_digest
 from bot.digest_text import digest_title
 from bot.ledger_xlsx import render_ledger
-from bot.meeting_rules import CADENCES, compliance, load_rules, slots_due
-from bot.unit_kinds import UNIT_GROUPS, group_of
+from bot.rules.meeting_rules import CADENCES, compliance, load_rules, slots_due
+from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders
 from storage import units as unit_store
 from storage.db import Database

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.chinese_date import HANZI, format_date_cn, format_span_cn
+from bot.rules.chinese_date import HANZI, format_date_cn, format_span_cn
 from bot.digest import Digest
 from bot.texts import environment
 

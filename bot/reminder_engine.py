@@ -33,12 +33,12 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext
 
 from bot import reminders as plan
-from bot.meeting_rules import MeetingRules, load_rules
-from bot.periods import Period, period_from_key
+from bot.rules.meeting_rules import MeetingRules, load_rules
+from bot.rules.periods import Period, period_from_key
 from bot.reminder_plan import ReminderPolicy
 from bot.sender import ReliableSender
 from bot.services import Services
-from bot.workcalendar import QuietHours, next_allowed_moment
+from bot.rules.workcalendar import QuietHours, next_allowed_moment
 from handlers import reminder_messages as messages
 from storage import people as people_store
 from storage import reminders as store

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from bot.workcalendar import QuietHours, next_allowed_moment, next_working_day
+from bot.rules.workcalendar import QuietHours, next_allowed_moment, next_working_day
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.meeting_rules import KindStatus, MeetingRules, compliance
-from bot.periods import MONTH, QUARTER, WEEK, Period, next_period, period_containing, previous_period
+from bot.rules.meeting_rules import KindStatus, MeetingRules, compliance
+from bot.rules.periods import MONTH, QUARTER, WEEK, Period, next_period, period_containing, previous_period
 from bot.reminder_plan import (
     ReminderPolicy,
     Slot,
@@ -27,7 +27,7 @@ from bot.reminder_plan import (
     escalation_slots,
     reminder_slots,
 )
-from bot.workcalendar import (
+from bot.rules.workcalendar import (
     DeadlineRule,
     QuietHours,
     deadline_for,

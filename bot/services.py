@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.activity_kinds import ActivityKinds
+from bot.rules.activity_kinds import ActivityKinds
 from bot.clock import Clock
 from bot.config import Settings
 from storage.db import Database

@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot import reminder_engine
-from bot.activity_kinds import load_kinds
+from bot.rules.activity_kinds import load_kinds
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.services import Services

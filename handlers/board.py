@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import reminders as plan
 from bot import texts
-from bot.periods import Period, next_period, period_from_key, previous_period
+from bot.rules.periods import Period, next_period, period_from_key, previous_period
 from bot.reminder_engine import engine_of, load_timing, unit_records
 from handlers.access import leaders_only
 from handlers.context import BotContext

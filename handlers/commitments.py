@@ -12,9 +12,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import report_rules as rules
+from bot.rules import report_rules as rules
 from bot import texts
-from bot.periods import MONTH, QUARTER, YEAR, period_containing
+from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext

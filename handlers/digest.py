@@ -17,9 +17,9 @@ from bot import texts
 from bot.digest_docx import render_docx
 from bot.digest_query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
 from bot.digest_text import render_digest_html, split_messages
-from bot.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
-from bot.report_rules import parse_date
-from bot.unit_kinds import UNIT_GROUPS, group_of
+from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
+from bot.rules.report_rules import parse_date
+from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from handlers.paging import dialog_unit_rows

@@ -23,7 +23,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
-from bot.report_rules import activity_short_id
+from bot.rules.report_rules import activity_short_id
 from handlers import ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext

@@ -6,7 +6,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
-from bot.invites import deep_link, hash_code, new_code
+from bot.rules.invites import deep_link, hash_code, new_code
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot import texts
-from bot.activity_kinds import LEADER_ACTIVITY_KINDS
-from bot.report_rules import check_held_on, parse_date
+from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS
+from bot.rules.report_rules import check_held_on, parse_date
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow

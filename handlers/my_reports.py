@@ -10,9 +10,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import report_rules as rules
+from bot.rules import report_rules as rules
 from bot import texts
-from bot.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
+from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
 from handlers import drafts, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext

@@ -10,9 +10,9 @@ from typing import Any
 
 from telegram import Update
 
-from bot import report_rules as rules
+from bot.rules import report_rules as rules
 from bot import texts
-from bot.periods import MONTH, period_containing, period_from_key
+from bot.rules.periods import MONTH, period_containing, period_from_key
 from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow

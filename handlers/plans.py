@@ -6,7 +6,7 @@ import re
 from telegram import Update
 
 from bot import texts
-from bot.report_rules import normalise
+from bot.rules.report_rules import normalise
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow

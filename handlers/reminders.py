@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from bot import reminders as plan
 from bot import texts
-from bot.periods import period_from_key
+from bot.rules.periods import period_from_key
 from bot.reminder_engine import engine_of, load_timing, unit_records
 from handlers import drafts, ui
 from handlers.context import BotContext

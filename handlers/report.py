@@ -14,9 +14,9 @@ from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
-from bot import report_rules as rules
+from bot.rules import report_rules as rules
 from bot import texts
-from bot.periods import MONTH, period_containing
+from bot.rules.periods import MONTH, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext

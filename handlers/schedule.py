@@ -16,7 +16,7 @@ from telegram import Update
 
 from bot import reminders as plan
 from bot import texts
-from bot.periods import next_period
+from bot.rules.periods import next_period
 from bot.reminder_engine import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext

@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot.invites import hash_code, looks_like_code
+from bot.rules.invites import hash_code, looks_like_code
 from handlers.context import BotContext
 from handlers.menus import set_menu_for
 from handlers.report import keyboard_for

@@ -4,8 +4,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot.unit_import import UnreadableFile, check_units
-from bot.unit_kinds import UNIT_KINDS
+from bot.rules.unit_import import UnreadableFile, check_units
+from bot.rules.unit_kinds import UNIT_KINDS
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow

@@ -7,8 +7,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
-from bot.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
-from bot.unit_kinds import UNIT_KINDS
+from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
+from bot.rules.unit_kinds import UNIT_KINDS
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext

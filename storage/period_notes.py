@@ -9,7 +9,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from bot.periods import MONTH, periods_overlapping
+from bot.rules.periods import MONTH, periods_overlapping
 from storage import audit
 from storage.db import Database
 from storage.models import PeriodNote

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.fakeapi.harness import BotHarness, Person
-from bot.invites import hash_code, new_code
+from bot.rules.invites import hash_code, new_code
 from storage import invites
 from storage import units as unit_store
 from storage.models import SECRETARY, Unit

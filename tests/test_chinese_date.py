@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.chinese_date import digits_hanzi, format_date_cn, format_span_cn, number_hanzi
+from bot.rules.chinese_date import digits_hanzi, format_date_cn, format_span_cn, number_hanzi
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from bot.digest import (
     figures,
     short_name,
 )
-from bot.unit_kinds import GROUP_INSTITUTION, GROUP_TWO_NEW, GROUP_VILLAGE
+from bot.rules.unit_kinds import GROUP_INSTITUTION, GROUP_TWO_NEW, GROUP_VILLAGE
 from storage.models import Activity, Commitment, PeriodNote, Unit
 
 START, END, TODAY = date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 2)

@@ -16,7 +16,7 @@ import docx
 from bot.digest import build_digest
 from bot.digest_docx import render_docx
 from bot.digest_text import render_digest_plain
-from bot.meeting_rules import compliance, load_rules
+from bot.rules.meeting_rules import compliance, load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -13,7 +13,7 @@ from docx.shared import Cm, Pt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.activity_kinds import load_kinds
+from bot.rules.activity_kinds import load_kinds
 from bot.digest import build_digest
 from bot.digest_docx import render_docx
 from bot.digest_text import (

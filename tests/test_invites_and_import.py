@@ -6,8 +6,8 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from bot.invites import deep_link, hash_code, looks_like_code, new_code
-from bot.unit_import import UnitRow, UnreadableFile, check_units
+from bot.rules.invites import deep_link, hash_code, looks_like_code, new_code
+from bot.rules.unit_import import UnitRow, UnreadableFile, check_units
 
 
 def test_invite_codes_are_long_random_and_link_safe() -> None:

@@ -6,7 +6,7 @@ from itertools import count
 
 import pytest
 
-from bot.meeting_rules import (
+from bot.rules.meeting_rules import (
     KindStatus,
     Requirement,
     compliance,
@@ -15,7 +15,7 @@ from bot.meeting_rules import (
     parse_rules,
     slots_due,
 )
-from bot.periods import period_from_key
+from bot.rules.periods import period_from_key
 from storage.models import Activity
 
 _ids = count(1)

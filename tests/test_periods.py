@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.periods import (
+from bot.rules.periods import (
     CALENDAR_KINDS,
     contains,
     custom_period,

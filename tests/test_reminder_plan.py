@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.periods import period_containing
+from bot.rules.periods import period_containing
 from bot.reminder_plan import (
     ReminderPolicy,
     Slot,
@@ -16,7 +16,7 @@ from bot.reminder_plan import (
     escalation_slots,
     reminder_slots,
 )
-from bot.workcalendar import DeadlineRule, QuietHours, deadline_for, is_working_day
+from bot.rules.workcalendar import DeadlineRule, QuietHours, deadline_for, is_working_day
 
 TZ = ZoneInfo("Asia/Shanghai")
 POLICY = ReminderPolicy()

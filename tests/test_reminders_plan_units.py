@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import reminders as plan
-from bot.meeting_rules import load_rules
-from bot.periods import MONTH, QUARTER, WEEK, period_containing, period_from_key
+from bot.rules.meeting_rules import load_rules
+from bot.rules.periods import MONTH, QUARTER, WEEK, period_containing, period_from_key
 from bot.reminder_plan import ReminderPolicy
-from bot.workcalendar import QuietHours, is_working_day
+from bot.rules.workcalendar import QuietHours, is_working_day
 from storage.models import Activity, Commitment
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -153,7 +153,7 @@ def test_one_combined_reminder_only_for_units_with_gaps() -> None:
     november = plan.DueSlot(plan.period_times(timing(), period_from_key("2026-11")), plan.period_times(timing(), period_from_key("2026-11")).reminders[0])
     complete = unit(1, activities=tuple(held(1, k, date(2026, 11, 3)) for k in MONTHLY))
     partial = unit(2, activities=(held(2, "支委会", date(2026, 11, 5)),))
-    # A 社会组织 owes no 党小组会 (bot/data/meeting_rules.toml).
+    # A 社会组织 owes no 党小组会 (bot/rules/data/meeting_rules.toml).
     social = unit(3, kind="社会组织", activities=(held(3, "支委会", date(2026, 11, 5)), held(3, "主题党日", date(2026, 11, 6))))
     found = plan.unit_reminders(RULES, [complete, partial, social], [november])
     assert [(r.unit_id, [s.activity_kind for s in r.missing]) for r in found] == [(2, ["党小组会", "主题党日"])]

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from bot import report_rules as rules
-from bot.report_rules import DateProblem
+from bot.rules import report_rules as rules
+from bot.rules.report_rules import DateProblem
 
 TODAY = date(2026, 11, 27)
 

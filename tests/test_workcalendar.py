@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from bot.periods import custom_period, period_from_key
-from bot.workcalendar import (
+from bot.rules.periods import custom_period, period_from_key
+from bot.rules.workcalendar import (
     DeadlineRule,
     QuietHours,
     deadline_for,

@@ -1,4 +1,4 @@
-"""The catalogue of activity kinds (三会一课, 主题党日 …), read from ``bot/data/activity_kinds.toml``.
+"""The catalogue of activity kinds (三会一课, 主题党日 …), read from ``bot/rules/data/activity_kinds.toml``.
 
 Kinds are data, not code: leaders extend the TOML file and the report buttons, the frequency
 rules and the 小结 pick the new kind up. Records store the kind's ``name``; buttons carry its

@@ -1,7 +1,7 @@
 """How often each kind of meeting must be held, and whether a unit kept to it.
 
 The minimum frequencies of the 支部工作条例 (支委会 monthly, 支部党员大会 quarterly, 组织生活会
-yearly …) are data in ``bot/data/meeting_rules.toml``, with per-unit-kind overrides that leaders
+yearly …) are data in ``bot/rules/data/meeting_rules.toml``, with per-unit-kind overrides that leaders
 adjust (a 社会组织 without 党小组 owes no 党小组会). ``compliance`` is the one rule the status
 board, the reminders and the 小结 all use to say what was due, held, excused or missing; it takes
 plain values and does no I/O.
@@ -26,9 +26,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from bot.activity_kinds import ActivityKinds, load_kinds
-from bot.periods import MONTH, QUARTER, YEAR, Period, periods_overlapping
-from bot.unit_kinds import UNIT_KINDS
+from bot.rules.activity_kinds import ActivityKinds, load_kinds
+from bot.rules.periods import MONTH, QUARTER, YEAR, Period, periods_overlapping
+from bot.rules.unit_kinds import UNIT_KINDS
 from storage.models import Activity
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "meeting_rules.toml"

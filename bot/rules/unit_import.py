@@ -11,7 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from bot.unit_kinds import UNIT_KINDS, is_unit_kind
+from bot.rules.unit_kinds import UNIT_KINDS, is_unit_kind
 
 MAX_NAME_LENGTH = 40
 MAX_MEMBERS = 100_000

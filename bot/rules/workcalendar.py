@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from bot.periods import MONTH, QUARTER, WEEK, YEAR, Period
+from bot.rules.periods import MONTH, QUARTER, WEEK, YEAR, Period
 
 # No real run of non-working days is anywhere near this long; the bound only guards the loops.
 _MAX_SEARCH_DAYS = 366
