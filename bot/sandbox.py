@@ -17,7 +17,7 @@ from bot.demo import seed_demo_records, seed_demo_township
 from bot.fakeapi.harness import TEST_TOKEN, BotHarness
 from bot.fakeapi.server import SentMessage
 from bot.rules.invites import deep_link, hash_code, new_code
-from bot.reminder_engine import engine_of
+from bot.reminders.engine import engine_of
 from storage import invites, people, units
 from storage.db import open_database
 from storage.models import SECRETARY

@@ -4,7 +4,7 @@ Handler groups, in the order they run for each update:
   -1  the access gate (private chats only; strangers stopped here)
    0  commands, button taps by prefix, files, and then everything else (fallbacks last)
    1  after any of those: a person who had blocked the bot and writes again is reachable again
-The reminder tick (bot/reminder_engine.py) runs on the JobQueue, started in post_init.
+The reminder tick (bot/reminders/engine.py) runs on the JobQueue, started in post_init.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import reminder_engine
+from bot.reminders import engine as reminder_engine
 from bot.rules.activity_kinds import load_kinds
 from bot.clock import Clock, system_clock
 from bot.config import Settings

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import reminders as plan
+from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import Period, next_period, period_from_key, previous_period
-from bot.reminder_engine import engine_of, load_timing, unit_records
+from bot.reminders.engine import engine_of, load_timing, unit_records
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import page_of, pager_row

@@ -13,14 +13,14 @@ from contextlib import suppress
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from bot import reminders as plan
+from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import period_from_key
-from bot.reminder_engine import engine_of, load_timing, unit_records
+from bot.reminders.engine import engine_of, load_timing, unit_records
 from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
-from handlers.reminder_messages import say
+from bot.reminders.messages import say
 from handlers.report import start_report
 from storage import people
 from storage import reminders as store

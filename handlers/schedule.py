@@ -14,10 +14,10 @@ from datetime import time
 from markupsafe import Markup
 from telegram import Update
 
-from bot import reminders as plan
+from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import next_period
-from bot.reminder_engine import load_timing
+from bot.reminders.engine import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow

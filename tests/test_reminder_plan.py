@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.rules.periods import period_containing
-from bot.reminder_plan import (
+from bot.reminders.slots import (
     ReminderPolicy,
     Slot,
     commitment_reminder_slots,

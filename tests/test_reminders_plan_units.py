@@ -1,4 +1,4 @@
-"""Who is reminded of what, and when: the pure planning in bot/reminders.py, on the real calendar."""
+"""Who is reminded of what, and when: the pure planning in bot/reminders/plan.py, on the real calendar."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import reminders as plan
+from bot.reminders import plan as plan
 from bot.rules.meeting_rules import load_rules
 from bot.rules.periods import MONTH, QUARTER, WEEK, period_containing, period_from_key
-from bot.reminder_plan import ReminderPolicy
+from bot.reminders.slots import ReminderPolicy
 from bot.rules.workcalendar import QuietHours, is_working_day
 from storage.models import Activity, Commitment
 

@@ -4,11 +4,11 @@ Everything here is pure. It takes the reporting schedule, the reminder policy, q
 plain records (each unit's kind, activities and 本期未开展 excuses; open commitments) plus "now",
 and answers: which reporting periods are in play, which reminder and escalation slots are due,
 which units still owe which activities (``gaps``), which are overdue, what the status board shows
-and when a snoozed reminder comes back. The engine (``bot.reminder_engine``) reads the records
+and when a snoozed reminder comes back. The engine (``bot.reminders.engine``) reads the records
 from the database, stores the answers in the outbox and sends them.
 
 A reminder slot is due when its moment has come but is not older than the grace window
-(``reminder_plan.due_slots``); when two slots of one period are due at once (after a long
+(``slots.due_slots``); when two slots of one period are due at once (after a long
 outage), only the latest is kept, so nobody gets yesterday's and today's reminder together.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.rules.meeting_rules import KindStatus, MeetingRules, compliance
 from bot.rules.periods import MONTH, QUARTER, WEEK, Period, next_period, period_containing, previous_period
-from bot.reminder_plan import (
+from bot.reminders.slots import (
     ReminderPolicy,
     Slot,
     commitment_reminder_slots,

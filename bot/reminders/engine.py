@@ -2,7 +2,7 @@
 
 Each tick (``ReminderEngine.run_once``) has two halves:
 
-1. **Plan.** From the schedule, the records and ``now`` (``bot.reminders``), find the reminder,
+1. **Plan.** From the schedule, the records and ``now`` (``bot.reminders.plan``), find the reminder,
    escalation and commitment slots that are due, and record each in the outbox
    (``storage.reminders.plan_reminders``) with one *pending* delivery per recipient. The outbox
    key (kind, subject, period, slot) is unique, so planning again changes nothing.
@@ -32,14 +32,14 @@ from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext
 
-from bot import reminders as plan
+from bot.reminders import plan
 from bot.rules.meeting_rules import MeetingRules, load_rules
 from bot.rules.periods import Period, period_from_key
-from bot.reminder_plan import ReminderPolicy
-from bot.sender import ReliableSender
+from bot.reminders.slots import ReminderPolicy
+from bot.reminders.sender import ReliableSender
 from bot.services import Services
 from bot.rules.workcalendar import QuietHours, next_allowed_moment
-from handlers import reminder_messages as messages
+from bot.reminders import messages
 from storage import people as people_store
 from storage import reminders as store
 from storage import schedule as schedule_store

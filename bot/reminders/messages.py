@@ -17,7 +17,7 @@ from bot import texts
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import KindStatus
 from bot.rules.periods import contains
-from bot.reminders import PeriodTimes
+from bot.reminders.plan import PeriodTimes
 from storage.models import Commitment, Person, Unit
 from storage.reminders import Reminder
 
