@@ -24,9 +24,9 @@ from pathlib import Path
 from bot.rules.activity_kinds import load_kinds
 from bot.config import load_settings
 from bot.demo import _TOPICS
-from bot.digest_docx import render_docx
-from bot.digest_query import Scope, load_digest, load_ledger
-from bot.digest_text import render_digest_html, split_messages
+from bot.digest.word import render_docx
+from bot.digest.query import Scope, load_digest, load_ledger
+from bot.digest.chat import render_digest_html, split_messages
 from bot.rules.unit_kinds import UNIT_KINDS
 from storage import bulk
 from storage import units as unit_store

@@ -93,9 +93,9 @@ async def cmd_units(settings: Settings) -> int:
 
 async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.rules.activity_kinds import load_kinds
-    from bot.digest_docx import render_docx
-    from bot.digest_query import Scope, load_digest, load_ledger
-    from bot.digest_text import render_digest_plain
+    from bot.digest.word import render_docx
+    from bot.digest.query import Scope, load_digest, load_ledger
+    from bot.digest.chat import render_digest_plain
     from bot.rules.periods import custom_period, period_from_key
 
     try:

@@ -14,9 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot import texts
-from bot.digest_docx import render_docx
-from bot.digest_query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
-from bot.digest_text import render_digest_html, split_messages
+from bot.digest.word import render_docx
+from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
+from bot.digest.chat import render_digest_html, split_messages
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of

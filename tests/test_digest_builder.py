@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.digest import (
+from bot.digest.build import (
     LOW_ATTENDANCE_THRESHOLD,
     PLAN_FROM_LEADER,
     PLAN_FROM_UNITS,

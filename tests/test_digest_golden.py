@@ -13,9 +13,9 @@ from pathlib import Path
 
 import docx
 
-from bot.digest import build_digest
-from bot.digest_docx import render_docx
-from bot.digest_text import render_digest_plain
+from bot.digest.build import build_digest
+from bot.digest.word import render_docx
+from bot.digest.chat import render_digest_plain
 from bot.rules.meeting_rules import compliance, load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.rules.activity_kinds import load_kinds
-from bot.digest import build_digest
-from bot.digest_docx import render_docx
-from bot.digest_text import (
+from bot.digest.build import build_digest
+from bot.digest.word import render_docx
+from bot.digest.chat import (
     DATE,
     HEADING,
     SIGNATURE,
@@ -29,7 +29,7 @@ from bot.digest_text import (
     split_messages,
     telegram_length,
 )
-from bot.ledger_xlsx import ACTIVITY_SHEET, COMMITMENT_SHEET, SUMMARY_SHEET, render_ledger
+from bot.digest.excel import ACTIVITY_SHEET, COMMITMENT_SHEET, SUMMARY_SHEET, render_ledger
 from storage.models import Activity, Commitment, PeriodNote, Unit
 
 START, END, TODAY = date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 27)

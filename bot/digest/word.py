@@ -23,8 +23,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from bot.rules.chinese_date import HANZI
-from bot.digest import Digest
-from bot.digest_text import (
+from bot.digest.build import Digest
+from bot.digest.chat import (
     DATE,
     HANS,
     HEADING,

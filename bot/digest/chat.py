@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.rules.chinese_date import HANZI, format_date_cn, format_span_cn
-from bot.digest import Digest
+from bot.digest.build import Digest
 from bot.texts import environment
 
 TELEGRAM_LIMIT = 4096

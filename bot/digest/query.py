@@ -1,6 +1,6 @@
 """Gathering the records of a period and scope for the 小结 and the 台账.
 
-The digest builder (bot/digest.py) is pure; this module is the one place that reads the
+The digest builder (bot/digest/build.py) is pure; this module is the one place that reads the
 database for it, so chat text, Word and Excel are all made from the same records.
 """
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import date
 
 from bot.rules.activity_kinds import ActivityKinds
 from bot.config import Settings
-from bot.digest import Digest, build_digest
-from bot.digest_text import digest_title
-from bot.ledger_xlsx import render_ledger
+from bot.digest.build import Digest, build_digest
+from bot.digest.chat import digest_title
+from bot.digest.excel import render_ledger
 from bot.rules.meeting_rules import CADENCES, compliance, load_rules, slots_due
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders
