@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.rules.activity_kinds import load_kinds
 from bot.config import load_settings
-from bot.demo import _TOPICS
+from bot.sandbox.demo import _TOPICS
 from bot.digest.word import render_docx
 from bot.digest.query import Scope, load_digest, load_ledger
 from bot.digest.chat import render_digest_html, split_messages

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from bot import demo
+from bot.sandbox import demo
 from bot import texts
 from bot.fakeapi.harness import BotHarness, Person
 from bot.fakeapi.server import SentMessage

@@ -23,8 +23,8 @@ from telegram.ext import AIORateLimiter, Application
 
 from bot.config import Settings, load_settings
 from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
-from bot.update_processor import ChatOrderedUpdateProcessor
-from bot.wiring import build_application
+from bot.app.update_processor import ChatOrderedUpdateProcessor
+from bot.app.wiring import build_application
 from storage.db import Database, open_database
 
 TEST_TOKEN = "123456:TEST-token-never-real"

@@ -31,7 +31,7 @@ from bot.rules.activity_kinds import load_kinds
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.services import Services
-from bot.update_processor import ChatOrderedUpdateProcessor
+from bot.app.update_processor import ChatOrderedUpdateProcessor
 from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
 from handlers import commitments, drafts, my_reports, period_notes, report  # noqa: F401 - period_notes registers its flow
 from handlers import board, reminders, schedule

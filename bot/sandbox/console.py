@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.clock import system_clock
 from bot.config import Settings
-from bot.demo import seed_demo_records, seed_demo_township
+from bot.sandbox.demo import seed_demo_records, seed_demo_township
 from bot.fakeapi.harness import TEST_TOKEN, BotHarness
 from bot.fakeapi.server import SentMessage
 from bot.rules.invites import deep_link, hash_code, new_code

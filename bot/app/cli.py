@@ -1,0 +1,209 @@
+"""The command line: ``python -m bot <command>`` (bot/__main__.py calls :func:`main`).
+
+  run            serve Telegram when TELEGRAM_BOT_TOKEN is set, else start the sandbox
+  sandbox        the local sandbox (stand-in Bot API + a chat in this terminal)
+  migrate        create or upgrade the database and print its schema version
+  import-units   check and import units from a CSV/XLSX file (all rows valid, or nothing)
+  invite         print a deep link for a unit's secretary (--unit NAME) or a leader (--leader)
+  units          list the units
+  digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
+  demo           create a database with the demo township and two months of records
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from dotenv import find_dotenv, load_dotenv
+
+from bot.clock import system_clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.rules.invites import deep_link, hash_code, new_code
+from bot.rules.unit_import import UnreadableFile, check_units
+from storage import invites, units
+from storage.db import open_database
+from storage.models import LEADER, SECRETARY
+
+
+async def cmd_migrate(settings: Settings) -> int:
+    db = await open_database(settings.database_path)
+    print(f"{settings.database_path}: schema version {await db.schema_version()}")
+    await db.close()
+    return 0
+
+
+async def cmd_import_units(settings: Settings, path: Path, only_good: bool) -> int:
+    db = await open_database(settings.database_path)
+    try:
+        try:
+            check = check_units(path.read_bytes(), path.name, await units.existing_names(db))
+        except (OSError, UnreadableFile) as err:
+            print(f"无法导入：{err}", file=sys.stderr)
+            return 1
+        for number, reason in check.bad:
+            print(f"第 {number} 行：{reason}", file=sys.stderr)
+        if check.bad and not only_good:
+            print(f"有 {len(check.bad)} 行有问题，未导入任何单位（加 --only-good 只导入有效的 {len(check.good)} 行）。", file=sys.stderr)
+            return 1
+        if not check.good:
+            print("没有可导入的单位。", file=sys.stderr)
+            return 1
+        count = await units.add_units(db, [(r.name, r.kind, r.member_count) for _, r in check.good], None, system_clock())
+        print(f"已导入 {count} 个单位。")
+        return 0
+    finally:
+        await db.close()
+
+
+async def cmd_invite(settings: Settings, unit_name: str | None, bot_username: str) -> int:
+    db = await open_database(settings.database_path)
+    try:
+        unit = None
+        if unit_name is not None:
+            unit = await units.find_by_name(db, unit_name)
+            if unit is None or unit.archived:
+                print(f"找不到单位“{unit_name}”（或已归档）。", file=sys.stderr)
+                return 1
+        code = new_code()
+        expires = await invites.create_invite(
+            db, hash_code(code), SECRETARY if unit else LEADER, unit.id if unit else None, 0, system_clock(), timedelta(days=settings.invite_ttl_days)
+        )
+        print(deep_link(bot_username, code))
+        print(f"单次有效，{expires.astimezone(settings.timezone):%Y-%m-%d %H:%M} 前有效。")
+        return 0
+    finally:
+        await db.close()
+
+
+async def cmd_units(settings: Settings) -> int:
+    db = await open_database(settings.database_path)
+    try:
+        for unit in await units.list_units(db, include_archived=True):
+            archived = "（已归档）" if unit.archived else ""
+            print(f"{unit.id:>4}  {unit.name}{archived}  {unit.kind}  党员 {unit.member_count} 名")
+        return 0
+    finally:
+        await db.close()
+
+
+async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.rules.activity_kinds import load_kinds
+    from bot.digest.word import render_docx
+    from bot.digest.query import Scope, load_digest, load_ledger
+    from bot.digest.chat import render_digest_plain
+    from bot.rules.periods import custom_period, period_from_key
+
+    try:
+        if args.period:
+            period = period_from_key(args.period)
+        else:
+            period = custom_period(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    except (TypeError, ValueError) as err:
+        print(f"期间无效：{err}（用 --period 2026-11 / 2026-Q4 / 2026，或 --from 与 --to）", file=sys.stderr)
+        return 1
+    scope = Scope(args.scope)
+    if not scope.valid:
+        print("范围无效：all、g<类别序号> 或 u<单位编号>", file=sys.stderr)
+        return 1
+    today = system_clock().astimezone(settings.timezone).date()
+    db = await open_database(settings.database_path)
+    try:
+        digest = await load_digest(
+            db, settings, load_kinds(), scope=scope, start=period.start, end=period.end,
+            period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=today,
+        )
+        print("\n\n".join(render_digest_plain(digest, settings.digest_date_style, settings.digest_script)))
+        if args.docx:
+            Path(args.docx).write_bytes(render_docx(digest, settings.digest_date_style, settings.digest_script))
+            print(f"\n已写入 {args.docx}", file=sys.stderr)
+        if args.xlsx:
+            ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today)
+            Path(args.xlsx).write_bytes(ledger)
+            print(f"已写入 {args.xlsx}", file=sys.stderr)
+        return 0
+    finally:
+        await db.close()
+
+
+async def cmd_demo(settings: Settings) -> int:
+    from bot.sandbox.demo import seed_demo_records, seed_demo_township
+
+    db = await open_database(settings.database_path)
+    try:
+        now = system_clock()
+        units_added = await seed_demo_township(db, now)
+        records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now)
+        print(f"{settings.database_path}: 新增单位 {units_added} 个，活动记录 {records} 条")
+        return 0
+    finally:
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="党建工作助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve Telegram with a token, else start the sandbox")
+    sub.add_parser("sandbox", help="start the local sandbox")
+    sub.add_parser("migrate", help="create or upgrade the database")
+    importer = sub.add_parser("import-units", help="import units from CSV/XLSX")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--only-good", action="store_true", help="import the valid rows even if some are bad")
+    inviter = sub.add_parser("invite", help="print an invite link")
+    who = inviter.add_mutually_exclusive_group(required=True)
+    who.add_argument("--unit", help="unit name, for its secretary")
+    who.add_argument("--leader", action="store_true", help="for a new leader")
+    inviter.add_argument("--bot-username", default="your_bot", help="the bot's @username, without @")
+    sub.add_parser("units", help="list units")
+    digest = sub.add_parser("digest", help="print the 小结; --docx/--xlsx write the files")
+    digest.add_argument("--period", help="period key: 2026-11, 2026-Q4, 2026")
+    digest.add_argument("--from", dest="start", help="custom start date, YYYY-MM-DD")
+    digest.add_argument("--to", dest="end", help="custom end date, YYYY-MM-DD")
+    digest.add_argument("--scope", default="all", help="all (default), g<group index>, or u<unit id>")
+    digest.add_argument("--docx", help="write the 小结 as a Word file here")
+    digest.add_argument("--xlsx", help="write the 台账 as an Excel file here")
+    sub.add_parser("demo", help="fill the database with the demo township")
+    args = parser.parse_args(argv)
+
+    load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        print(f"配置错误 / configuration error: {err}", file=sys.stderr)
+        return 2
+
+    if args.command == "run" and settings.token:
+        from bot.app.runner import serve
+
+        asyncio.run(serve(settings))
+        return 0
+    if args.command in ("run", "sandbox"):
+        from bot.sandbox.console import SANDBOX_DB, run_sandbox
+
+        logging.getLogger().setLevel(logging.WARNING)
+        sandbox_settings = settings
+        if "DATABASE_PATH" not in __import__("os").environ:
+            sandbox_settings = replace(settings, database_path=SANDBOX_DB)
+        if sandbox_settings.org_name == "镇党委":
+            sandbox_settings = replace(sandbox_settings, org_name="博望镇党委")
+        return asyncio.run(run_sandbox(sandbox_settings))
+    if args.command == "migrate":
+        return asyncio.run(cmd_migrate(settings))
+    if args.command == "import-units":
+        return asyncio.run(cmd_import_units(settings, args.file, args.only_good))
+    if args.command == "invite":
+        return asyncio.run(cmd_invite(settings, None if args.leader else args.unit, args.bot_username))
+    if args.command == "units":
+        return asyncio.run(cmd_units(settings))
+    if args.command == "digest":
+        return asyncio.run(cmd_digest(settings, args))
+    if args.command == "demo":
+        return asyncio.run(cmd_demo(settings))
+    parser.error(f"unknown command {args.command}")
+    return 2
+
