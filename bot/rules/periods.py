@@ -17,7 +17,6 @@ MONTH = "month"
 QUARTER = "quarter"
 YEAR = "year"
 CUSTOM = "custom"
-PERIOD_KINDS: tuple[str, ...] = (WEEK, MONTH, QUARTER, YEAR, CUSTOM)
 # Kinds that follow the calendar and can be found from a single day.
 CALENDAR_KINDS: tuple[str, ...] = (WEEK, MONTH, QUARTER, YEAR)
 

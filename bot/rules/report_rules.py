@@ -51,7 +51,6 @@ def normalise(text: str) -> str:
 
 
 class DateProblem(Enum):
-    UNREADABLE = "unreadable"
     FUTURE = "future"
     TOO_OLD = "too_old"
     PAST = "past"  # a due date before today
