@@ -14,7 +14,7 @@ from storage.activities import ActivityFields
 from storage.db import Database
 from storage.models import Unit
 
-_DATA = tomllib.loads((Path(__file__).parent / "data" / "demo.toml").read_text(encoding="utf-8"))
+DEMO_DATA = _DATA = tomllib.loads((Path(__file__).parent / "data" / "demo.toml").read_text(encoding="utf-8"))
 
 # (name, kind, members) of each unit, from data/demo.toml.
 DEMO_UNITS: tuple[tuple[str, str, int], ...] = tuple((u["name"], u["kind"], u["members"]) for u in _DATA["units"])
