@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 from bot.fakeapi.harness import BotHarness, FakeClock
 from bot.fakeapi.server import FloodLimits, SentMessage
-from bot.reminders.engine import engine_of, load_timing
+from bot.reminders.engine import engine_of
+from bot.reminders.queries import load_timing
 from storage import invites
 from storage import reminders as store
 from storage import units as unit_store

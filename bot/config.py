@@ -12,6 +12,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.texts import plain
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
 
@@ -65,7 +67,7 @@ def file_base_url_for(api_base_url: str) -> str:
     base = api_base_url.rstrip("/")
     head, sep, tail = base.rpartition("/")
     if not sep:
-        raise ConfigError(f"TELEGRAM_API_BASE_URL 格式不对：{api_base_url}")
+        raise ConfigError(plain("names", "config_api_url_bad", url=api_base_url))
     return f"{head}/file/{tail}"
 
 
@@ -135,7 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_path=Path(env.get("DATABASE_PATH", "").strip() or DEFAULT_DATABASE_PATH),
         timezone=timezone,
         admin_ids=parse_admin_ids(env.get("BOT_ADMIN_IDS", "")),
-        org_name=env.get("ORG_NAME", "").strip() or "镇党委",
+        org_name=env.get("ORG_NAME", "").strip() or plain("names", "default_org"),
         invite_ttl_days=_int_setting(env, "INVITE_TTL_DAYS", 7, 1, 90),
         report_window_days=_int_setting(env, "REPORT_WINDOW_DAYS", 90, 1, 3650),
         campaign_name=env.get("DIGEST_CAMPAIGN", "").strip(),

@@ -1,4 +1,5 @@
-"""What every handler needs, built once at start-up: settings, the database, the clock, catalogues.
+"""What every handler needs, built once at start-up: settings, the database, the clock, catalogues
+and the meeting-frequency rules.
 
 Handlers reach it as ``context.services`` (see :mod:`handlers.context`); domain code gets plain
 values from it instead.
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.rules.activity_kinds import ActivityKinds
+from bot.rules.meeting_rules import MeetingRules
 from bot.clock import Clock
 from bot.config import Settings
 from storage.db import Database
@@ -20,6 +22,7 @@ class Services:
     db: Database
     clock: Clock
     kinds: ActivityKinds
+    rules: MeetingRules
 
     def now(self) -> datetime:
         """Now, aware, in UTC."""

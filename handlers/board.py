@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import Period, next_period, period_from_key, previous_period
-from bot.reminders.engine import engine_of, load_timing, unit_records
+from bot.reminders.queries import load_timing, unit_records
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import page_of, pager_row
@@ -47,7 +47,7 @@ async def show_board(update: Update, context: BotContext, period: Period | None,
     if not units:
         await ui.reply(update, context, texts.say("board", "no_units"), None)
         return
-    rows = plan.board_rows(engine_of(context.application).rules, records, times, now)
+    rows = plan.board_rows(services.rules, records, times, now)
     reachable = {p.unit_id for p in await people.list_people(services.db) if p.is_secretary and p.reachable}
     shown, page, pages = page_of(rows, page, PAGE_SIZE)
     lines = [

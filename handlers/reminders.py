@@ -16,7 +16,9 @@ from telegram.error import BadRequest
 from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import period_from_key
-from bot.reminders.engine import engine_of, load_timing, unit_records
+from bot.reminders.engine import tick_soon
+from bot.reminders.followups import plan_nudge, plan_snooze
+from bot.reminders.queries import load_timing, unit_records
 from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
@@ -100,8 +102,7 @@ async def _append_line(update: Update, line: str) -> None:
 async def _snooze(update: Update, context: BotContext, reminder: Reminder) -> None:
     """稍后提醒: tell the person when they will hear again (and make sure they will)."""
     services = context.services
-    engine = engine_of(context.application)
-    at = await engine.plan_snooze(reminder, services.now())
+    at = await plan_snooze(services, reminder, services.now())
     local = at.astimezone(services.settings.timezone)
     assert update.callback_query is not None
     await update.callback_query.answer(say("snoozed", at=local))
@@ -111,15 +112,14 @@ async def _snooze(update: Update, context: BotContext, reminder: Reminder) -> No
 async def _nudge(update: Update, context: BotContext, reminder: Reminder) -> None:
     """一键催办: remind every unit still overdue for the escalation's period, once."""
     services = context.services
-    engine = engine_of(context.application)
-    count, later = await engine.plan_nudge(reminder, services.now())
+    count, later = await plan_nudge(services, reminder, services.now())
     query = update.callback_query
     assert query is not None
     if count == 0:
         timing = await load_timing(services)
         times = plan.period_times(timing, period_from_key(reminder.period))
         _, records = await unit_records(services, [times.period])
-        still_overdue = plan.overdue_units(engine.rules, records, times, services.now())
+        still_overdue = plan.overdue_units(services.rules, records, times, services.now())
         nudged_before = any(r.slot == f"nudge-{reminder.slot}" for r in await store.find_reminders(services.db, store.UNIT, period=reminder.period))
         reason = "nudge_nothing" if not still_overdue else "nudge_repeat" if nudged_before else "nudge_nobody"
         await query.answer(say(reason), show_alert=True)
@@ -128,7 +128,7 @@ async def _nudge(update: Update, context: BotContext, reminder: Reminder) -> Non
     await context.bot.send_message(context.caller().user_id, say("nudged", count=count, later=later))
     await _append_line(update, say("nudge_line", count=count))
     if later is None:
-        context.application.create_task(engine.run_once(), name="reminder-nudge")
+        tick_soon(context.application)
 
 
 # ----- 本期未开展: ask the reason, record it --------------------------------------------------------
@@ -144,7 +144,7 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
     period = period_from_key(reminder.period)
     _, records = await unit_records(services, [period])
     record = next((r for r in records if r.unit_id == reminder.subject), None)
-    missing = next((s for s in plan.gaps(engine_of(context.application).rules, record, period) if s.activity_kind == kind.name), None) if record else None
+    missing = next((s for s in plan.gaps(services.rules, record, period) if s.activity_kind == kind.name), None) if record else None
     if missing is None:
         await ui.answer(update, say("already_done", kind=kind.name), alert=True)
         return

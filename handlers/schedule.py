@@ -17,7 +17,7 @@ from telegram import Update
 from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import next_period
-from bot.reminders.engine import load_timing
+from bot.reminders.queries import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow

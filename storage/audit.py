@@ -5,8 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-
-from storage.db import Database, Transaction
+from storage.db import Transaction
 from storage.timeutil import ts
 
 
@@ -23,9 +22,3 @@ async def record(
         (ts(at), actor_id, action, subject, json.dumps(detail, ensure_ascii=False) if detail else None),
     )
 
-
-async def recent(db: Database, limit: int = 50) -> list[tuple[str, int | None, str, str | None]]:
-    rows = await db.fetchall(
-        "SELECT at, actor_id, action, subject FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-    )
-    return [(r["at"], r["actor_id"], r["action"], r["subject"]) for r in rows]

@@ -9,13 +9,28 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from bot.rules.periods import MONTH, periods_overlapping
 from storage import audit
 from storage.db import Database
 from storage.models import PeriodNote
 from storage.timeutil import ts
 
 NOTE_FIELDS = ("problems", "next_plans", "deeds")
+
+
+def month_keys(start: date, end: date) -> list[str]:
+    """The keys (``2026-11``) of the calendar months sharing a day with ``start``..``end``.
+
+    The same keys as the month periods of ``bot.rules.periods``; computed here because storage
+    depends on nothing above it.
+    """
+    keys: list[str] = []
+    if end < start:
+        return keys
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
 
 
 def _note(row: sqlite3.Row) -> PeriodNote:
@@ -59,7 +74,7 @@ async def list_notes(
     if period_keys is None:
         if start is None or end is None:
             raise ValueError("give period_keys, or both start and end")
-        period_keys = [p.key for p in periods_overlapping(MONTH, start, end)]
+        period_keys = month_keys(start, end)
     keys = sorted(set(period_keys))
     if not keys or (unit_ids is not None and not unit_ids):
         return []

@@ -16,7 +16,8 @@ import pytest
 
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from bot.fakeapi.server import FloodLimits, SentMessage
-from bot.reminders.engine import ReminderEngine, TickReport, engine_of, load_timing
+from bot.reminders.engine import ReminderEngine, TickReport, engine_of
+from bot.reminders.queries import load_timing
 from storage import invites, people
 from storage import reminders as store
 from storage import schedule as schedule_store

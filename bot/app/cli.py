@@ -25,6 +25,7 @@ from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.rules.invites import deep_link, hash_code, new_code
 from bot.rules.unit_import import UnreadableFile, check_units
+from bot.texts import plain
 from storage import invites, units
 from storage.db import open_database
 from storage.models import LEADER, SECRETARY
@@ -43,18 +44,18 @@ async def cmd_import_units(settings: Settings, path: Path, only_good: bool) -> i
         try:
             check = check_units(path.read_bytes(), path.name, await units.existing_names(db))
         except (OSError, UnreadableFile) as err:
-            print(f"无法导入：{err}", file=sys.stderr)
+            print(plain("cli", "import_failed", error=err), file=sys.stderr)
             return 1
         for number, reason in check.bad:
-            print(f"第 {number} 行：{reason}", file=sys.stderr)
+            print(plain("cli", "import_bad_row", number=number, reason=reason), file=sys.stderr)
         if check.bad and not only_good:
-            print(f"有 {len(check.bad)} 行有问题，未导入任何单位（加 --only-good 只导入有效的 {len(check.good)} 行）。", file=sys.stderr)
+            print(plain("cli", "import_refused", bad=len(check.bad), good=len(check.good)), file=sys.stderr)
             return 1
         if not check.good:
-            print("没有可导入的单位。", file=sys.stderr)
+            print(plain("cli", "import_nothing"), file=sys.stderr)
             return 1
         count = await units.add_units(db, [(r.name, r.kind, r.member_count) for _, r in check.good], None, system_clock())
-        print(f"已导入 {count} 个单位。")
+        print(plain("cli", "imported", count=count))
         return 0
     finally:
         await db.close()
@@ -67,14 +68,14 @@ async def cmd_invite(settings: Settings, unit_name: str | None, bot_username: st
         if unit_name is not None:
             unit = await units.find_by_name(db, unit_name)
             if unit is None or unit.archived:
-                print(f"找不到单位“{unit_name}”（或已归档）。", file=sys.stderr)
+                print(plain("cli", "unit_not_found", name=unit_name), file=sys.stderr)
                 return 1
         code = new_code()
         expires = await invites.create_invite(
             db, hash_code(code), SECRETARY if unit else LEADER, unit.id if unit else None, 0, system_clock(), timedelta(days=settings.invite_ttl_days)
         )
         print(deep_link(bot_username, code))
-        print(f"单次有效，{expires.astimezone(settings.timezone):%Y-%m-%d %H:%M} 前有效。")
+        print(plain("cli", "invite_expires", at=f"{expires.astimezone(settings.timezone):%Y-%m-%d %H:%M}"))
         return 0
     finally:
         await db.close()
@@ -84,8 +85,7 @@ async def cmd_units(settings: Settings) -> int:
     db = await open_database(settings.database_path)
     try:
         for unit in await units.list_units(db, include_archived=True):
-            archived = "（已归档）" if unit.archived else ""
-            print(f"{unit.id:>4}  {unit.name}{archived}  {unit.kind}  党员 {unit.member_count} 名")
+            print(f"{unit.id:>4}  " + plain("cli", "unit_line", name=unit.name, archived=unit.archived, kind=unit.kind, members=unit.member_count))
         return 0
     finally:
         await db.close()
@@ -104,11 +104,11 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         else:
             period = custom_period(date.fromisoformat(args.start), date.fromisoformat(args.end))
     except (TypeError, ValueError) as err:
-        print(f"期间无效：{err}（用 --period 2026-11 / 2026-Q4 / 2026，或 --from 与 --to）", file=sys.stderr)
+        print(plain("cli", "period_bad", error=err), file=sys.stderr)
         return 1
     scope = Scope(args.scope)
     if not scope.valid:
-        print("范围无效：all、g<类别序号> 或 u<单位编号>", file=sys.stderr)
+        print(plain("cli", "scope_bad"), file=sys.stderr)
         return 1
     today = system_clock().astimezone(settings.timezone).date()
     db = await open_database(settings.database_path)
@@ -120,11 +120,11 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         print("\n\n".join(render_digest_plain(digest, settings.digest_date_style, settings.digest_script)))
         if args.docx:
             Path(args.docx).write_bytes(render_docx(digest, settings.digest_date_style, settings.digest_script))
-            print(f"\n已写入 {args.docx}", file=sys.stderr)
+            print("\n" + plain("cli", "written", path=args.docx), file=sys.stderr)
         if args.xlsx:
             ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today)
             Path(args.xlsx).write_bytes(ledger)
-            print(f"已写入 {args.xlsx}", file=sys.stderr)
+            print(plain("cli", "written", path=args.xlsx), file=sys.stderr)
         return 0
     finally:
         await db.close()
@@ -138,14 +138,14 @@ async def cmd_demo(settings: Settings) -> int:
         now = system_clock()
         units_added = await seed_demo_township(db, now)
         records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now)
-        print(f"{settings.database_path}: 新增单位 {units_added} 个，活动记录 {records} 条")
+        print(plain("cli", "demo_seeded", database=settings.database_path, units=units_added, records=records))
         return 0
     finally:
         await db.close()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="党建工作助手")
+    parser = argparse.ArgumentParser(prog="python -m bot", description=plain("cli", "title"))
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="serve Telegram with a token, else start the sandbox")
     sub.add_parser("sandbox", help="start the local sandbox")
@@ -159,13 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--leader", action="store_true", help="for a new leader")
     inviter.add_argument("--bot-username", default="your_bot", help="the bot's @username, without @")
     sub.add_parser("units", help="list units")
-    digest = sub.add_parser("digest", help="print the 小结; --docx/--xlsx write the files")
+    digest = sub.add_parser("digest", help=plain("cli", "help_digest"))
     digest.add_argument("--period", help="period key: 2026-11, 2026-Q4, 2026")
     digest.add_argument("--from", dest="start", help="custom start date, YYYY-MM-DD")
     digest.add_argument("--to", dest="end", help="custom end date, YYYY-MM-DD")
     digest.add_argument("--scope", default="all", help="all (default), g<group index>, or u<unit id>")
-    digest.add_argument("--docx", help="write the 小结 as a Word file here")
-    digest.add_argument("--xlsx", help="write the 台账 as an Excel file here")
+    digest.add_argument("--docx", help=plain("cli", "help_docx"))
+    digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
     sub.add_parser("demo", help="fill the database with the demo township")
     args = parser.parse_args(argv)
 
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as err:
-        print(f"配置错误 / configuration error: {err}", file=sys.stderr)
+        print(plain("cli", "config_error", error=err), file=sys.stderr)
         return 2
 
     if args.command == "run" and settings.token:
@@ -189,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         sandbox_settings = settings
         if "DATABASE_PATH" not in __import__("os").environ:
             sandbox_settings = replace(settings, database_path=SANDBOX_DB)
-        if sandbox_settings.org_name == "镇党委":
-            sandbox_settings = replace(sandbox_settings, org_name="博望镇党委")
+        if sandbox_settings.org_name == plain("names", "default_org"):
+            sandbox_settings = replace(sandbox_settings, org_name=plain("names", "demo_org"))
         return asyncio.run(run_sandbox(sandbox_settings))
     if args.command == "migrate":
         return asyncio.run(cmd_migrate(settings))

@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.reminders import engine as reminder_engine
 from bot.rules.activity_kinds import load_kinds
+from bot.rules.meeting_rules import load_rules
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.services import Services
@@ -136,7 +137,7 @@ def build_application(
     if settings.proxy_url:
         builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     app = builder.build()
-    app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds())
+    app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds(), rules=load_rules())
     reminder_engine.install(app)
     register_handlers(app)
     return app

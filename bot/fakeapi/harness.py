@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.config import Settings, load_settings
+from bot.texts import plain
 from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.app.wiring import build_application
@@ -181,7 +182,7 @@ class BotHarness:
             "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
             "TELEGRAM_API_BASE_URL": self.api.base_url,
             "DATABASE_PATH": str(self.database_path),
-            "ORG_NAME": "博望镇党委",
+            "ORG_NAME": plain("names", "demo_org"),
             **self.env,
         }
 

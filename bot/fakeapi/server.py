@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fakeapi.html_check import EntityError, utf16_length, visible_text
+from bot.texts import plain
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -163,9 +164,9 @@ class FakeBotApi:
         self.port: int | None = None
 
     # ----- set-up -------------------------------------------------------------------------
-    def add_bot(self, token: str, username: str = "dangjian_bot", first_name: str = "党建助手") -> BotAccount:
+    def add_bot(self, token: str, username: str = "dangjian_bot", first_name: str | None = None) -> BotAccount:
         bot_id = int(token.split(":", 1)[0])
-        account = BotAccount(token=token, id=bot_id, username=username, first_name=first_name)
+        account = BotAccount(token=token, id=bot_id, username=username, first_name=first_name or plain("names", "bot_name"))
         self.bots[token] = account
         return account
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,16 +33,13 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext
 
 from bot.reminders import plan
-from bot.rules.meeting_rules import MeetingRules, load_rules
-from bot.rules.periods import Period, period_from_key
-from bot.reminders.slots import ReminderPolicy
+from bot.reminders.queries import load_timing, secretaries_by_unit, unit_records
+from bot.rules.periods import period_from_key
 from bot.reminders.sender import ReliableSender
 from bot.services import Services
-from bot.rules.workcalendar import QuietHours, next_allowed_moment
 from bot.reminders import messages
 from storage import people as people_store
 from storage import reminders as store
-from storage import schedule as schedule_store
 from storage import units as unit_store
 from storage.models import Commitment, Person, Unit
 from storage.reminders import Delivery, PlannedReminder, Reminder
@@ -51,53 +48,6 @@ log = logging.getLogger(__name__)
 
 ENGINE_KEY = "reminders"
 FIRST_TICK_SECONDS = 5.0
-
-
-def schedule_from(settings: Any, stored: schedule_store.StoredSchedule | None) -> plan.ReportSchedule:
-    """The schedule leaders set in chat, or the configured defaults."""
-    if stored is not None:
-        return plan.ReportSchedule(stored.cycle, stored.deadline_day, stored.deadline_weekday, stored.deadline_time)
-    return plan.ReportSchedule(settings.report_cycle, settings.deadline_day, settings.deadline_weekday, settings.deadline_time)
-
-
-async def load_timing(services: Services) -> plan.Timing:
-    """Schedule (database, else settings), reminder policy, quiet hours, zone and grace window."""
-    settings = services.settings
-    stored = await schedule_store.get_schedule(services.db)
-    policy = ReminderPolicy(
-        days_before=settings.reminder_days_before,
-        morning_of_deadline=settings.reminder_time,
-        reminder_time=settings.reminder_time,
-        after_every_days=settings.reminder_after_every_days,
-        after_max=settings.reminder_after_max,
-        escalation_time=settings.reminder_time,
-        escalation_max_days=settings.escalation_max_days,
-    )
-    return plan.Timing(
-        schedule=schedule_from(settings, stored),
-        policy=policy,
-        quiet=QuietHours(settings.quiet_start, settings.quiet_end),
-        tz=settings.timezone,
-        grace=timedelta(hours=settings.reminder_grace_hours),
-    )
-
-
-async def unit_records(services: Services, periods: Iterable[Period]) -> tuple[dict[int, Unit], list[plan.UnitRecord]]:
-    """The active units, and each with the activities and excuses that decide these periods."""
-    units = await unit_store.list_units(services.db)
-    start, end = plan.activity_window(periods)
-    activities = await store.held_activities(services.db, start, end)
-    excused = await store.excused_slots(services.db)
-    records = plan.build_unit_records(((u.id, u.kind) for u in units), activities, excused)
-    return {u.id: u for u in units}, records
-
-
-def _secretaries_by_unit(everyone: Iterable[Person]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for person in everyone:
-        if person.is_secretary and person.reachable and person.unit_id is not None:
-            found.setdefault(person.unit_id, []).append(person.user_id)
-    return found
 
 
 @dataclass
@@ -144,7 +94,6 @@ class ReminderEngine:
         # fan-out is spaced evenly (no bursts) a little below the limit: Telegram's bucket stays
         # nearly full, and people's own taps still go through at once.
         self.pace = AsyncLimiter(1, 1 / self.services.settings.reminder_send_rate)
-        self.rules: MeetingRules = load_rules()
         self._lock = asyncio.Lock()
         self._ticked = asyncio.Condition()
         self.completed_ticks = 0
@@ -179,11 +128,11 @@ class ReminderEngine:
         due_escalations = plan.due_escalation_slots(timing, now)
         today = timing.local(now).date()
         everyone = await people_store.list_people(services.db)
-        secretaries = _secretaries_by_unit(everyone)
+        secretaries = secretaries_by_unit(everyone)
         planned: list[PlannedReminder] = []
         if due_units or due_escalations:
             _, records = await unit_records(services, (d.period for d in [*due_units, *due_escalations]))
-            for r in plan.unit_reminders(self.rules, records, due_units):
+            for r in plan.unit_reminders(self.services.rules, records, due_units):
                 planned.append(
                     PlannedReminder(store.UNIT, r.unit_id, r.period.key, r.slot.key, r.slot.at, tuple(secretaries.get(r.unit_id, ())))
                 )
@@ -191,7 +140,7 @@ class ReminderEngine:
                 leaders = tuple(p.user_id for p in everyone if p.is_leader and p.reachable)
                 late_commitments = plan.overdue_commitments(await store.open_commitments(services.db, due_to=today), today)
                 for item in due_escalations:
-                    if plan.overdue_units(self.rules, records, item.times, now) or late_commitments:
+                    if plan.overdue_units(self.services.rules, records, item.times, now) or late_commitments:
                         planned.append(PlannedReminder(store.ESCALATION, 0, item.period.key, item.slot.key, item.slot.at, leaders))
         window = plan.commitment_window(timing, today)
         commitments = await store.open_commitments(services.db, *window)
@@ -333,7 +282,7 @@ class ReminderEngine:
         if unit is None or record is None:
             return None
         times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
-        missing = plan.gaps(self.rules, record, times.period)
+        missing = plan.gaps(self.services.rules, record, times.period)
         if not missing:
             return None
         return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds)
@@ -345,7 +294,7 @@ class ReminderEngine:
         }
         lines = [
             messages.OverdueLine(snapshot.units[unit_id], tuple(s.activity_kind for s in missing), unit_id in reachable_units)
-            for unit_id, missing in plan.overdue_units(self.rules, snapshot.records.values(), times, snapshot.now)
+            for unit_id, missing in plan.overdue_units(self.services.rules, snapshot.records.values(), times, snapshot.now)
             if unit_id in snapshot.units
         ]
         late = [
@@ -357,7 +306,7 @@ class ReminderEngine:
             return None
         return messages.escalation(times, lines, late, reminder)
 
-    # ----- events from the buttons and from Telegram ---------------------------------------------
+    # ----- events from Telegram -----------------------------------------------------------------
     async def person_unreachable(self, user_id: int, now: datetime) -> None:
         """A 403: mark the person unreachable and, the first time, plan a notice to the leaders."""
         db = self.services.db
@@ -369,46 +318,15 @@ class ReminderEngine:
         )
         log.info("user %s blocked the bot; leaders will be told", user_id)
 
-    async def plan_nudge(self, escalation: Reminder, now: datetime) -> tuple[int, datetime | None]:
-        """一键催办: a reminder now (or at the next allowed moment) to every unit still overdue for
-        the escalation's period. Returns (units newly nudged, the later moment if not now);
-        a second tap on the same escalation nudges nobody again."""
-        services = self.services
-        timing = await load_timing(services)
-        times = plan.period_times(timing, period_from_key(escalation.period))
-        _, records = await unit_records(services, [times.period])
-        overdue = plan.overdue_units(self.rules, records, times, now)
-        secretaries = _secretaries_by_unit(await people_store.list_people(services.db))
-        local = timing.local(now)
-        at = next_allowed_moment(local, timing.quiet)
-        planned = [
-            PlannedReminder(store.UNIT, unit_id, times.period.key, f"nudge-{escalation.slot}", at, tuple(secretaries.get(unit_id, ())))
-            for unit_id, _ in overdue
-        ]
-        created = await store.plan_reminders(services.db, planned, now)
-        return len(created), (at if at > local else None)
-
-    async def plan_snooze(self, reminder: Reminder, now: datetime) -> datetime:
-        """稍后提醒: when the unit hears again. The period's next planned reminder if one is left;
-        otherwise one extra reminder the next working day at the usual time."""
-        services = self.services
-        timing = await load_timing(services)
-        times = plan.period_times(timing, period_from_key(reminder.period))
-        upcoming = plan.next_reminder_slot(times, timing.local(now))
-        if upcoming is not None:
-            return upcoming.at
-        at = plan.snooze_moment(timing, now)
-        secretaries = _secretaries_by_unit(await people_store.list_people(services.db))
-        await store.plan_reminders(
-            services.db,
-            [PlannedReminder(store.UNIT, reminder.subject, reminder.period, f"snooze-{at.date().isoformat()}", at, tuple(secretaries.get(reminder.subject, ())))],
-            now,
-        )
-        return at
-
 
 def engine_of(app: Application[Any, Any, Any, Any, Any, Any]) -> ReminderEngine:
+    """The application's engine, for whoever drives the tick (the JobQueue, the sandbox, tests)."""
     return app.bot_data[ENGINE_KEY]
+
+
+def tick_soon(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Run one tick in the background now (after a button planned something due at once)."""
+    app.create_task(engine_of(app).run_once(), name="reminder-nudge")
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any]) -> ReminderEngine:

@@ -36,6 +36,7 @@ from bot.rules.workcalendar import (
     nominal_deadline_date,
 )
 from storage.models import Activity, Commitment
+from bot.texts import plain
 
 REPORT_CYCLES: tuple[str, ...] = (WEEK, MONTH, QUARTER)
 
@@ -51,7 +52,7 @@ class ReportSchedule:
 
     def __post_init__(self) -> None:
         if self.cycle not in REPORT_CYCLES:
-            raise ValueError(f"不支持的报送周期：{self.cycle!r}")
+            raise ValueError(plain("rules", "cycle_unsupported", cycle=repr(self.cycle)))
         self.rule()  # validates day and weekday
 
     def rule(self) -> DeadlineRule:

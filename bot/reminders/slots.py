@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.rules.workcalendar import QuietHours, next_allowed_moment, next_working_day
+from bot.texts import plain
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,9 @@ class ReminderPolicy:
 
     def __post_init__(self) -> None:
         if self.days_before < 0 or self.after_max < 0 or self.escalation_max_days < 0:
-            raise ValueError("提醒次数和提前天数不能为负数")
+            raise ValueError(plain("rules", "reminder_counts_negative"))
         if self.after_every_days < 1:
-            raise ValueError("逾期提醒间隔至少为 1 天")
+            raise ValueError(plain("rules", "reminder_interval_bad"))
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.rules.words import WORDS
+from bot.texts import plain
+
 DEFAULT_PATH = Path(__file__).parent / "data" / "activity_kinds.toml"
-THREE_MEETINGS_ONE_LESSON = "三会一课"
+THREE_MEETINGS_ONE_LESSON: str = WORDS["activities"]["statutory_group"]
 
 # What township leaders record of their own work at the units (reported in the 小结 as
 # 讲党课 N 堂、到点调研指导 N 人次 …).
-LEADER_ACTIVITY_KINDS: tuple[str, ...] = ("讲党课", "调研指导", "参加组织生活会")
+LEADER_ACTIVITY_KINDS: tuple[str, ...] = tuple(WORDS["activities"]["leader_kinds"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +40,14 @@ class ActivityKinds:
 
     def __init__(self, kinds: list[ActivityKind]):
         if not kinds:
-            raise ValueError("至少需要一种活动类型")
+            raise ValueError(plain("rules", "kinds_empty"))
         self._by_code: dict[str, ActivityKind] = {}
         self._by_name: dict[str, ActivityKind] = {}
         for kind in kinds:
             if not kind.code.isascii() or not kind.code.isalnum() or len(kind.code) > 8:
-                raise ValueError(f"活动类型代码不合规：{kind.code!r}（最多 8 个英文字母或数字）")
+                raise ValueError(plain("rules", "kind_code_bad", code=repr(kind.code)))
             if kind.code in self._by_code or kind.name in self._by_name:
-                raise ValueError(f"活动类型重复：{kind.code} / {kind.name}")
+                raise ValueError(plain("rules", "kind_repeated", code=kind.code, name=kind.name))
             self._by_code[kind.code] = kind
             self._by_name[kind.name] = kind
         self.all: tuple[ActivityKind, ...] = tuple(kinds)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.texts import plain
+
 HANZI = "hanzi"
 ARABIC = "arabic"
 DATE_STYLES: tuple[str, ...] = (HANZI, ARABIC)
@@ -19,14 +21,14 @@ _DIGITS = "〇一二三四五六七八九"
 def digits_hanzi(n: int) -> str:
     """Read a number digit by digit, as years are read: 2026 → 二〇二六."""
     if n < 0:
-        raise ValueError(f"不能为负数：{n}")
+        raise ValueError(plain("rules", "negative_number", n=n))
     return "".join(_DIGITS[int(c)] for c in str(n))
 
 
 def number_hanzi(n: int) -> str:
     """Read 0–99 as a number: 10 → 十, 11 → 十一, 20 → 二十, 27 → 二十七."""
     if not 0 <= n <= 99:
-        raise ValueError(f"只支持 0–99：{n}")
+        raise ValueError(plain("rules", "number_out_of_range", n=n))
     if n < 10:
         return _DIGITS[n]
     tens, ones = divmod(n, 10)
@@ -35,17 +37,21 @@ def number_hanzi(n: int) -> str:
 
 def format_date_cn(d: date, style: str = HANZI) -> str:
     """``二〇二六年十一月二十七日`` (style ``hanzi``) or ``2026年11月27日`` (style ``arabic``)."""
+    return _format(d, style, with_year=True)
+
+
+def _format(d: date, style: str, *, with_year: bool) -> str:
     if style == HANZI:
-        return f"{digits_hanzi(d.year)}年{number_hanzi(d.month)}月{number_hanzi(d.day)}日"
-    if style == ARABIC:
-        return f"{d.year}年{d.month}月{d.day}日"
-    raise ValueError(f"未知的日期格式：{style!r}（可选 {', '.join(DATE_STYLES)}）")
+        year, month, day = digits_hanzi(d.year), number_hanzi(d.month), number_hanzi(d.day)
+    elif style == ARABIC:
+        year, month, day = str(d.year), str(d.month), str(d.day)
+    else:
+        raise ValueError(plain("rules", "date_style_unknown", style=repr(style), styles=DATE_STYLES))
+    return plain("rules", "date", year=year if with_year else None, month=month, day=day)
 
 
 def format_span_cn(start: date, end: date, style: str = HANZI) -> str:
     """A period as 起止日期, dropping the repeated year: 2026年11月1日至11月30日."""
     first = format_date_cn(start, style)
-    last = format_date_cn(end, style)
-    if start.year == end.year:
-        last = last.split("年", 1)[1]
-    return f"{first}至{last}"
+    last = _format(end, style, with_year=start.year != end.year)
+    return plain("rules", "span", first=first, last=last)

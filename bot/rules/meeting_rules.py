@@ -29,20 +29,15 @@ from pathlib import Path
 from bot.rules.activity_kinds import ActivityKinds, load_kinds
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, periods_overlapping
 from bot.rules.unit_kinds import UNIT_KINDS
+from bot.rules.words import WORDS
+from bot.texts import plain
 from storage.models import Activity
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "meeting_rules.toml"
 CADENCES: tuple[str, ...] = (MONTH, QUARTER, YEAR)
 # Words leaders may write in the TOML file for each cadence; None drops the requirement.
 _CADENCE_WORDS: dict[str, str | None] = {
-    "month": MONTH,
-    "每月": MONTH,
-    "quarter": QUARTER,
-    "每季度": QUARTER,
-    "year": YEAR,
-    "每年": YEAR,
-    "none": None,
-    "不要求": None,
+    word: {"month": MONTH, "quarter": QUARTER, "year": YEAR}.get(cadence) for cadence, words in WORDS["cadences"].items() for word in words
 }
 
 
@@ -95,20 +90,18 @@ class MeetingRules:
 
 def _cadence(value: object, where: str) -> str | None:
     if not isinstance(value, str) or value.strip() not in _CADENCE_WORDS:
-        raise ValueError(
-            f"{where} 的频次 {value!r} 无法识别（可用：month/每月、quarter/每季度、year/每年、none/不要求）"
-        )
+        raise ValueError(plain("rules", "cadence_unknown", where=where, value=repr(value)))
     return _CADENCE_WORDS[value.strip()]
 
 
 def _cadence_table(table: object, where: str, kinds: ActivityKinds) -> dict[str, str | None]:
     if not isinstance(table, dict):
-        raise ValueError(f"{where} 应是一张“活动名称 = 频次”的表")
+        raise ValueError(plain("rules", "cadence_table_bad", where=where))
     result: dict[str, str | None] = {}
     for name, value in table.items():
         if kinds.by_name(name) is None:
-            raise ValueError(f"{where} 中的活动类型“{name}”不存在（须与 activity_kinds.toml 中的 name 一致）")
-        result[name] = _cadence(value, f"{where} 中“{name}”")
+            raise ValueError(plain("rules", "cadence_kind_unknown", where=where, name=name))
+        result[name] = _cadence(value, plain("rules", "cadence_where", where=where, name=name))
     return result
 
 
@@ -118,21 +111,21 @@ def parse_rules(text: str, kinds: ActivityKinds | None = None) -> MeetingRules:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"频次规则文件格式有误：{error}") from None
+        raise ValueError(plain("rules", "rules_unreadable", error=error)) from None
     unknown_sections = set(data) - {"defaults", "kinds"}
     if unknown_sections:
-        raise ValueError(f"频次规则文件中有无法识别的部分：{'、'.join(sorted(unknown_sections))}（只允许 defaults 和 kinds）")
+        raise ValueError(plain("rules", "rules_unknown_sections", sections=sorted(unknown_sections)))
     defaults = _cadence_table(data.get("defaults", {}), "[defaults]", catalogue)
     dropped = [name for name, every in defaults.items() if every is None]
     if dropped:
-        raise ValueError(f"[defaults] 中无需写“不要求”：{'、'.join(dropped)}，删掉该行即可")
+        raise ValueError(plain("rules", "rules_default_dropped", names=dropped))
     per_kind = data.get("kinds", {})
     if not isinstance(per_kind, dict):
-        raise ValueError("kinds 应按单位类型分表书写，例如 [kinds.\"社会组织\"]")
+        raise ValueError(plain("rules", "rules_kinds_not_tables"))
     overrides: dict[str, dict[str, str | None]] = {}
     for unit_kind, table in per_kind.items():
         if unit_kind not in UNIT_KINDS:
-            raise ValueError(f"单位类型“{unit_kind}”不存在（可用：{'、'.join(UNIT_KINDS)}）")
+            raise ValueError(plain("rules", "rules_unit_kind_unknown", kind=unit_kind, kinds=UNIT_KINDS))
         overrides[unit_kind] = _cadence_table(table, f"[kinds.{unit_kind}]", catalogue)
     return MeetingRules(
         {name: every for name, every in defaults.items() if every is not None},
@@ -155,7 +148,7 @@ def slots_due(every: str, start: date, end: date) -> list[Period]:
 def _slots_due(every: str, start: date, end: date) -> tuple[Period, ...]:
     # Cached: the 小结 asks the same question for every unit and every required kind.
     if every not in CADENCES:
-        raise ValueError(f"不支持的频次：{every!r}")
+        raise ValueError(plain("rules", "cadence_unsupported", every=repr(every)))
     return tuple(slot for slot in periods_overlapping(every, start, end) if slot.end <= end)
 
 

@@ -11,23 +11,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+
+from bot.rules.chinese_date import number_hanzi
+from bot.texts import plain
 
 WEEK = "week"
 MONTH = "month"
 QUARTER = "quarter"
 YEAR = "year"
 CUSTOM = "custom"
-PERIOD_KINDS: tuple[str, ...] = (WEEK, MONTH, QUARTER, YEAR, CUSTOM)
 # Kinds that follow the calendar and can be found from a single day.
 CALENDAR_KINDS: tuple[str, ...] = (WEEK, MONTH, QUARTER, YEAR)
-
-_QUARTER_NUMERALS = ("一", "二", "三", "四")
 
 _MONTH_KEY = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
 _QUARTER_KEY = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR_KEY = re.compile(r"^(\d{4})$")
 _CUSTOM_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})~(\d{4}-\d{2}-\d{2})$")
+
+
+@lru_cache(maxsize=1024)
+def _label(name: str, *values: object) -> str:
+    """A period's label from templates/rules.j2 (cached: periods are made often, labels rarely differ)."""
+    return plain("rules", name, **dict(zip(_LABEL_FIELDS[name], values)))
+
+
+_LABEL_FIELDS = {"month": ("year", "month"), "week": ("year", "week"), "quarter": ("year", "numeral"), "year": ("year",)}
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ def _month(year: int, month: int) -> Period:
         start=date(year, month, 1),
         end=_last_day_of_month(year, month),
         key=f"{year:04d}-{month:02d}",
-        label=f"{year}年{month}月",
+        label=_label("month", year, month),
     )
 
 
@@ -72,7 +82,7 @@ def _iso_week(iso_year: int, week: int) -> Period:
         start=monday,
         end=monday + timedelta(days=6),
         key=f"{iso_year:04d}-W{week:02d}",
-        label=f"{iso_year}年第{week}周",
+        label=_label("week", iso_year, week),
     )
 
 
@@ -83,7 +93,7 @@ def _quarter(year: int, quarter: int) -> Period:
         start=date(year, first_month, 1),
         end=_last_day_of_month(year, first_month + 2),
         key=f"{year:04d}-Q{quarter}",
-        label=f"{year}年第{_QUARTER_NUMERALS[quarter - 1]}季度",
+        label=_label("quarter", year, number_hanzi(quarter)),
     )
 
 
@@ -93,23 +103,22 @@ def _year(year: int) -> Period:
         start=date(year, 1, 1),
         end=date(year, 12, 31),
         key=f"{year:04d}",
-        label=f"{year}年",
+        label=_label("year", year),
     )
 
 
 def _custom_label(start: date, end: date) -> str:
-    first = f"{start.year}年{start.month}月{start.day}日"
+    first = plain("rules", "date", year=start.year, month=start.month, day=start.day)
     if start == end:
         return first
-    if start.year == end.year:
-        return f"{first}至{end.month}月{end.day}日"
-    return f"{first}至{end.year}年{end.month}月{end.day}日"
+    last = plain("rules", "date", year=None if start.year == end.year else end.year, month=end.month, day=end.day)
+    return plain("rules", "span", first=first, last=last)
 
 
 def custom_period(start: date, end: date) -> Period:
     """A free date range, e.g. for a 小结 covering 11月1日 to 11月20日."""
     if end < start:
-        raise ValueError(f"结束日期（{end.isoformat()}）不能早于开始日期（{start.isoformat()}）")
+        raise ValueError(plain("rules", "period_end_before_start", start=start.isoformat(), end=end.isoformat()))
     return Period(
         kind=CUSTOM,
         start=start,
@@ -130,7 +139,7 @@ def period_containing(kind: str, day: date) -> Period:
         return _quarter(day.year, (day.month - 1) // 3 + 1)
     if kind == YEAR:
         return _year(day.year)
-    raise ValueError(f"不支持的周期类型：{kind!r}（可用：{'、'.join(CALENDAR_KINDS)}）")
+    raise ValueError(plain("rules", "period_kind_unknown", kind=repr(kind), kinds=CALENDAR_KINDS))
 
 
 def previous_period(period: Period) -> Period:
@@ -179,7 +188,7 @@ def period_from_key(key: str) -> Period:
         else:
             raise ValueError
     except ValueError:
-        raise ValueError(f"无法识别的周期：{key!r}") from None
+        raise ValueError(plain("rules", "period_key_unknown", key=repr(key))) from None
     return custom_period(start, end)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+from bot.rules.words import WORDS
+
 MAX_PHOTOS = 9
 MAX_PEOPLE = 100_000  # the same bound as a unit's member count
 
@@ -34,9 +36,11 @@ LIMITS: dict[str, int] = {
     "deeds": 1000,
 }
 
-RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+RELATIVE_DAYS: dict[str, int] = dict(WORDS["relative_days"])
 
-_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":", "　": " "})
+# Full-width ／ － ． ： and the ideographic space, by code point, as their ASCII forms.
+_SEPARATORS = str.maketrans({0xFF0F: "/", 0xFF0D: "-", 0xFF0E: ".", 0xFF1A: ":", 0x3000: " "})
+_FULL_WIDTH_DIGITS = range(0xFF10, 0xFF1A)  # ０ … ９, each 0xFEE0 above its ASCII digit
 _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 _COUNT = re.compile(r"^(\d+)\s*[人名个位]?$")
@@ -46,12 +50,11 @@ _CLOCK = re.compile(r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:
 
 def normalise(text: str) -> str:
     """Full-width digits and punctuation as ASCII, outer blanks removed."""
-    text = "".join(chr(ord(ch) - 0xFEE0) if "０" <= ch <= "９" else ch for ch in text)
+    text = "".join(chr(ord(ch) - 0xFEE0) if ord(ch) in _FULL_WIDTH_DIGITS else ch for ch in text)
     return text.translate(_SEPARATORS).strip()
 
 
 class DateProblem(Enum):
-    UNREADABLE = "unreadable"
     FUTURE = "future"
     TOO_OLD = "too_old"
     PAST = "past"  # a due date before today
@@ -160,9 +163,9 @@ def parse_clock_time(text: str) -> str | None:
         return None
     part, hour = match[1], int(match[2])
     minute = 30 if match[4] else int(match[3] or match[5] or 0)
-    if part in ("下午", "晚上") and 1 <= hour < 12:
+    if part in _AFTERNOON and 1 <= hour < 12:
         hour += 12
-    elif part == "中午" and hour < 3:
+    elif part in _NOON and hour < 3:
         hour += 12
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
@@ -187,8 +190,10 @@ def check_text(text: str, field: str) -> TextProblem | None:
     return None
 
 
-SKIP_WORDS = frozenset({"跳过", "无", "没有", "略"})
-DONE_WORDS = frozenset({"完成", "好了", "好", "没有了", "跳过"})
+SKIP_WORDS = frozenset(WORDS["answers"]["skip"])
+DONE_WORDS = frozenset(WORDS["answers"]["done"])
+_AFTERNOON = frozenset(WORDS["clock"]["afternoon"])
+_NOON = frozenset(WORDS["clock"]["noon"])
 
 
 def is_skip(text: str) -> bool:

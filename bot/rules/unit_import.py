@@ -12,16 +12,14 @@ import io
 from dataclasses import dataclass, field
 
 from bot.rules.unit_kinds import UNIT_KINDS, is_unit_kind
+from bot.rules.words import WORDS
+from bot.texts import plain
 
 MAX_NAME_LENGTH = 40
 MAX_MEMBERS = 100_000
 MAX_ROWS = 5_000
 
-_HEADERS = {
-    "name": ("单位名称", "名称", "单位", "党组织名称", "name"),
-    "kind": ("类型", "单位类型", "kind", "type"),
-    "members": ("党员数", "党员人数", "人数", "members", "member_count"),
-}
+_HEADERS: dict[str, tuple[str, ...]] = {key: tuple(names) for key, names in WORDS["import_headers"].items()}
 
 
 class UnreadableFile(ValueError):
@@ -53,7 +51,7 @@ def _rows_from_csv(content: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise UnreadableFile("文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")
+        raise UnreadableFile(plain("rules", "import_encoding_unknown"))
     try:
         dialect = csv.Sniffer().sniff(text[:2048], delimiters=",，\t;")
     except csv.Error:
@@ -67,7 +65,7 @@ def _rows_from_xlsx(content: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise UnreadableFile("无法读取这个 Excel 文件，请确认是 .xlsx 格式") from exc
+        raise UnreadableFile(plain("rules", "import_xlsx_unreadable")) from exc
     sheet = workbook.worksheets[0]
     rows = []
     for values in sheet.iter_rows(values_only=True):
@@ -82,7 +80,7 @@ def read_table(content: bytes, file_name: str) -> list[list[str]]:
         return _rows_from_xlsx(content)
     if lowered.endswith((".csv", ".txt")):
         return _rows_from_csv(content)
-    raise UnreadableFile("只支持 .csv 或 .xlsx 文件")
+    raise UnreadableFile(plain("rules", "import_file_type"))
 
 
 def _column_map(header: list[str]) -> dict[str, int]:
@@ -95,7 +93,7 @@ def _column_map(header: list[str]) -> dict[str, int]:
                 break
     missing = [names[0] for key, names in _HEADERS.items() if key not in mapping]
     if missing:
-        raise UnreadableFile(f"表头缺少列：{'、'.join(missing)}（第一行应为：单位名称,类型,党员数）")
+        raise UnreadableFile(plain("rules", "import_columns_missing", missing=missing))
     return mapping
 
 
@@ -104,27 +102,27 @@ def check_units(content: bytes, file_name: str, existing_names: set[str]) -> Imp
     rows = read_table(content, file_name)
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise UnreadableFile("文件是空的")
+        raise UnreadableFile(plain("rules", "import_empty"))
     columns = _column_map(rows[0])
     if len(rows) - 1 > MAX_ROWS:
-        raise UnreadableFile(f"一次最多导入 {MAX_ROWS} 个单位")
+        raise UnreadableFile(plain("rules", "import_too_many", limit=MAX_ROWS))
     result = ImportCheck()
     seen: set[str] = set()
     for number, row in enumerate(rows[1:], start=2):
         cell = lambda key: row[columns[key]].strip() if columns[key] < len(row) else ""  # noqa: E731
         name, kind, members_text = cell("name"), cell("kind"), cell("members")
         if not name:
-            result.bad.append((number, "单位名称为空"))
+            result.bad.append((number, plain("rules", "import_name_empty")))
         elif len(name) > MAX_NAME_LENGTH:
-            result.bad.append((number, f"单位名称超过 {MAX_NAME_LENGTH} 个字"))
+            result.bad.append((number, plain("rules", "import_name_too_long", limit=MAX_NAME_LENGTH)))
         elif name in existing_names:
-            result.bad.append((number, f"“{name}”已存在"))
+            result.bad.append((number, plain("rules", "import_name_exists", name=name)))
         elif name in seen:
-            result.bad.append((number, f"“{name}”在文件中重复"))
+            result.bad.append((number, plain("rules", "import_name_repeated", name=name)))
         elif not is_unit_kind(kind):
-            result.bad.append((number, f"类型“{kind}”无效，应为：{'、'.join(UNIT_KINDS)}"))
+            result.bad.append((number, plain("rules", "import_kind_bad", kind=kind, kinds=UNIT_KINDS)))
         elif not members_text.isdigit() or int(members_text) > MAX_MEMBERS:
-            result.bad.append((number, f"党员数“{members_text}”应为 0 到 {MAX_MEMBERS} 的整数"))
+            result.bad.append((number, plain("rules", "import_members_bad", text=members_text, limit=MAX_MEMBERS)))
         else:
             seen.add(name)
             result.good.append((number, UnitRow(name, kind, int(members_text))))

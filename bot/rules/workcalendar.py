@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from bot.rules.periods import MONTH, QUARTER, WEEK, YEAR, Period
+from bot.texts import plain
 
 # No real run of non-working days is anywhere near this long; the bound only guards the loops.
 _MAX_SEARCH_DAYS = 366
@@ -47,11 +48,11 @@ class DeadlineRule:
 
     def __post_init__(self) -> None:
         if not 1 <= self.day_of_month <= 31:
-            raise ValueError(f"截止日须在 1 到 31 之间，收到 {self.day_of_month}")
+            raise ValueError(plain("rules", "deadline_day_bad", day=self.day_of_month))
         if not 0 <= self.weekday <= 6:
-            raise ValueError(f"每周截止日须在 0（周一）到 6（周日）之间，收到 {self.weekday}")
+            raise ValueError(plain("rules", "deadline_weekday_bad", weekday=self.weekday))
         if not 1 <= self.month_of_quarter <= 3:
-            raise ValueError(f"季度截止月须为 1、2 或 3，收到 {self.month_of_quarter}")
+            raise ValueError(plain("rules", "deadline_quarter_month_bad", month=self.month_of_quarter))
 
 
 def _clipped_day(year: int, month: int, day: int) -> date:
