@@ -379,3 +379,10 @@ def test_rendered_figures_match_the_records(rows):
     if statutory:
         att = sum(a.attended for a in statutory)
         assert re.search(rf"次，参加党员{att}人次", html.split("、“三会一课”落实情况。")[1].split("\n\n")[0])
+
+
+def test_docx_drops_control_characters_in_user_text():
+    notes = [PeriodNote(1, "x", problems="资金\x07不足\x00 <x> & y", deeds="带头\x1b调解")]
+    doc = docx.Document(io.BytesIO(render_docx(digest(notes=notes))))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "资金不足 <x> & y" in text and "带头调解" in text

@@ -45,6 +45,8 @@ TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
 LINE = Pt(28.9)
+# Control characters typed by users mean nothing on paper, and Word's XML refuses them.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 INDENT = Pt(32)  # two characters of 三号
 
 
@@ -72,7 +74,7 @@ def _fixed_lines(paragraph, line=LINE) -> None:
 
 
 def _add_run(paragraph, text: str, fonts, size=BODY_SIZE):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(text.translate(_CONTROL))
     _set_fonts(run, fonts, size)
     return run
 
