@@ -43,8 +43,13 @@ LOW_ATTENDANCE_THRESHOLD = 0.5
 # How many units a kind names as examples, as in “部分村（如山宁、新城、新联、东城）”.
 MAX_EXAMPLES = 4
 
+
+def _data(name: str) -> dict[str, Any]:
+    return tomllib.loads((Path(__file__).parent / "data" / name).read_text(encoding="utf-8"))
+
+
 # How names are shortened in sentences (山宁村党支部 → 山宁): a vocabulary, kept as data.
-_NAMES = tomllib.loads((Path(__file__).parent / "data" / "unit_names.toml").read_text(encoding="utf-8"))
+_NAMES = _data("unit_names.toml")
 # Longest first, so 村党支部 wins over 党支部.
 _NAME_SUFFIXES: tuple[str, ...] = tuple(sorted(_NAMES["unit_suffixes"], key=len, reverse=True))
 _STEM_MUST_NOT_END_WITH: tuple[str, ...] = tuple(_NAMES["unit_stem_must_not_end_with"])
@@ -320,11 +325,10 @@ def township_of(org_name: str) -> str:
     return ""
 
 
-_LEADING_MARK = re.compile(
-    r"^\s*(?:[（(]?[0-9０-９一二三四五六七八九十]+[)）、.．:：]|[一二三四五六七八九十]+是|[•·\-—*●◆■]+)\s*"
-)
-_TRAILING_PUNCT = "。；;，,、.!！?？ \t"
-_NORMALIZE_DROP = re.compile(r"[\s\u3000。；;，,、.!！?？：:“”\"'‘’（）()]+")
+_USER_TEXT = _data("user_text.toml")
+_LEADING_MARK = re.compile(_USER_TEXT["leading_mark"])
+_TRAILING_PUNCT: str = _USER_TEXT["trailing_punctuation"]
+_NORMALIZE_DROP = re.compile(_USER_TEXT["same_item_ignores"])
 
 
 def clean_text(text: str) -> str:

@@ -9,16 +9,18 @@ a cut never falls inside a tag or an entity.
 from __future__ import annotations
 
 import html
+import tomllib
 from collections.abc import Iterable, Sequence
 from itertools import groupby
+from pathlib import Path
 
 from bot.digest.document import Block, Run
 
 TELEGRAM_LIMIT = 4096
 
 _BOLD_MARKUP = len("<b></b>")
-# Where a long block is best cut: after a full stop, then a semicolon, then a comma.
-_BREAK_AFTER = {"。": 3, "！": 3, "？": 3, "；": 2, ";": 2, "，": 1, "、": 1}
+# Where a long block is best cut, by rank: after a full stop, then a semicolon, then a comma.
+_BREAK_AFTER: dict[str, int] = tomllib.loads((Path(__file__).parent / "data" / "message_breaks.toml").read_text(encoding="utf-8"))
 
 
 def telegram_length(text: str) -> int:
