@@ -26,7 +26,8 @@ from bot.config import load_settings
 from bot.sandbox.demo import _TOPICS
 from bot.digest.word import render_docx
 from bot.digest.query import Scope, load_digest, load_ledger
-from bot.digest.chat import render_digest_html, split_messages
+from bot.digest.chat import chat_messages
+from bot.digest.document import digest_document
 from bot.rules.unit_kinds import UNIT_KINDS
 from storage import bulk
 from storage import units as unit_store
@@ -72,10 +73,11 @@ async def measure(unit_count: int) -> dict[str, float]:
                 db, settings, load_kinds(), scope=Scope("all"), start=YEAR_START, end=YEAR_END,
                 period_label="2026年", period_key="2026", today=date(2026, 12, 31),
             )
-            messages = split_messages(render_digest_html(digest))
+            blocks = digest_document(digest)
+            messages = chat_messages(blocks)
             timings["text"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            docx = render_docx(digest)
+            docx = render_docx(blocks)
             timings["word"].append(time.perf_counter() - started)
             started = time.perf_counter()
             xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))

@@ -16,7 +16,8 @@ from telegram.constants import ChatAction
 from bot import texts
 from bot.digest.word import render_docx
 from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
-from bot.digest.chat import render_digest_html, split_messages
+from bot.digest.chat import chat_messages
+from bot.digest.document import digest_document
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
@@ -227,12 +228,12 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
         services.db, services.settings, services.kinds, scope=scope, start=start, end=end,
         period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
     )
-    style, script = services.settings.digest_date_style, services.settings.digest_script
-    for chunk in split_messages(render_digest_html(digest, style, script)):
+    blocks = digest_document(digest, services.settings.digest_date_style, services.settings.digest_script)
+    for chunk in chat_messages(blocks):
         await context.bot.send_message(user_id, chunk)
     await context.bot.send_document(
         user_id,
-        document=await asyncio.to_thread(render_docx, digest, style, script),
+        document=await asyncio.to_thread(render_docx, blocks),
         filename=f"{label}{period.label}工作小结.docx",
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )

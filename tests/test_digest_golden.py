@@ -15,7 +15,7 @@ import docx
 
 from bot.digest.build import build_digest
 from bot.digest.word import render_docx
-from bot.digest.chat import render_digest_plain
+from bot.digest.document import digest_document, plain_text
 from bot.rules.meeting_rules import compliance, load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
@@ -82,9 +82,9 @@ def _check(name: str, text: str) -> None:
 
 
 def test_text_matches_the_golden_file() -> None:
-    _check("digest_small.txt", "\n\n".join(render_digest_plain(small_digest())) + "\n")
+    _check("digest_small.txt", plain_text(digest_document(small_digest())) + "\n")
 
 
 def test_word_paragraphs_match_the_golden_file() -> None:
-    document = docx.Document(io.BytesIO(render_docx(small_digest())))
+    document = docx.Document(io.BytesIO(render_docx(digest_document(small_digest()))))
     _check("digest_small_docx.txt", "\n".join(p.text for p in document.paragraphs if p.text.strip()) + "\n")

@@ -16,19 +16,8 @@ from hypothesis import strategies as st
 from bot.rules.activity_kinds import load_kinds
 from bot.digest.build import build_digest
 from bot.digest.word import render_docx
-from bot.digest.chat import (
-    DATE,
-    HEADING,
-    SIGNATURE,
-    TITLE,
-    digest_title,
-    environment,
-    render_digest_html,
-    render_digest_paragraphs,
-    render_digest_plain,
-    split_messages,
-    telegram_length,
-)
+from bot.digest.chat import chat_messages, render_html, telegram_length
+from bot.digest.document import Block, BlockKind, Run, digest_document, digest_title
 from bot.digest.excel import ACTIVITY_SHEET, COMMITMENT_SHEET, SUMMARY_SHEET, render_ledger
 from storage.models import Activity, Commitment, PeriodNote, Unit
 
@@ -57,6 +46,10 @@ def digest(activities=(), commitments=(), notes=(), leader_plan=None, units=UNIT
         scope_label="全镇",
         **kw,
     )
+
+
+def render_digest_html(d, date_style="hanzi", script="hans"):
+    return render_html(digest_document(d, date_style, script))
 
 
 def sample():
@@ -142,8 +135,8 @@ def test_custom_title_and_campaign():
     title = digest_title("博望镇党委", "创先争优")
     assert title == "博望镇党委创先争优工作小结"
     assert render_digest_html(digest(title=title)).startswith("<b>博望镇党委创先争优工作小结</b>")
-    module = environment().get_template("digest.j2").module
-    assert str(module.title("A&B党委")) == "A&amp;B党委党建工作小结"
+    assert digest_title("A&B党委") == "A&B党委党建工作小结"  # plain text; escaped where it is rendered
+    assert render_digest_html(digest(title=digest_title("A&B党委"))).startswith("<b>A&amp;B党委党建工作小结</b>")
 
 
 def test_empty_period_is_short_and_honest():
@@ -159,28 +152,30 @@ def test_traditional_script():
     assert "二〇二六年十一月二十七日" in html
     assert_valid_html(html)
     with pytest.raises(ValueError):
-        render_digest_html(sample(), script="latin")
+        digest_document(sample(), script="latin")
 
 
 def test_plain_paragraphs_are_unescaped():
-    plain = render_digest_plain(sample())
+    blocks = digest_document(sample())
+    plain = [b.text for b in blocks]
     assert plain[0] == "博望镇党委党建工作小结"
     assert any("<b>资金</b> & 场地不足" in p for p in plain)
-    roles = [p.role for p in render_digest_paragraphs(sample())]
-    assert roles[0] == TITLE and roles[-2:] == [SIGNATURE, DATE]
-    assert roles.count(HEADING) == 3
+    kinds = [b.kind for b in blocks]
+    assert kinds[0] == BlockKind.TITLE and kinds[-2:] == [BlockKind.SIGNATURE, BlockKind.DATE]
+    assert kinds.count(BlockKind.HEADING_1) == 3
 
 
 def test_short_text_is_one_message():
-    html = render_digest_html(sample())
-    assert split_messages(html) == [html]
+    blocks = digest_document(sample())
+    assert chat_messages(blocks) == [render_html(blocks)]
 
 
 def test_long_paragraph_splits_into_valid_messages():
     long_problem = "".join(f"第{i}条问题<有&符号>需要整改" for i in range(400))
     assert len(long_problem) > 5000
-    html = render_digest_html(digest(notes=[PeriodNote(1, "x", problems=long_problem)], activities=sample_activities()))
-    messages = split_messages(html)
+    blocks = digest_document(digest(notes=[PeriodNote(1, "x", problems=long_problem)], activities=sample_activities()))
+    html = render_html(blocks)
+    messages = chat_messages(blocks)
     assert len(messages) > 1
     for m in messages:
         assert telegram_length(m) <= 4096
@@ -194,8 +189,8 @@ def sample_activities():
 
 
 def test_bold_is_closed_and_reopened_across_a_cut():
-    par = "<b>" + "加强组织建设。" * 30 + "</b>" + "&amp;" * 50
-    messages = split_messages(par, limit=100)
+    par = Block(BlockKind.HEADING_2, (Run("加强组织建设。" * 30, bold=True), Run("&" * 50)))
+    messages = chat_messages([par], limit=100)
     assert len(messages) > 2
     for m in messages:
         assert telegram_length(m) <= 100
@@ -204,8 +199,8 @@ def test_bold_is_closed_and_reopened_across_a_cut():
 
 
 def test_paragraphs_pack_until_the_limit():
-    pars = ["甲" * 40, "乙" * 40, "丙" * 40]
-    assert split_messages("\n\n".join(pars), limit=90) == ["甲" * 40 + "\n\n" + "乙" * 40, "丙" * 40]
+    pars = [Block(BlockKind.PARAGRAPH, (Run(text * 40),)) for text in "甲乙丙"]
+    assert chat_messages(pars, limit=90) == ["甲" * 40 + "\n\n" + "乙" * 40, "丙" * 40]
 
 
 # --- Word --------------------------------------------------------------------------------------
@@ -216,7 +211,7 @@ def _east_asia(run):
 
 
 def test_docx_layout_and_fonts():
-    doc = docx.Document(io.BytesIO(render_docx(sample())))
+    doc = docx.Document(io.BytesIO(render_docx(digest_document(sample()))))
     section = doc.sections[0]
     assert abs(section.page_width - Cm(21)) < Cm(0.01) and abs(section.page_height - Cm(29.7)) < Cm(0.01)
     margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
@@ -253,13 +248,13 @@ def test_docx_layout_and_fonts():
 
 
 def test_docx_traditional():
-    doc = docx.Document(io.BytesIO(render_docx(sample(), "arabic", script="hant")))
+    doc = docx.Document(io.BytesIO(render_docx(digest_document(sample(), "arabic", script="hant"))))
     assert doc.paragraphs[0].text == "博望鎮黨委黨建工作小結"
     assert doc.paragraphs[-1].text == "2026年11月27日"
 
 
 def test_docx_empty_period():
-    doc = docx.Document(io.BytesIO(render_docx(digest())))
+    doc = docx.Document(io.BytesIO(render_docx(digest_document(digest()))))
     assert any("本期暂无报送记录" in p.text for p in doc.paragraphs)
 
 
@@ -379,3 +374,10 @@ def test_rendered_figures_match_the_records(rows):
     if statutory:
         att = sum(a.attended for a in statutory)
         assert re.search(rf"次，参加党员{att}人次", html.split("、“三会一课”落实情况。")[1].split("\n\n")[0])
+
+
+def test_docx_drops_control_characters_in_user_text():
+    notes = [PeriodNote(1, "x", problems="资金\x07不足\x00 <x> & y", deeds="带头\x1b调解")]
+    doc = docx.Document(io.BytesIO(render_docx(digest_document(digest(notes=notes)))))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "资金不足 <x> & y" in text and "带头调解" in text

@@ -95,7 +95,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.rules.activity_kinds import load_kinds
     from bot.digest.word import render_docx
     from bot.digest.query import Scope, load_digest, load_ledger
-    from bot.digest.chat import render_digest_plain
+    from bot.digest.document import digest_document, plain_text
     from bot.rules.periods import custom_period, period_from_key
 
     try:
@@ -117,9 +117,10 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
             db, settings, load_kinds(), scope=scope, start=period.start, end=period.end,
             period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=today,
         )
-        print("\n\n".join(render_digest_plain(digest, settings.digest_date_style, settings.digest_script)))
+        blocks = digest_document(digest, settings.digest_date_style, settings.digest_script)
+        print(plain_text(blocks))
         if args.docx:
-            Path(args.docx).write_bytes(render_docx(digest, settings.digest_date_style, settings.digest_script))
+            Path(args.docx).write_bytes(render_docx(blocks))
             print("\n" + plain("cli", "written", path=args.docx), file=sys.stderr)
         if args.xlsx:
             ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today)

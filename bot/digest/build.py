@@ -23,11 +23,13 @@ Rules decided here, in one place:
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
@@ -41,18 +43,17 @@ LOW_ATTENDANCE_THRESHOLD = 0.5
 # How many units a kind names as examples, as in “部分村（如山宁、新城、新联、东城）”.
 MAX_EXAMPLES = 4
 
-# Suffixes dropped for the short name, longest first so 村党支部 wins over 党支部.
-_NAME_SUFFIXES: tuple[str, ...] = tuple(
-    sorted(
-        (
-            "村党总支部委员会", "社区党总支部委员会", "党总支部委员会", "党支部委员会", "党委员会",
-            "村党总支", "村党支部", "村党委", "社区党总支", "社区党支部", "社区党委",
-            "党总支", "党支部", "党委", "党组", "总支", "支部",
-        ),
-        key=len,
-        reverse=True,
-    )
-)
+
+def _data(name: str) -> dict[str, Any]:
+    return tomllib.loads((Path(__file__).parent / "data" / name).read_text(encoding="utf-8"))
+
+
+# How names are shortened in sentences (山宁村党支部 → 山宁): a vocabulary, kept as data.
+_NAMES = _data("unit_names.toml")
+# Longest first, so 村党支部 wins over 党支部.
+_NAME_SUFFIXES: tuple[str, ...] = tuple(sorted(_NAMES["unit_suffixes"], key=len, reverse=True))
+_STEM_MUST_NOT_END_WITH: tuple[str, ...] = tuple(_NAMES["unit_stem_must_not_end_with"])
+_ORG_SUFFIXES: tuple[str, ...] = tuple(_NAMES["org_suffixes"])
 
 
 class KindStatusLike(Protocol):
@@ -311,24 +312,23 @@ def short_name(name: str, prefix: str = "") -> str:
     for suffix in _NAME_SUFFIXES:
         rest = short[: -len(suffix)]
         # “党支部” alone must not become “党”.
-        if short.endswith(suffix) and rest and not rest.endswith("党"):
+        if short.endswith(suffix) and rest and not rest.endswith(_STEM_MUST_NOT_END_WITH):
             return rest
     return short
 
 
 def township_of(org_name: str) -> str:
     """博望镇党委 → 博望镇: the prefix unit names repeat and short names can drop."""
-    for suffix in ("党委员会", "党委"):
+    for suffix in _ORG_SUFFIXES:
         if org_name.endswith(suffix):
             return org_name[: -len(suffix)]
     return ""
 
 
-_LEADING_MARK = re.compile(
-    r"^\s*(?:[（(]?[0-9０-９一二三四五六七八九十]+[)）、.．:：]|[一二三四五六七八九十]+是|[•·\-—*●◆■]+)\s*"
-)
-_TRAILING_PUNCT = "。；;，,、.!！?？ \t"
-_NORMALIZE_DROP = re.compile(r"[\s\u3000。；;，,、.!！?？：:“”\"'‘’（）()]+")
+_USER_TEXT = _data("user_text.toml")
+_LEADING_MARK = re.compile(_USER_TEXT["leading_mark"])
+_TRAILING_PUNCT: str = _USER_TEXT["trailing_punctuation"]
+_NORMALIZE_DROP = re.compile(_USER_TEXT["same_item_ignores"])
 
 
 def clean_text(text: str) -> str:
@@ -470,7 +470,7 @@ def build_digest(
 ) -> Digest:
     """Compute the 小结 of one period. Pure: the same records give the same digest."""
     if end < start:
-        raise ValueError(f"期间结束早于开始：{start} – {end}")
+        raise ValueError(f"period ends before it starts: {start} – {end}")
     catalogue = kinds or load_kinds()
     prefix = township_of(org_name)
     scope_units = [u for u in units if not u.archived]

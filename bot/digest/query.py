@@ -13,7 +13,7 @@ from datetime import date
 from bot.rules.activity_kinds import ActivityKinds
 from bot.config import Settings
 from bot.digest.build import Digest, build_digest
-from bot.digest.chat import digest_title
+from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
 from bot.rules.meeting_rules import CADENCES, compliance, load_rules, slots_due
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
@@ -53,10 +53,6 @@ def scope_for_unit(unit_id: int) -> Scope:
     return Scope(f"u{unit_id}")
 
 
-def scope_for_group(group: str) -> Scope:
-    return Scope(f"g{UNIT_GROUPS.index(group)}")
-
-
 async def units_in_scope(db: Database, scope: Scope) -> list[Unit]:
     all_units = await unit_store.list_units(db)
     if scope.unit_id is not None:
@@ -72,7 +68,7 @@ def scope_label(scope: Scope, units: list[Unit], org_name: str) -> str:
         return units[0].name
     if scope.group is not None:
         return scope.group
-    return "全镇" if "镇" in org_name else "全辖区"
+    return whole_scope_label(org_name)
 
 
 def rules_window_start(start: date, end: date) -> date:
@@ -111,7 +107,7 @@ async def load_digest(
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
     return build_digest(
         org_name=settings.org_name,
-        title=digest_title(settings.org_name, settings.campaign_name or "党建"),
+        title=digest_title(settings.org_name, settings.campaign_name),
         period_label=period_label,
         start=start,
         end=end,

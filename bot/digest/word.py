@@ -1,9 +1,11 @@
 """The 小结 as a Word document laid out like a Chinese government document (GB/T 9704-2012).
 
-The sentences are the chat text's (``render_digest_paragraphs``); this module only lays them out:
+The sentences are the document's blocks (bot/digest/document.py), the same the chat text says;
+this module only lays each kind of block out:
 A4, margins 3.7/3.5/2.8/2.6 cm, title in 方正小标宋简体 二号, body in 仿宋_GB2312 三号 at a fixed
 28.9 pt line with a two-character first-line indent, 一、 headings in 黑体, numbered 1、 headings
 in 楷体_GB2312, signature and date on the right, and the page number as “— 1 —” in the footer.
+The typefaces are named in ``data/word_fonts.toml``.
 
 Fonts: Word picks the face for Chinese characters from ``w:eastAsia`` and for Latin letters and
 digits from ``w:ascii``/``w:hAnsi``, and has no per-run fallback list. So each run names the GB
@@ -14,6 +16,10 @@ in a matching style, and where the GB font is missing Word substitutes a similar
 from __future__ import annotations
 
 import io
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -22,24 +28,25 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from bot.rules.chinese_date import HANZI
-from bot.digest.build import Digest
-from bot.digest.chat import (
-    DATE,
-    HANS,
-    HEADING,
-    SIGNATURE,
-    TITLE,
-    Paragraph,
-    render_digest_paragraphs,
-)
+from bot.digest.document import Block, BlockKind
 
-# (eastAsia, ascii/hAnsi fallback)
-TITLE_FONT = ("方正小标宋简体", "SimSun")
-BODY_FONT = ("仿宋_GB2312", "FangSong")
-HEADING_FONT = ("黑体", "SimHei")
-SUBHEADING_FONT = ("楷体_GB2312", "KaiTi")
-PAGE_NUMBER_FONT = ("宋体", "SimSun")
+
+class Font(NamedTuple):
+    east_asia: str  # w:eastAsia, for Chinese characters
+    latin: str  # w:ascii and w:hAnsi, for digits and Latin letters
+
+
+def _load_fonts() -> dict[str, Font]:
+    data = tomllib.loads((Path(__file__).parent / "data" / "word_fonts.toml").read_text(encoding="utf-8"))
+    return {role: Font(str(face["east_asia"]), str(face["latin"])) for role, face in data.items()}
+
+
+_FONTS = _load_fonts()
+TITLE_FONT = _FONTS["title"]
+BODY_FONT = _FONTS["body"]
+HEADING_FONT = _FONTS["heading"]
+SUBHEADING_FONT = _FONTS["subheading"]
+PAGE_NUMBER_FONT = _FONTS["page_number"]
 
 TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
@@ -48,7 +55,7 @@ LINE = Pt(28.9)
 INDENT = Pt(32)  # two characters of 三号
 
 
-def _set_fonts(run_or_style, fonts: tuple[str, str], size) -> None:
+def _set_fonts(run_or_style, fonts: Font, size) -> None:
     east_asia, latin = fonts
     run_or_style.font.name = latin
     run_or_style.font.size = size
@@ -111,42 +118,41 @@ def _layout_page(document) -> None:
     _page_number_footer(section)
 
 
-def _write(document, par: Paragraph) -> None:
+def _write(document, block: Block) -> None:
     out = document.add_paragraph()
-    if par.role == TITLE:
+    if block.kind is BlockKind.TITLE:
         out.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _fixed_lines(out, Pt(36))
         out.paragraph_format.space_after = LINE  # one empty line under the title
-        _add_run(out, par.text, TITLE_FONT, TITLE_SIZE)
+        _add_run(out, block.text, TITLE_FONT, TITLE_SIZE)
         return
     _fixed_lines(out)
-    if par.role in (SIGNATURE, DATE):
+    if block.kind in (BlockKind.SIGNATURE, BlockKind.DATE):
         out.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         out.paragraph_format.right_indent = INDENT * 2  # 右空四字
-        if par.role == SIGNATURE:
+        if block.kind is BlockKind.SIGNATURE:
             out.paragraph_format.space_before = LINE * 2
-        _add_run(out, par.text, BODY_FONT)
+        _add_run(out, block.text, BODY_FONT)
         return
     out.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     out.paragraph_format.first_line_indent = INDENT
-    if par.role == HEADING:
-        _add_run(out, par.text, HEADING_FONT)
+    if block.kind is BlockKind.HEADING_1:
+        _add_run(out, block.text, HEADING_FONT)
         return
-    for run in par.runs:
-        # In the chat text bold marks a heading; in Word the heading's typeface does that job.
+    for run in block.runs:
+        # In the chat text bold marks a run-in heading; in Word the heading's typeface does that job.
         _add_run(out, run.text, SUBHEADING_FONT if run.bold else BODY_FONT)
 
 
-def render_docx(digest: Digest, date_style: str = HANZI, script: str = HANS) -> bytes:
-    """The 小结 as a .docx file."""
+def render_docx(blocks: Sequence[Block]) -> bytes:
+    """The 小结's blocks as a .docx file."""
     document = Document()
     normal = document.styles["Normal"]
     _set_fonts(normal, BODY_FONT, BODY_SIZE)
     _layout_page(document)
-    paragraphs = render_digest_paragraphs(digest, date_style, script)
-    for par in paragraphs:
-        _write(document, par)
-    document.core_properties.title = paragraphs[0].text
+    for block in blocks:
+        _write(document, block)
+    document.core_properties.title = next((b.text for b in blocks if b.kind is BlockKind.TITLE), "")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
