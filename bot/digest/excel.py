@@ -2,166 +2,187 @@
 
 Three sheets — 活动台账 (one row per activity), 承诺践诺 (one row per commitment) and 本期小结
 (one row per unit: its figures and what it wrote in its period note). Each sheet has a title row,
-then a bold header row with filters, frozen below the header.
+then a bold header row with filters, frozen below the header. Sheet names, headings and column
+headers come from ``templates/ledger.j2``; the layouts below only name the columns and their widths.
 
-Written in openpyxl's write-only mode, with rows serialised directly (see ``_RowWriter``), so a
-year of a large township — 60 000 activities — takes a few seconds. User text never becomes a formula: text cells are stored as strings, and text
-that a spreadsheet would read as a formula (= + - @ …) is also given Excel's quote prefix,
-so editing the cell or exporting to CSV keeps it text.
+Written with XlsxWriter in constant-memory mode: rows go to the file in order and are not kept,
+so memory stays flat however many records a period has (see bench/digest_scale.py for times).
+User text never becomes a formula: it is always written with ``write_string``, control characters
+that XML cannot hold are dropped, and text a spreadsheet would read as a formula (= + - @ …) is
+also given Excel's quote prefix, so editing the cell or exporting to CSV keeps it text.
 """
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.xml.functions import fromstring
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
+from bot import texts
 from storage.models import Activity, Commitment, PeriodNote, Unit
 
-ACTIVITY_SHEET = "活动台账"
-COMMITMENT_SHEET = "承诺践诺"
-SUMMARY_SHEET = "本期小结"
-HEADER_ROW = 2  # row 1 is the sheet's title
+HEADER_ROW = 2  # row 1 is the sheet's title; the header is row 2 and data start on row 3
 
-ACTIVITY_COLUMNS = (
-    ("单位", 24), ("单位类型", 10), ("活动类型", 12), ("日期", 12), ("主题", 30), ("应到", 7),
-    ("实到", 7), ("出席率", 9), ("摘要", 40), ("地点", 16), ("主持人", 10), ("记录人", 10),
-    ("照片数", 8), ("记录编号", 10),
+
+def _text(name: str, /, **values) -> str:
+    return texts.plain("ledger", name, **values)
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """A sheet's name and columns (header, width in characters), read from ``templates/ledger.j2``."""
+
+    key: str
+    name: str
+    columns: tuple[tuple[str, float], ...]
+
+    def heading(self, period_label: str) -> str:
+        return _text(f"{self.key}_heading", period=period_label)
+
+
+def _layout(key: str, *columns: tuple[str, float]) -> SheetLayout:
+    return SheetLayout(key, _text(f"{key}_sheet"), tuple((_text(f"column_{name}"), width) for name, width in columns))
+
+
+ACTIVITY_LAYOUT = _layout(
+    "activities",
+    ("unit", 24), ("unit_kind", 10), ("activity_kind", 12), ("held_on", 12), ("topic", 30), ("expected", 7),
+    ("attended", 7), ("rate", 9), ("summary", 40), ("place", 16), ("host", 10), ("recorder", 10),
+    ("photos", 8), ("record_id", 10),
 )
-COMMITMENT_COLUMNS = (
-    ("单位", 24), ("承诺人", 10), ("承诺内容", 40), ("承诺期限", 12), ("践诺日期", 12),
-    ("践诺情况", 30), ("评价", 10), ("评价意见", 24), ("状态", 10), ("记录编号", 10),
+COMMITMENT_LAYOUT = _layout(
+    "commitments",
+    ("unit", 24), ("made_by", 10), ("content", 40), ("due_on", 12), ("fulfilled_on", 12),
+    ("result", 30), ("evaluation", 10), ("evaluation_comment", 24), ("status", 10), ("record_id", 10),
 )
-SUMMARY_COLUMNS = (
-    ("单位", 24), ("单位类型", 10), ("党员数", 8), ("活动次数", 9), ("应到人次", 9), ("实到人次", 9),
-    ("出席率", 9), ("承诺数", 8), ("已践诺", 8), ("存在问题", 40), ("下一步计划", 40), ("典型事迹", 40),
+SUMMARY_LAYOUT = _layout(
+    "summary",
+    ("unit", 24), ("unit_kind", 10), ("members", 8), ("activities_held", 9), ("expected_total", 9),
+    ("attended_total", 9), ("rate", 9), ("commitments_made", 8), ("commitments_kept", 8),
+    ("problems", 40), ("next_plans", 40), ("deeds", 40),
 )
+ACTIVITY_SHEET = ACTIVITY_LAYOUT.name
+COMMITMENT_SHEET = COMMITMENT_LAYOUT.name
+SUMMARY_SHEET = SUMMARY_LAYOUT.name
 
-# Text starting with these is what spreadsheets (and CSV exports opened in them) read as formulas.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATUS_FULFILLED = _text("status_fulfilled")
+STATUS_OVERDUE = _text("status_overdue")
+STATUS_OPEN = _text("status_open")
+STATUS_WITHDRAWN = _text("status_withdrawn")
 
-STATUS_FULFILLED = "已践诺"
-STATUS_OVERDUE = "逾期"
-STATUS_OPEN = "推进中"
-STATUS_WITHDRAWN = "已撤回"
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return ILLEGAL_CHARACTERS_RE.sub("", str(text))
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class _Styled:
-    """A value written with a cell style (by style id)."""
-
-    __slots__ = ("value", "style")
-
-    def __init__(self, value, style: str):
-        self.value = value
-        self.style = style
+# Text starting with these is what spreadsheets (and CSV exports opened in them) read as formulas
+# (a leading carriage return, the other such start, is made a line break first).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t")
+# Characters an .xlsx cannot hold: C0 controls other than tab and line breaks (XML 1.0 forbids
+# them), and lone surrogates (not encodable as UTF-8).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# First characters that need a closer look: formula starts, and "<" (see _SheetWriter._write_text).
+_SPECIAL_STARTS = "".join(_FORMULA_STARTS) + "<"
 
 
-class _RowWriter(WorksheetWriter):
-    """Writes appended rows straight to XML.
+class Rate(float):
+    """A share written as a percentage (0.0%)."""
 
-    openpyxl's write-only sheets still build a Cell object per value and serialise it through a
-    generic path; measured, 60 000 rows × 14 columns took about 10 s that way. Rows here hold only
-    ``str``, numbers, ``None`` and :class:`_Styled`, so each row is written as one XML element. Every
-    string is written as an inline string — never as a formula, whatever it starts with.
+
+class Wrapped(str):
+    """User text written wrapped and top-aligned (long paragraphs of a period note)."""
+
+
+@dataclass(frozen=True)
+class _Formats:
+    """The workbook's few cell formats, registered once."""
+
+    title: Format
+    header: Format
+    date: Format
+    rate: Format
+    quoted: Format
+    wrapped: Format
+    wrapped_quoted: Format
+
+    @classmethod
+    def register(cls, workbook: xlsxwriter.Workbook) -> _Formats:
+        wrap = {"text_wrap": True, "valign": "top"}
+        return cls(
+            title=workbook.add_format({"bold": True, "font_size": 14}),
+            header=workbook.add_format({"bold": True}),
+            date=workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            rate=workbook.add_format({"num_format": "0.0%"}),
+            quoted=workbook.add_format({"quote_prefix": True}),
+            wrapped=workbook.add_format(wrap),
+            wrapped_quoted=workbook.add_format({**wrap, "quote_prefix": True}),
+        )
+
+
+class _SheetWriter:
+    """Writes one sheet top to bottom: title, header, then :meth:`append` for each record.
+
+    A row is a list of plain values: ``None`` (empty cell), ``str`` (user text), ``int``/``float``,
+    ``date``, :class:`Rate` or :class:`Wrapped`.
     """
 
-    _letters = [get_column_letter(i) for i in range(1, 64)]
+    def __init__(self, workbook: xlsxwriter.Workbook, formats: _Formats, layout: SheetLayout, period_label: str):
+        self.ws: Worksheet = workbook.add_worksheet(layout.name)
+        self.formats = formats
+        self.width = len(layout.columns)
+        for col, (_, width) in enumerate(layout.columns):
+            self.ws.set_column(col, col, width)
+        self.ws.freeze_panes(HEADER_ROW, 0)
+        self._write_text(0, 0, layout.heading(period_label), formats.title, formats.title)
+        for col, (header, _) in enumerate(layout.columns):
+            self.ws.write_string(1, col, header, formats.header)
+        self.row = HEADER_ROW  # zero-based index of the next row
 
-    def write_row(self, xf, row, row_idx):
-        r = row_idx
-        parts = [f'<row r="{r}">']
-        for col, value in enumerate(row):
+    def append(self, values: Sequence) -> None:
+        row, ws, formats = self.row, self.ws, self.formats
+        for col, value in enumerate(values):
             if value is None:
                 continue
-            ref = f"{self._letters[col]}{r}"
-            style = ""
-            if isinstance(value, _Styled):
-                style = f' s="{value.style}"'
-                value = value.value
-            if isinstance(value, str):
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>')
+            kind = type(value)
+            if kind is str:
+                self._write_text(row, col, value, None, formats.quoted)
+            elif kind is int or kind is float:
+                ws.write_number(row, col, value)
+            elif kind is Rate:
+                ws.write_number(row, col, value, formats.rate)
+            elif kind is date:
+                ws.write_datetime(row, col, value, formats.date)
+            elif kind is Wrapped:
+                self._write_text(row, col, str(value), formats.wrapped, formats.wrapped_quoted)
             else:
-                if isinstance(value, date):
-                    value = to_excel(value)
-                parts.append(f'<c r="{ref}"{style} t="n"><v>{value!r}</v></c>')
-        parts.append("</row>")
-        # Building the row as text and parsing it once is about three times faster than
-        # assembling it element by element.
-        xf.write(fromstring("".join(parts)))
+                raise TypeError(f"no cell type for {kind.__name__}")
+        self.row += 1
 
-
-class _Sheet:
-    def __init__(self, workbook: Workbook, title: str, columns, heading: str):
-        self.ws = ws = workbook.create_sheet(title)
-        self.columns = columns
-        self.rows = 0
-        for i, (_, width) in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = f"A{HEADER_ROW + 1}"
-        ws._writer = _RowWriter(ws)
-        ws._writer.write_top()
-        ws._values_to_row = lambda values, row_idx: values
-        self._styles: dict[tuple, str] = {}
-        self.date_style = self._style(number_format="yyyy-mm-dd")
-        self.rate_style = self._style(number_format="0.0%")
-        self.quoted_style = self._style(quotePrefix=True)
-        ws.append([_Styled(_clean(heading), self._style(font=Font(bold=True, size=14)))])
-        bold = self._style(font=Font(bold=True))
-        ws.append([_Styled(name, bold) for name, _ in columns])
-
-    def _style(self, **attrs) -> str:
-        """The workbook's style id for a combination of formats, registered once."""
-        key = tuple(sorted((k, repr(v)) for k, v in attrs.items()))
-        if key not in self._styles:
-            cell = WriteOnlyCell(self.ws)
-            for name, value in attrs.items():
-                setattr(cell, name, value)
-            self._styles[key] = str(cell.style_id)
-        return self._styles[key]
-
-    def text(self, value: str | None, wrap: bool = False):
-        """A cell of user text: a string in the file, whatever it starts with."""
-        value = _clean(value)
+    def _write_text(self, row: int, col: int, value: str, plain: Format | None, risky: Format) -> None:
+        if not value.isprintable():  # the common case skips the regular expression
+            # A carriage return would reach Excel as the escape _x000D_; the file used to hold
+            # it raw, which XML reads as a line break, so it becomes one.
+            value = _UNWRITABLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
         if not value:
-            return None
-        risky = value.startswith(_FORMULA_STARTS)
-        if wrap:
-            return _Styled(value, self._style(alignment=Alignment(wrap_text=True, vertical="top"), quotePrefix=risky))
-        return _Styled(value, self.quoted_style) if risky else value
-
-    def rate(self, attended: int, expected: int):
-        return _Styled(attended / expected, self.rate_style) if expected else None
-
-    def date(self, value: date | None):
-        return None if value is None else _Styled(value, self.date_style)
-
-    def append(self, row) -> None:
-        self.ws.append(row)
-        self.rows += 1
+            return
+        if value[0] not in _SPECIAL_STARTS:
+            self.ws.write_string(row, col, value, plain)
+            return
+        if value.startswith("<r>") and value.endswith("</r>"):
+            # XlsxWriter passes a string of this shape through as rich-text XML, unescaped. Written
+            # as a rich string of three plain runs it is escaped, and reads back as the same text.
+            runs: list = [value[:1], value[1:-1], value[-1:]]
+            self.ws.write_rich_string(row, col, *runs, *([plain] if plain else []))
+            return
+        self.ws.write_string(row, col, value, risky if value.startswith(_FORMULA_STARTS) else plain)
 
     def close(self) -> None:
-        last = get_column_letter(len(self.columns))
-        self.ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{self.rows + HEADER_ROW}"
+        self.ws.autofilter(HEADER_ROW - 1, 0, self.row - 1, self.width - 1)
+
+
+def rate(attended: int, expected: int) -> Rate | None:
+    return Rate(attended / expected) if expected else None
 
 
 def commitment_status(c: Commitment, today: date) -> str:
@@ -172,9 +193,12 @@ def commitment_status(c: Commitment, today: date) -> str:
     return STATUS_OVERDUE if c.is_overdue(today) else STATUS_OPEN
 
 
-def _unit_label(units: dict[int, Unit], unit_id: int) -> tuple[str, str]:
-    unit = units.get(unit_id)
-    return (unit.name, unit.kind) if unit else (f"单位#{unit_id}", "")
+class _UnitLabels(dict):
+    """(name, kind) of each unit id; a record of a unit not in the list gets a placeholder name."""
+
+    def __missing__(self, unit_id: int) -> tuple[str, str]:
+        self[unit_id] = label = (_text("unknown_unit", unit_id=unit_id), "")
+        return label
 
 
 def render_ledger(
@@ -188,65 +212,60 @@ def render_ledger(
 ) -> bytes:
     """The 台账 as .xlsx bytes. Withdrawn activities and commitments are left out, as in the 小结."""
     today = today or date.today()
-    by_id = {u.id: u for u in units}
+    labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
     order = {u.id: i for i, u in enumerate(units)}
-    wb = Workbook(write_only=True)
-    wb.properties.title = f"{period_label}台账"
+    buffer = io.BytesIO()
+    # Only write_string is used for text; the two options make sure no other path could turn
+    # user text into a formula or a link.
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    workbook.set_properties({"title": _text("workbook_title", period=period_label)})
+    formats = _Formats.register(workbook)
 
-    sheet = _Sheet(wb, ACTIVITY_SHEET, ACTIVITY_COLUMNS, f"{period_label}活动台账")
+    sheet = _SheetWriter(workbook, formats, ACTIVITY_LAYOUT, period_label)
     kept = sorted(
         (a for a in activities if not a.withdrawn),
         key=lambda a: (a.held_on, order.get(a.unit_id, len(order)), a.id),
     )
     per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    text = sheet.text
     for a in kept:
-        name, kind = _unit_label(by_id, a.unit_id)
+        name, kind = labels[a.unit_id]
         stats = per_unit[a.unit_id]
         stats[0] += 1
         stats[1] += a.expected
         stats[2] += a.attended
         sheet.append(
             [
-                text(name), kind, text(a.kind), sheet.date(a.held_on), text(a.topic), a.expected,
-                a.attended, sheet.rate(a.attended, a.expected), text(a.summary), text(a.place),
-                text(a.host), text(a.recorder), len(a.photos), a.id,
+                name, kind, a.kind, a.held_on, a.topic, a.expected, a.attended, rate(a.attended, a.expected),
+                a.summary, a.place, a.host, a.recorder, len(a.photos), a.id,
             ]
         )
     sheet.close()
 
-    sheet = _Sheet(wb, COMMITMENT_SHEET, COMMITMENT_COLUMNS, f"{period_label}承诺践诺")
-    text = sheet.text
+    sheet = _SheetWriter(workbook, formats, COMMITMENT_LAYOUT, period_label)
     promised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for c in sorted(
         (c for c in commitments if not c.withdrawn),
         key=lambda c: (order.get(c.unit_id, len(order)), c.due_on, c.id),
     ):
-        name, _ = _unit_label(by_id, c.unit_id)
         promised[c.unit_id][0] += 1
         promised[c.unit_id][1] += c.fulfilled_on is not None
         sheet.append(
             [
-                text(name), text(c.made_by), text(c.content), sheet.date(c.due_on), sheet.date(c.fulfilled_on),
-                text(c.result), text(c.evaluation), text(c.evaluation_comment), commitment_status(c, today), c.id,
+                labels[c.unit_id][0], c.made_by, c.content, c.due_on, c.fulfilled_on, c.result, c.evaluation,
+                c.evaluation_comment, commitment_status(c, today), c.id,
             ]
         )
     sheet.close()
 
-    sheet = _Sheet(wb, SUMMARY_SHEET, SUMMARY_COLUMNS, f"{period_label}各党组织小结")
-    text = sheet.text
+    sheet = _SheetWriter(workbook, formats, SUMMARY_LAYOUT, period_label)
     notes_of = {n.unit_id: n for n in notes}
     for u in units:
         held, expected, attended = per_unit.get(u.id, (0, 0, 0))
         made, kept_count = promised.get(u.id, (0, 0))
         note = notes_of.get(u.id)
-        wrapped = [text(v, wrap=True) for v in ((note.problems, note.next_plans, note.deeds) if note else ())]
-        sheet.append(
-            [text(u.name), u.kind, u.member_count, held, expected, attended, sheet.rate(attended, expected),
-             made, kept_count, *wrapped]
-        )
+        written = [None if v is None else Wrapped(v) for v in ((note.problems, note.next_plans, note.deeds) if note else ())]
+        sheet.append([u.name, u.kind, u.member_count, held, expected, attended, rate(attended, expected), made, kept_count, *written])
     sheet.close()
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    workbook.close()
     return buffer.getvalue()
