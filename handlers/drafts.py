@@ -29,7 +29,7 @@ from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Step, Turn
 from storage import dialogs as dialog_store
-from storage.models import Dialog
+from storage.models import ACTIVITY_FIELDS, ActivityField, Dialog
 
 REPORT_FLOW = "report"
 PREFIX = "rp"
@@ -64,16 +64,21 @@ def has_content(dialog: Dialog | None) -> bool:
     return dialog is not None and dialog.flow == REPORT_FLOW and bool(dialog.data.get("kind") or dialog.data.get("activity_id"))
 
 
+def from_draft(spec: ActivityField, raw: Any) -> Any:
+    """A field's value as the draft keeps it (JSON: dates as ISO text) → as the record has it."""
+    if raw in (None, ""):
+        return None
+    return date.fromisoformat(raw) if spec.type is date else spec.type(raw)
+
+
+def to_draft(spec: ActivityField, value: Any) -> Any:
+    """A field's value as the record has it → as the draft keeps it."""
+    return value.isoformat() if spec.type is date and value is not None else value
+
+
 def record_view(data: dict[str, Any]) -> dict[str, Any]:
     """The draft's fields as the templates read them (dates as dates, photos as a list)."""
-    view: dict[str, Any] = {
-        key: data.get(key)
-        for key in (
-            "kind", "topic", "attended", "expected", "summary", "start_time", "place", "host", "recorder",
-            "absentees", "observers", "resolutions",
-        )
-    }
-    view["held_on"] = date.fromisoformat(data["held_on"]) if data.get("held_on") else None
+    view = {spec.name: from_draft(spec, data.get(spec.name)) for spec in ACTIVITY_FIELDS}
     view["photos"] = list(data.get("photos") or [])
     return view
 

@@ -26,11 +26,12 @@ from storage import activities as activity_store
 from storage import dialogs as dialog_store
 from storage import units as unit_store
 from storage.activities import ActivityFields, ActivityNotFound, AlreadySubmitted, Photo
-from storage.models import Activity, Person
+from storage.models import ACTIVITY_FIELDS, REQUIRED_ACTIVITY_FIELDS, Activity, Person
 
 FAMILY = "report"
-MAIN_FIELDS = ("kind", "held_on", "topic", "attended", "expected", "summary", "photos")
-OPTIONAL_FIELDS = ("start_time", "place", "host", "recorder", "absentees", "observers", "resolutions")
+# The fields asked on the way (and offered under 修改), and the extra ones offered under 更多信息.
+MAIN_FIELDS = (*(f.name for f in ACTIVITY_FIELDS if not f.extra), "photos")
+MORE_FIELDS = tuple(f.name for f in ACTIVITY_FIELDS if f.extra)
 FIELD_STEPS = {"kind": "kind", "held_on": "date", "topic": "topic", "attended": "attended", "expected": "expected", "summary": "summary", "photos": "photos"}
 RECENT_DAYS = 3  # buttons for today, yesterday and the day before
 
@@ -84,7 +85,7 @@ async def _next(turn: Turn, step: str, prefix: str | None = None) -> None:
 
 async def go_review(turn: Turn, prefix: str | None = None) -> None:
     turn.data["back"] = "review"
-    missing = next((f for f in ("kind", "held_on", "topic", "attended") if turn.data.get(f) in (None, "")), None)
+    missing = next((f for f in REQUIRED_ACTIVITY_FIELDS if turn.data.get(f) in (None, "")), None)
     if missing is not None:  # a draft from an older card, or a forged path: ask what is missing
         turn.data.pop("back", None)
         await turn.ask(FIELD_STEPS[missing], prefix=say("need_field", field=missing))
@@ -404,12 +405,12 @@ async def handle_edit_menu(turn: Turn) -> None:
 
 
 async def prompt_more(turn: Turn) -> Card:
-    buttons = [Button(label("b_field", field=f, filled=bool(turn.data.get(f))), "field", f) for f in OPTIONAL_FIELDS]
+    buttons = [Button(label("b_field", field=f, filled=bool(turn.data.get(f))), "field", f) for f in MORE_FIELDS]
     return Card(say("more_menu"), [*grid(buttons, 2), [Button(label("b_review"), "review")]])
 
 
 async def handle_more(turn: Turn) -> None:
-    if turn.action == "field" and turn.arg in OPTIONAL_FIELDS:
+    if turn.action == "field" and turn.arg in MORE_FIELDS:
         turn.data["field"] = turn.arg
         await turn.ask("optional")
     elif turn.action == "review" or turn.is_tap:
@@ -430,7 +431,7 @@ async def prompt_optional(turn: Turn) -> Card:
 
 async def handle_optional(turn: Turn) -> None:
     field = turn.data.get("field")
-    if field not in OPTIONAL_FIELDS or turn.action == "back":
+    if field not in MORE_FIELDS or turn.action == "back":
         await turn.ask("more")
         return
     if turn.action == "clear":
@@ -455,12 +456,7 @@ async def handle_optional(turn: Turn) -> None:
 # ----- submit ------------------------------------------------------------------------------------
 def fields_of(data: dict[str, Any]) -> ActivityFields:
     return ActivityFields(
-        kind=data["kind"],
-        held_on=date.fromisoformat(data["held_on"]),
-        topic=data["topic"],
-        attended=int(data["attended"]),
-        expected=int(data["expected"]),
-        **{f: data.get(f) or None for f in ("summary", *OPTIONAL_FIELDS)},
+        **{spec.name: drafts.from_draft(spec, data.get(spec.name)) for spec in ACTIVITY_FIELDS},
         photos=tuple(Photo(p["id"], p.get("uid")) for p in data.get("photos") or []),
     )
 
@@ -471,7 +467,7 @@ async def submit(turn: Turn) -> None:
     if person.unit_id != turn.data.get("unit_id"):
         await turn.finish(say("unit_changed"))
         return
-    if any(turn.data.get(f) in (None, "") for f in ("kind", "held_on", "topic", "attended", "expected")):
+    if any(turn.data.get(f) in (None, "") for f in REQUIRED_ACTIVITY_FIELDS):
         await go_review(turn)
         return
     fields = fields_of(turn.data)
@@ -571,12 +567,7 @@ async def start_revision(update: Update, context: BotContext, activity: Activity
     data: dict[str, Any] = {
         "unit_id": activity.unit_id,
         "activity_id": activity.id,
-        "kind": activity.kind,
-        "held_on": activity.held_on.isoformat(),
-        "topic": activity.topic,
-        "attended": activity.attended,
-        "expected": activity.expected,
-        **{f: getattr(activity, f) for f in ("summary", *OPTIONAL_FIELDS)},
+        **{spec.name: drafts.to_draft(spec, getattr(activity, spec.name)) for spec in ACTIVITY_FIELDS},
         "photos": [
             {"id": p.file_id, "uid": p.file_unique_id}
             for p in await activity_store.list_photos(context.services.db, activity.id, unit_id=activity.unit_id)
