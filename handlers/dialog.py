@@ -9,21 +9,18 @@ answered "此卡片已过期" without changing anything, which also makes double
 """
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 
 from bot import texts
+from handlers import ui
 from handlers.context import BotContext
 from storage import dialogs as dialog_store
 from storage.models import Dialog
-
-log = logging.getLogger(__name__)
 
 DIALOG_PREFIX = "d"
 
@@ -143,17 +140,7 @@ class Turn:
         return self.action is not None
 
     async def _send_card(self, card: Card) -> None:
-        markup = keyboard(self.nonce, card.buttons)
-        query = self.update.callback_query
-        if query is not None and query.message is not None:
-            try:
-                await query.edit_message_text(card.text, reply_markup=markup)
-                return
-            except BadRequest as err:
-                if "not modified" in str(err).lower():
-                    return
-                log.info("could not edit card, sending a new one: %s", err)
-        await self.context.bot.send_message(self.person.user_id, card.text, reply_markup=markup)
+        await ui.reply(self.update, self.context, card.text, keyboard(self.nonce, card.buttons))
 
     async def ask(self, step: str, prefix: str | None = None) -> None:
         """Move to ``step`` and show its card (with an optional line before it)."""
@@ -179,15 +166,7 @@ class Turn:
         """End the flow (the dialog is deleted) and optionally say something."""
         await dialog_store.delete_dialog(self.services.db, self.person.user_id)
         if text:
-            markup = InlineKeyboardMarkup(buttons) if buttons else None
-            query = self.update.callback_query
-            if query is not None and query.message is not None:
-                try:
-                    await query.edit_message_text(text, reply_markup=markup)
-                    return
-                except BadRequest:
-                    pass
-            await self.context.bot.send_message(self.person.user_id, text, reply_markup=markup)
+            await ui.reply(self.update, self.context, text, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def start_flow(update: Update, context: BotContext, flow: Flow, step: str, data: dict[str, Any] | None = None) -> Turn:
@@ -249,11 +228,4 @@ async def cancel(update: Update, context: BotContext) -> None:
         await dialog_store.delete_dialog(context.services.db, person.user_id)
         title = FLOWS[dialog.flow].title if dialog.flow in FLOWS else dialog.flow
         text = texts.say("common", "cancelled", title=title)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text)
-            return
-        except BadRequest:
-            pass
-    await context.bot.send_message(person.user_id, text)
+    await ui.reply(update, context, text)

@@ -3,12 +3,15 @@ send a new message; and answering taps so the phone stops its spinner.
 """
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
 from handlers.context import BotContext
+
+log = logging.getLogger(__name__)
 
 
 async def reply(
@@ -23,6 +26,7 @@ async def reply(
         except BadRequest as err:
             if "not modified" in str(err).lower():
                 return
+            log.info("could not edit the card, sending a new one: %s", err)
     await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)
 
 
