@@ -8,9 +8,8 @@ injected clock (``services.today()``).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.rules import report_rules as rules
 from bot import texts
@@ -28,16 +27,7 @@ PREFIX = "cm"
 DUE_CHOICES = (MONTH, QUARTER, YEAR)  # buttons: the end of this month, quarter and year
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
-
-
-def _button(text: str, action: str, arg: int | str = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=f"{PREFIX}:{action}:{arg}")
+say, label = texts.family(FAMILY)
 
 
 # ----- list and card ---------------------------------------------------------------------------
@@ -48,10 +38,10 @@ async def show_list(update: Update, context: BotContext, prefix: str | None = No
     open_ones = [c for c in everything if c.fulfilled_on is None]
     fulfilled = [c for c in everything if c.fulfilled_on is not None]
     ids = {c.id: rules.commitment_short_id(c.id) for c in everything}
-    rows = [[_button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), "open", c.id)] for c in open_ones]
-    bottom = [_button(label("b_new"), "new")]
+    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), PREFIX, "open", c.id)] for c in open_ones]
+    bottom = [ui.button(label("b_new"), PREFIX, "new")]
     if fulfilled:
-        bottom.append(_button(label("b_fulfilled", count=len(fulfilled)), "done"))
+        bottom.append(ui.button(label("b_fulfilled", count=len(fulfilled)), PREFIX, "done"))
     rows.append(bottom)
     text = say("list", open=open_ones, fulfilled_count=len(fulfilled), today=today, ids=ids)
     if prefix:
@@ -63,8 +53,8 @@ async def show_fulfilled(update: Update, context: BotContext) -> None:
     person, services = context.caller(), context.services
     done = [c for c in await store.list_commitments(services.db, [person.unit_id] if person.unit_id else []) if c.fulfilled_on]
     ids = {c.id: rules.commitment_short_id(c.id) for c in done}
-    rows = [[_button(label("b_open", c=c, short_id=ids[c.id], overdue=False), "open", c.id)] for c in done]
-    rows.append([_button(label("b_list"), "list")])
+    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=False), PREFIX, "open", c.id)] for c in done]
+    rows.append([ui.button(label("b_list"), PREFIX, "list")])
     await ui.reply(update, context, say("fulfilled_list", done=done, ids=ids), InlineKeyboardMarkup(rows))
 
 
@@ -79,11 +69,11 @@ async def show_card(update: Update, context: BotContext, commitment: Commitment,
         text = f"{prefix}\n\n{text}"
     rows = []
     if commitment.fulfilled_on is None:
-        rows.append([_button(label("b_progress"), "prog", commitment.id), _button(label("b_fulfil"), "ful", commitment.id)])
+        rows.append([ui.button(label("b_progress"), PREFIX, "prog", commitment.id), ui.button(label("b_fulfil"), PREFIX, "ful", commitment.id)])
     photos = [p for p in progress if p.photo_file_id]
     if photos:
-        rows.append([_button(label("b_photos", count=len(photos)), "ph", commitment.id)])
-    rows.append([_button(label("b_list"), "list")])
+        rows.append([ui.button(label("b_photos", count=len(photos)), PREFIX, "ph", commitment.id)])
+    rows.append([ui.button(label("b_list"), PREFIX, "list")])
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 

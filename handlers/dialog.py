@@ -66,24 +66,13 @@ def new_nonce() -> int:
     return secrets.randbits(40)
 
 
-def button_data(nonce: str, action: str, arg: str = "") -> str:
-    return f"{DIALOG_PREFIX}:{nonce}:{action}:{arg}"
-
-
-def parse_button_data(data: str) -> tuple[str, str, str] | None:
-    parts = data.split(":", 3)
-    if len(parts) != 4 or parts[0] != DIALOG_PREFIX:
-        return None
-    return parts[1], parts[2], parts[3]
-
-
 def keyboard(nonce: str, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=button_data(nonce, b.action, b.arg))
+                InlineKeyboardButton(b.label, url=b.url) if b.url else ui.button(b.label, DIALOG_PREFIX, nonce, b.action, b.arg)
                 for b in row
             ]
             for row in rows
@@ -204,12 +193,11 @@ async def on_button(update: Update, context: BotContext) -> None:
     """Route a tap on a dialog card; a tap on any card but the current one is stale."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parsed = parse_button_data(query.data)
+    nonce, action, arg = ui.button_parts(query.data, 3)
     turn = await current_turn(update, context)
-    if parsed is None or turn is None or parsed[0] != turn.nonce:
+    if turn is None or nonce != turn.nonce:
         await query.answer(texts.say("common", "stale_card"))
         return
-    _, action, arg = parsed
     await query.answer()
     turn.action, turn.arg = action, arg
     if action == "cancel":

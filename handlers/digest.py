@@ -10,7 +10,7 @@ import asyncio
 import re
 from datetime import date, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot import texts
@@ -20,6 +20,7 @@ from bot.digest.chat import render_digest_html, split_messages
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
+from handlers import ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from handlers.paging import dialog_unit_rows
@@ -237,7 +238,7 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.label("export_ledger"), callback_data=f"x:{_pack(start)}:{_pack(end)}:{scope.code}")]]
+        [[ui.button(texts.label("export_ledger"), "x", _pack(start), _pack(end), scope.code)]]
     )
     await context.bot.send_message(user_id, texts.say("digest_chat", "ledger_offer", count=len(digest.activity_ids)), reply_markup=markup)
 
@@ -246,10 +247,8 @@ async def ledger_button(update: Update, context: BotContext) -> None:
     """The 导出台账 button: ``x:<start>:<end>:<scope>``."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    start = _unpack(parts[1]) if len(parts) == 4 else None
-    end = _unpack(parts[2]) if len(parts) == 4 else None
-    scope = Scope(parts[3]) if len(parts) == 4 else Scope("")
+    packed_start, packed_end, code = ui.button_parts(query.data, 3)
+    start, end, scope = _unpack(packed_start), _unpack(packed_end), Scope(code)
     if start is None or end is None or not scope.valid or end < start:
         await query.answer(texts.say("common", "stale_card"))
         return

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules.report_rules import activity_short_id
@@ -107,8 +107,8 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     )
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.plain("report", "b_resume"), callback_data=f"{PREFIX}:go:{nonce}")],
-            [InlineKeyboardButton(drop_label, callback_data=f"{PREFIX}:new:{nonce}")],
+            [ui.button(texts.plain("report", "b_resume"), PREFIX, "go", nonce)],
+            [ui.button(drop_label, PREFIX, "new", nonce)],
         ]
     )
     await ui.reply(update, context, text, markup)
@@ -145,16 +145,16 @@ async def draft_button(update: Update, context: BotContext) -> None:
     """继续上次的填写 (``rp:go``) or 重新开始 / 放弃草稿 (``rp:new``) on a draft offer."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parts = query.data.split(":")
+    choice, nonce = ui.button_parts(query.data)
     person = context.caller()
     dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
-    if len(parts) != 3 or parts[1] not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != parts[2]:
+    if choice not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != nonce:
         await query.answer(texts.say("common", "stale_card"))
         return
     await query.answer()
     mark_seen(context, person.user_id)
     pending = dialog.data.pop("_pending", None)
-    if parts[1] == "go":
+    if choice == "go":
         await Turn(update, context, dialog).ask(dialog.step)
         return
     await dialog_store.delete_dialog(context.services.db, person.user_id)

@@ -6,14 +6,13 @@ The conversation is drawn in docs/period_note.mmd.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from telegram import Update
 
 from bot.rules import report_rules as rules
 from bot import texts
 from bot.rules.periods import MONTH, period_containing, period_from_key
-from handlers import drafts, ui
+from handlers import drafts
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
 from storage import period_notes as note_store
@@ -22,12 +21,7 @@ from storage.period_notes import NOTE_FIELDS
 FAMILY = "period_notes"
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
+say, label = texts.family(FAMILY)
 
 
 def _period_label(turn: Turn) -> str:

@@ -33,13 +33,12 @@ async def _tapped_reminder(update: Update, context: BotContext) -> tuple[str, Re
     """(action, reminder, arg) of a tap the caller may make; answers and returns None otherwise."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parts = query.data.split(":")
+    action, reminder_id, arg = ui.button_parts(query.data, 3)
     person = context.caller()
-    if len(parts) not in (3, 4) or not parts[2].isdigit():
+    if not reminder_id.isdigit() or ":" in arg:
         await query.answer(say("reminder_gone"))
         return None
-    action, arg = parts[1], parts[3] if len(parts) == 4 else ""
-    reminder = await store.get_reminder(context.services.db, int(parts[2]))
+    reminder = await store.get_reminder(context.services.db, int(reminder_id))
     if reminder is None:
         await query.answer(say("reminder_gone"))
         return None

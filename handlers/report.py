@@ -36,12 +36,7 @@ FIELD_STEPS = {"kind": "kind", "held_on": "date", "topic": "topic", "attended": 
 RECENT_DAYS = 3  # buttons for today, yesterday and the day before
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
+say, label = texts.family(FAMILY)
 
 
 def keyboard_label() -> str:

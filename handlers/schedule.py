@@ -11,7 +11,6 @@ import re
 from dataclasses import replace
 from datetime import time
 
-from markupsafe import Markup
 from telegram import Update
 
 from bot.reminders import plan
@@ -52,12 +51,7 @@ def parse_day(text: str | None) -> int | None:
     return int(raw)
 
 
-def _label(name: str, **values: object) -> str:
-    return Markup(texts.say("schedule", name, **values)).unescape()
-
-
-def _say(name: str, **values: object) -> str:
-    return texts.say("schedule", name, **values)
+_say, _label = texts.family("schedule")
 
 
 async def _current(turn: Turn) -> StoredSchedule:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
 from handlers.context import BotContext
@@ -38,7 +38,19 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             await update.callback_query.answer(text, show_alert=alert)
 
 
-def button_parts(data: str) -> tuple[str, str]:
-    """``prefix:action:arg`` button data as (action, arg); missing parts are empty strings."""
-    _, action, arg = (data.split(":", 2) + ["", ""])[:3]
-    return action, arg
+def button_data(prefix: str, *parts: object) -> str:
+    """Button data ``prefix:part:part…`` (``prefix:action:arg`` for most), read by :func:`button_parts`."""
+    return ":".join((prefix, *map(str, parts)))
+
+
+def button(label: str, prefix: str, *parts: object) -> InlineKeyboardButton:
+    """An inline button carrying ``prefix:part:part…``."""
+    return InlineKeyboardButton(label, callback_data=button_data(prefix, *parts))
+
+
+def button_parts(data: str, count: int = 2) -> tuple[str, ...]:
+    """The ``count`` parts after the prefix of button data (``prefix:action:arg`` → (action, arg)).
+
+    Missing parts are empty strings; the last part keeps any further colons.
+    """
+    return tuple((data.split(":", count)[1:] + [""] * count)[:count])

@@ -4,7 +4,7 @@ Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised o
 """
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
@@ -44,7 +44,7 @@ async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
         return
     active = [u for u in all_units if not u.archived]
     shown, page, pages = page_of(all_units, page)
-    rows = grid([InlineKeyboardButton(texts.label("unit_button", unit=u), callback_data=f"u:open:{u.id}") for u in shown])
+    rows = grid([ui.button(texts.label("unit_button", unit=u), "u", "open", u.id) for u in shown])
     pager = pager_row("u:page:", page, pages)
     if pager:
         rows.append(pager)
@@ -55,16 +55,16 @@ async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
 def unit_card_markup(unit: Unit) -> InlineKeyboardMarkup:
     rows = [
         [
-            InlineKeyboardButton(texts.label("rename"), callback_data=f"u:ren:{unit.id}"),
-            InlineKeyboardButton(texts.label("set_members"), callback_data=f"u:mem:{unit.id}"),
+            ui.button(texts.label("rename"), "u", "ren", unit.id),
+            ui.button(texts.label("set_members"), "u", "mem", unit.id),
         ],
         [
-            InlineKeyboardButton(texts.label("unarchive" if unit.archived else "archive"), callback_data=f"u:{'unarch' if unit.archived else 'arch'}:{unit.id}"),
+            ui.button(texts.label("unarchive" if unit.archived else "archive"), "u", "unarch" if unit.archived else "arch", unit.id),
         ],
-        [InlineKeyboardButton(texts.label("unit_list"), callback_data="u:page:0")],
+        [ui.button(texts.label("unit_list"), "u", "page", 0)],
     ]
     if not unit.archived:
-        rows[1].insert(0, InlineKeyboardButton(texts.label("invite_secretary"), callback_data=f"i:unit:{unit.id}"))
+        rows[1].insert(0, ui.button(texts.label("invite_secretary"), "i", "unit", unit.id))
     return InlineKeyboardMarkup(rows)
 
 
@@ -172,8 +172,8 @@ async def handle_members(turn: Turn) -> None:
     await turn.finish(
         texts.say("units", "added", unit=unit),
         [
-            [InlineKeyboardButton(texts.label("invite_secretary"), callback_data=f"i:unit:{unit.id}")],
-            [InlineKeyboardButton(texts.label("add_another"), callback_data="u:add:0"), InlineKeyboardButton(texts.label("unit_list"), callback_data="u:page:0")],
+            [ui.button(texts.label("invite_secretary"), "i", "unit", unit.id)],
+            [ui.button(texts.label("add_another"), "u", "add", 0), ui.button(texts.label("unit_list"), "u", "page", 0)],
         ],
     )
 
