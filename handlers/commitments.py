@@ -7,7 +7,9 @@ injected clock (``services.today()``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -17,7 +19,7 @@ from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow, text_within
 from storage import commitments as store
 from storage.activities import AlreadySubmitted
 from storage.models import Commitment
@@ -138,7 +140,7 @@ async def handle_who(turn: Turn) -> None:
         await turn.ask("content")
     elif turn.action == "member":
         await turn.ask("who_name")
-    elif not turn.is_tap:
+    else:
         await _accept_name(turn)
 
 
@@ -147,27 +149,19 @@ async def prompt_who_name(turn: Turn) -> Card:
 
 
 async def _accept_name(turn: Turn) -> None:
-    name = await _text(turn, "commitment_who")
+    name = await turn.typed(_text("commitment_who"))
     if name is not None:
         turn.data["made_by"] = name
         await turn.ask("content")
 
 
 async def handle_who_name(turn: Turn) -> None:
-    if not turn.is_tap:
-        await _accept_name(turn)
+    await _accept_name(turn)
 
 
-async def _text(turn: Turn, field: str) -> str | None:
-    """The typed text if it fits ``field``; otherwise re-ask (saying why) and return None."""
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return None
-    problem = rules.check_text(turn.text, field)
-    if problem is not None:
-        await turn.reask(say("text_empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
-        return None
-    return turn.text
+def _text(field: str) -> Callable[[str], str | Problem]:
+    """The rule for a free-text field."""
+    return text_within(field, empty=partial(say, "text_empty"))
 
 
 async def prompt_content(turn: Turn) -> Card:
@@ -176,9 +170,7 @@ async def prompt_content(turn: Turn) -> Card:
 
 
 async def handle_content(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    content = await _text(turn, "commitment_content")
+    content = await turn.typed(_text("commitment_content"))
     if content is not None:
         turn.data["content"] = content
         await turn.ask("due")
@@ -202,30 +194,37 @@ async def prompt_due(turn: Turn) -> Card:
     return Card(say("ask_due"), [buttons, [Button(texts.label("cancel"), "cancel")]])
 
 
+def _due_on(day: date | None, today: date) -> date | Problem:
+    """A due date as chosen or typed, if it can be one."""
+    if day is None:
+        return Problem(say("due_unreadable"))
+    problem = rules.check_due_on(day, today)
+    if problem is rules.DateProblem.PAST:
+        return Problem(say("due_past", today=today))
+    if problem is rules.DateProblem.TOO_FAR:
+        return Problem(say("due_too_far"))
+    return day
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 async def handle_due(turn: Turn) -> None:
     today = turn.services.today()
     if turn.action == "due":
-        try:
-            day: date | None = date.fromisoformat(turn.arg)
-        except ValueError:
-            day = None
-    elif turn.is_tap:
-        return
-    elif turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
+        day = _due_on(_iso_date(turn.arg), today)
+        if isinstance(day, Problem):
+            await turn.reask(day.message)
+            return
     else:
-        day = rules.parse_date(turn.text, today)
-    if day is None:
-        await turn.reask(say("due_unreadable"))
-        return
-    problem = rules.check_due_on(day, today)
-    if problem is rules.DateProblem.PAST:
-        await turn.reask(say("due_past", today=today))
-        return
-    if problem is rules.DateProblem.TOO_FAR:
-        await turn.reask(say("due_too_far"))
-        return
+        typed = await turn.typed(lambda text: _due_on(rules.parse_date(text, today), today))
+        if typed is None:
+            return
+        day = typed
     person, services = turn.person, turn.services
     if person.unit_id != turn.data["unit_id"]:
         await turn.finish(texts.say("common", "not_allowed"))
@@ -309,7 +308,7 @@ async def handle_note(turn: Turn) -> None:
         else:
             await turn.ask("note")
         return
-    note = await _text(turn, "progress_note")
+    note = await turn.typed(_text("progress_note"))
     if note is None:
         return
     turn.data["note"] = note
@@ -348,9 +347,7 @@ async def prompt_result(turn: Turn) -> Card:
 
 
 async def handle_result(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    result = await _text(turn, "commitment_result")
+    result = await turn.typed(_text("commitment_result"))
     if result is None:
         return
     person, services = turn.person, turn.services

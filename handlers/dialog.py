@@ -12,17 +12,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import texts
+from bot.rules.report_rules import check_text
 from handlers import ui
 from handlers.context import BotContext
 from storage import dialogs as dialog_store
 from storage.models import Dialog
 
 DIALOG_PREFIX = "d"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,35 @@ class Card:
 class Step:
     prompt: Callable[["Turn"], Awaitable[Card]]
     handle: Callable[["Turn"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What was wrong with a typed answer: said before the question is asked again."""
+
+    message: str
+
+
+def parsed_by(parse: Callable[[str], T | None], problem: Callable[[], str]) -> Callable[[str], T | Problem]:
+    """A rule from a parser that returns None for what it cannot read."""
+
+    def rule(text: str) -> T | Problem:
+        value = parse(text)
+        return Problem(problem()) if value is None else value
+
+    return rule
+
+
+def text_within(field: str, empty: Callable[[], str]) -> Callable[[str], str | Problem]:
+    """A rule for free text within ``field``'s limit (bot.rules.report_rules.LIMITS)."""
+
+    def rule(text: str) -> str | Problem:
+        problem = check_text(text, field)
+        if problem is None:
+            return text
+        return Problem(empty() if problem.empty else texts.say("common", "too_long", limit=problem.limit))
+
+    return rule
 
 
 @dataclass(frozen=True)
@@ -150,6 +181,21 @@ class Turn:
         card = await self.flow.steps[self.dialog.step].prompt(self)
         markup = keyboard(self.nonce, card.buttons)
         await self.context.bot.send_message(self.person.user_id, f"{problem}\n\n{card.text}", reply_markup=markup)
+
+    async def typed(self, rule: Callable[[str], T | Problem]) -> T | None:
+        """The typed answer as ``rule`` reads it. None when there is none to take: a tap (ignored
+        here), or something that is not text or that the rule refuses (the step is asked again,
+        saying why)."""
+        if self.is_tap:
+            return None
+        if self.text is None:
+            await self.reask(texts.say("common", "need_text"))
+            return None
+        value = rule(self.text)
+        if isinstance(value, Problem):
+            await self.reask(value.message)
+            return None
+        return value
 
     async def finish(self, text: str | None = None, buttons: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
         """End the flow (the dialog is deleted) and optionally say something."""

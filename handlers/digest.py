@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
@@ -22,7 +23,7 @@ from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from handlers import ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow
 from handlers.paging import dialog_unit_rows
 from storage import units as unit_store
 
@@ -105,18 +106,22 @@ async def prompt_dates(turn: Turn) -> Card:
     return Card(texts.say("digest_chat", "ask_dates", today=turn.services.today()), [[Button(texts.label("cancel"), "cancel")]])
 
 
+def _date_range(today: date) -> Callable[[str], tuple[date, date] | Problem]:
+    """The rule for two typed dates."""
+
+    def rule(text: str) -> tuple[date, date] | Problem:
+        parsed = parse_range(text, today)
+        if isinstance(parsed, str):
+            return Problem(texts.say("digest_chat", parsed, today=today) if parsed == "dates_future" else texts.say("digest_chat", parsed))
+        return parsed
+
+    return rule
+
+
 async def handle_dates(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
-    today = turn.services.today()
-    parsed = parse_range(turn.text, today)
-    if isinstance(parsed, str):
-        await turn.reask(texts.say("digest_chat", parsed, today=today) if parsed == "dates_future" else texts.say("digest_chat", parsed))
-        return
-    await _chose_period(turn, *parsed)
+    dates = await turn.typed(_date_range(turn.services.today()))
+    if dates is not None:
+        await _chose_period(turn, *dates)
 
 
 async def _chose_period(turn: Turn, start: date, end: date) -> None:

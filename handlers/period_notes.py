@@ -7,6 +7,8 @@ The conversation is drawn in docs/period_note.mmd.
 from __future__ import annotations
 
 
+from functools import partial
+
 from telegram import Update
 
 from bot.rules import report_rules as rules
@@ -14,7 +16,7 @@ from bot import texts
 from bot.rules.periods import MONTH, period_containing, period_from_key
 from handlers import drafts
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow, text_within
 from storage import period_notes as note_store
 from storage.period_notes import NOTE_FIELDS
 
@@ -67,16 +69,10 @@ async def handle_field(turn: Turn) -> None:
         await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, None, person.user_id, services.now())
         await turn.ask("menu", prefix=say("cleared", field=field))
         return
-    if turn.is_tap:
+    text = await turn.typed(text_within(field, empty=partial(say, "empty")))
+    if text is None:
         return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
-    problem = rules.check_text(turn.text, field)
-    if problem is not None:
-        await turn.reask(say("empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
-        return
-    await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, turn.text, person.user_id, services.now())
+    await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, text, person.user_id, services.now())
     await turn.ask("menu", prefix=say("saved", field=field))
 
 

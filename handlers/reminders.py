@@ -19,7 +19,7 @@ from bot.rules.periods import period_from_key
 from bot.reminders.engine import engine_of, load_timing, unit_records
 from handlers import drafts, ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow
 from bot.reminders.messages import say
 from handlers.report import start_report
 from storage import people
@@ -171,18 +171,19 @@ async def prompt_reason(turn: Turn) -> Card:
     return Card(say("ask_excuse", kind=turn.data["kind"], period=period), [[Button(texts.label("cancel"), "cancel")]])
 
 
-async def handle_reason(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    reason = " ".join((turn.text or "").split())
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
+def excuse_reason(text: str) -> str | Problem:
+    """The rule for a typed reason: one line, not empty, within MAX_REASON."""
+    reason = " ".join(text.split())
     if not reason:
-        await turn.reask(say("excuse_empty"))
-        return
+        return Problem(say("excuse_empty"))
     if len(reason) > MAX_REASON:
-        await turn.reask(texts.say("common", "too_long", limit=MAX_REASON))
+        return Problem(texts.say("common", "too_long", limit=MAX_REASON))
+    return reason
+
+
+async def handle_reason(turn: Turn) -> None:
+    reason = await turn.typed(excuse_reason)
+    if reason is None:
         return
     person = turn.person
     services = turn.services

@@ -9,7 +9,9 @@ docs/report.mmd. Rules (dates, numbers, limits) live in bot.report_rules.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
@@ -21,7 +23,7 @@ from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import grid
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, register_flow, start_flow, text_within
 from storage import activities as activity_store
 from storage import dialogs as dialog_store
 from storage import units as unit_store
@@ -98,24 +100,29 @@ def _quorum_warning(turn: Turn) -> bool:
     return attended is not None and expected is not None and _kind_needs_quorum(turn) and rules.below_quorum(attended, expected)
 
 
-async def _refuse_non_text(turn: Turn) -> bool:
-    """Stickers, voice notes, locations … where text is expected: say so and ask again."""
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return True
-    return False
+def _text(field: str) -> Callable[[str], str | Problem]:
+    """The rule for a free-text field."""
+    return text_within(field, empty=partial(say, "text_empty"))
 
 
-async def _text_field(turn: Turn, field: str) -> str | None:
-    """The typed text for ``field`` if it is acceptable; otherwise re-ask and return None."""
-    if await _refuse_non_text(turn):
-        return None
-    assert turn.text is not None
-    problem = rules.check_text(turn.text, field)
-    if problem is not None:
-        await turn.reask(say("text_empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
-        return None
-    return turn.text
+def _typed_date(turn: Turn) -> Callable[[str], date | Problem]:
+    """The rule for a typed date (how far back it may be is checked on accepting it)."""
+    return parsed_by(lambda text: rules.parse_date(text, turn.services.today()), partial(say, "date_unreadable"))
+
+
+def _attendance(turn: Turn) -> Callable[[str], tuple[int, int] | Problem]:
+    """The rule for 实到 (or 实到/应到): (attended, expected)."""
+
+    def rule(text: str) -> tuple[int, int] | Problem:
+        parsed = rules.parse_attendance(text)
+        if parsed is None:
+            return Problem(say("attended_invalid"))
+        attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
+        if not rules.attendance_ok(attended, expected):
+            return Problem(say("attended_over", attended=attended, expected=expected))
+        return attended, expected
+
+    return rule
 
 
 # ----- kind --------------------------------------------------------------------------------------
@@ -155,12 +162,9 @@ async def prompt_date(turn: Turn) -> Card:
     return Card(say("ask_date", kind=turn.data["kind"]), [days, [Button(label("b_other_date"), "other")], _nav(turn)])
 
 
-async def _accept_date(turn: Turn, day: date | None) -> None:
+async def _accept_date(turn: Turn, day: date) -> None:
     services = turn.services
     today, window = services.today(), services.settings.report_window_days
-    if day is None:
-        await turn.reask(say("date_unreadable"))
-        return
     problem = rules.check_held_on(day, today, window)
     if problem is rules.DateProblem.FUTURE:
         await turn.reask(say("date_future", today=today))
@@ -181,8 +185,8 @@ async def handle_date(turn: Turn) -> None:
         await _accept_date(turn, turn.services.today() - timedelta(days=int(turn.arg)))
     elif turn.is_tap:
         await turn.reask(say("date_unreadable"))
-    elif not await _refuse_non_text(turn):
-        await _accept_date(turn, rules.parse_date(turn.text or "", turn.services.today()))
+    elif (day := await turn.typed(_typed_date(turn))) is not None:
+        await _accept_date(turn, day)
 
 
 async def prompt_date_typed(turn: Turn) -> Card:
@@ -195,8 +199,8 @@ async def handle_date_typed(turn: Turn) -> None:
         await go_review(turn)
     elif turn.action == "back":
         await turn.ask("date")
-    elif not turn.is_tap and not await _refuse_non_text(turn):
-        await _accept_date(turn, rules.parse_date(turn.text or "", turn.services.today()))
+    elif (day := await turn.typed(_typed_date(turn))) is not None:
+        await _accept_date(turn, day)
 
 
 # ----- topic -------------------------------------------------------------------------------------
@@ -208,9 +212,7 @@ async def handle_topic(turn: Turn) -> None:
     if turn.action == "review":
         await go_review(turn)
         return
-    if turn.is_tap:
-        return
-    topic = await _text_field(turn, "topic")
+    topic = await turn.typed(_text("topic"))
     if topic is not None:
         changed = _editing(turn)
         turn.data["topic"] = topic
@@ -231,16 +233,10 @@ async def handle_attended(turn: Turn) -> None:
     if turn.action == "expected":
         await turn.ask("expected")
         return
-    if turn.is_tap or await _refuse_non_text(turn):
+    attendance = await turn.typed(_attendance(turn))
+    if attendance is None:
         return
-    parsed = rules.parse_attendance(turn.text or "")
-    if parsed is None:
-        await turn.reask(say("attended_invalid"))
-        return
-    attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
-    if not rules.attendance_ok(attended, expected):
-        await turn.reask(say("attended_over", attended=attended, expected=expected))
-        return
+    attended, expected = attendance
     changed = _editing(turn)
     turn.data["attended"], turn.data["expected"] = attended, expected
     prefix = say("changed_field", field="attended") if changed else None
@@ -262,11 +258,8 @@ async def handle_expected(turn: Turn) -> None:
     if turn.action == "back":
         await turn.ask("attended")
         return
-    if turn.is_tap or await _refuse_non_text(turn):
-        return
-    expected = rules.parse_count(turn.text or "")
+    expected = await turn.typed(parsed_by(rules.parse_count, partial(say, "expected_invalid")))
     if expected is None:
-        await turn.reask(say("expected_invalid"))
         return
     turn.data["expected"] = expected
     attended = turn.data.get("attended")
@@ -295,9 +288,7 @@ async def handle_summary(turn: Turn) -> None:
         turn.data["summary"] = None
         await _next(turn, "photos", say("cleared_field", field="summary") if _editing(turn) and had else None)
         return
-    if turn.is_tap:
-        return
-    summary = await _text_field(turn, "summary")
+    summary = await turn.typed(_text("summary"))
     if summary is not None:
         changed = _editing(turn)
         turn.data["summary"] = summary
@@ -433,17 +424,10 @@ async def handle_optional(turn: Turn) -> None:
         turn.data[field] = None
         await turn.ask("more", prefix=say("cleared_field", field=field))
         return
-    if turn.is_tap or await _refuse_non_text(turn):
+    rule = parsed_by(rules.parse_clock_time, partial(say, "time_invalid")) if field == "start_time" else _text(field)
+    value = await turn.typed(rule)
+    if value is None:
         return
-    if field == "start_time":
-        value = rules.parse_clock_time(turn.text or "")
-        if value is None:
-            await turn.reask(say("time_invalid"))
-            return
-    else:
-        value = await _text_field(turn, field)
-        if value is None:
-            return
     turn.data[field] = value
     await turn.ask("more", prefix=say("saved_field", field=field))
 

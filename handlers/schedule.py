@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import time
+from functools import partial
 
 from telegram import Update
 
@@ -19,7 +20,7 @@ from bot.rules.periods import next_period
 from bot.reminders.engine import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, parsed_by, register_flow, start_flow
 from storage import schedule as schedule_store
 from storage.schedule import StoredSchedule
 
@@ -125,9 +126,7 @@ async def handle_day(turn: Turn) -> None:
         await _save(turn, replace(current, deadline_weekday=int(turn.arg)))
     elif turn.is_tap:
         await turn.reask(_say("ask_weekday"))
-    elif (day := parse_day(turn.text)) is None:
-        await turn.reask(_say("bad_day") if turn.text is not None else texts.say("common", "need_text"))
-    else:
+    elif (day := await turn.typed(parsed_by(parse_day, partial(_say, "bad_day")))) is not None:
         await _save(turn, replace(current, deadline_day=day))
 
 
@@ -139,11 +138,8 @@ async def handle_time(turn: Turn) -> None:
     if turn.action == "back":
         await turn.ask("menu")
         return
-    if turn.is_tap:
-        return
-    clock = parse_clock(turn.text)
+    clock = await turn.typed(parsed_by(parse_clock, partial(_say, "bad_time")))
     if clock is None:
-        await turn.reask(_say("bad_time") if turn.text is not None else texts.say("common", "need_text"))
         return
     await _save(turn, replace(await _current(turn), deadline_time=clock))
 

@@ -4,6 +4,8 @@ Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised o
 """
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
@@ -12,7 +14,7 @@ from bot.rules.unit_kinds import UNIT_KINDS
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, register_flow, start_flow
 from handlers.paging import grid, page_of, pager_row
 from storage import people
 from storage import units as unit_store
@@ -33,6 +35,19 @@ def parse_member_count(text: str | None) -> int | None:
 
 def clean_unit_name(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
+
+
+def unit_name(text: str) -> str | Problem:
+    """The rule for a typed unit name (whether it is taken is asked of storage afterwards)."""
+    name = clean_unit_name(text)
+    if not name:
+        return Problem(texts.say("units", "name_empty"))
+    if len(name) > MAX_NAME_LENGTH:
+        return Problem(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
+    return name
+
+
+member_count = parsed_by(parse_member_count, partial(texts.say, "units", "members_invalid"))
 
 
 # ----- list and card ---------------------------------------------------------------------------
@@ -120,16 +135,10 @@ async def prompt_name(turn: Turn) -> Card:
 
 
 async def handle_name(turn: Turn) -> None:
-    name = clean_unit_name(turn.text)
-    if turn.is_tap:
+    name = await turn.typed(unit_name)
+    if name is None:
         return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-    elif not name:
-        await turn.reask(texts.say("units", "name_empty"))
-    elif len(name) > MAX_NAME_LENGTH:
-        await turn.reask(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
-    elif await unit_store.find_by_name(turn.services.db, name):
+    if await unit_store.find_by_name(turn.services.db, name):
         await turn.reask(texts.say("units", "name_taken", name=name))
     else:
         turn.data["name"] = name
@@ -156,11 +165,8 @@ async def prompt_members(turn: Turn) -> Card:
 
 
 async def handle_members(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    members = parse_member_count(turn.text)
+    members = await turn.typed(member_count)
     if members is None:
-        await turn.reask(texts.say("units", "members_invalid") if turn.text is not None else texts.say("common", "need_text"))
         return
     services = turn.services
     try:
@@ -219,16 +225,9 @@ async def handle_rename(turn: Turn) -> None:
     if turn.is_tap:
         return
     unit = await _unit_of(turn)
-    name = clean_unit_name(turn.text)
     if unit is None:
         await turn.finish(texts.say("units", "not_found"))
-    elif turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-    elif not name:
-        await turn.reask(texts.say("units", "name_empty"))
-    elif len(name) > MAX_NAME_LENGTH:
-        await turn.reask(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
-    else:
+    elif (name := await turn.typed(unit_name)) is not None:
         services = turn.services
         try:
             updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), name=name)
@@ -249,12 +248,9 @@ async def handle_set_members(turn: Turn) -> None:
     if turn.is_tap:
         return
     unit = await _unit_of(turn)
-    members = parse_member_count(turn.text)
     if unit is None:
         await turn.finish(texts.say("units", "not_found"))
-    elif members is None:
-        await turn.reask(texts.say("units", "members_invalid") if turn.text is not None else texts.say("common", "need_text"))
-    else:
+    elif (members := await turn.typed(member_count)) is not None:
         services = turn.services
         updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), member_count=members)
         await turn.finish()
