@@ -10,7 +10,7 @@ answered "此卡片已过期" without changing anything, which also makes double
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,10 +43,22 @@ class Card:
     buttons: Sequence[Sequence[Button]] = ()
 
 
+Handler = Callable[["Turn"], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Step:
+    """A card (``prompt``) and what to do with the answer (``handle``). ``shortcuts`` are taps
+    answered the same way whatever the step, before ``handle`` sees them (e.g. 返回汇报单)."""
+
     prompt: Callable[["Turn"], Awaitable[Card]]
-    handle: Callable[["Turn"], Awaitable[None]]
+    handle: Handler
+    shortcuts: Mapping[str, Handler] = field(default_factory=dict)
+
+    async def run(self, turn: "Turn") -> None:
+        """Handle the answer of this step's card."""
+        shortcut = self.shortcuts.get(turn.action) if turn.action is not None else None
+        await (shortcut or self.handle)(turn)
 
 
 @dataclass(frozen=True)
@@ -231,7 +243,7 @@ async def on_message(update: Update, context: BotContext) -> bool:
     turn = await current_turn(update, context)
     if turn is None:
         return False
-    await turn.flow.steps[turn.dialog.step].handle(turn)
+    await turn.flow.steps[turn.dialog.step].run(turn)
     return True
 
 
@@ -249,7 +261,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "cancel":
         await cancel(update, context)
         return
-    await turn.flow.steps[turn.dialog.step].handle(turn)
+    await turn.flow.steps[turn.dialog.step].run(turn)
 
 
 async def cancel(update: Update, context: BotContext) -> None:

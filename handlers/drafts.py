@@ -135,7 +135,7 @@ def resumable(step: Step) -> Step:
             await offer(turn.update, turn.context, turn.dialog, None)
             return
         mark_seen(turn.context, user_id)
-        await step.handle(turn)
+        await step.run(turn)
 
     return Step(step.prompt, handle)
 

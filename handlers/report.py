@@ -136,9 +136,6 @@ async def prompt_kind(turn: Turn) -> Card:
 
 
 async def handle_kind(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action in ("note", "commit"):
         # Only offered on a fresh menu, where there is nothing to lose.
         await dialog_store.delete_dialog(turn.services.db, turn.person.user_id)
@@ -177,9 +174,7 @@ async def _accept_date(turn: Turn, day: date) -> None:
 
 
 async def handle_date(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-    elif turn.action == "other":
+    if turn.action == "other":
         await turn.ask("date_typed")
     elif turn.action == "day" and turn.arg.isdigit() and int(turn.arg) < RECENT_DAYS:
         await _accept_date(turn, turn.services.today() - timedelta(days=int(turn.arg)))
@@ -195,9 +190,7 @@ async def prompt_date_typed(turn: Turn) -> Card:
 
 
 async def handle_date_typed(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-    elif turn.action == "back":
+    if turn.action == "back":
         await turn.ask("date")
     elif (day := await turn.typed(_typed_date(turn))) is not None:
         await _accept_date(turn, day)
@@ -209,9 +202,6 @@ async def prompt_topic(turn: Turn) -> Card:
 
 
 async def handle_topic(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     topic = await turn.typed(_text("topic"))
     if topic is not None:
         changed = _editing(turn)
@@ -227,9 +217,6 @@ async def prompt_attended(turn: Turn) -> Card:
 
 
 async def handle_attended(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action == "expected":
         await turn.ask("expected")
         return
@@ -252,9 +239,6 @@ async def prompt_expected(turn: Turn) -> Card:
 
 
 async def handle_expected(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action == "back":
         await turn.ask("attended")
         return
@@ -280,9 +264,6 @@ async def prompt_summary(turn: Turn) -> Card:
 
 
 async def handle_summary(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action == "skip" or (turn.text is not None and rules.is_skip(turn.text)):
         had = bool(turn.data.get("summary"))
         turn.data["summary"] = None
@@ -322,7 +303,7 @@ def _photo_of(turn: Turn) -> dict[str, str | None] | None:
 
 async def handle_photos(turn: Turn) -> None:
     photos: list[dict[str, Any]] = turn.data.setdefault("photos", [])
-    if turn.action in ("done", "review") or (turn.text is not None and rules.is_done(turn.text)):
+    if turn.action == "done" or (turn.text is not None and rules.is_done(turn.text)):
         await go_review(turn)
         return
     if turn.action == "clear":
@@ -369,8 +350,6 @@ async def handle_review(turn: Turn) -> None:
         await turn.ask("edit_menu")
     elif turn.action == "more":
         await turn.ask("more")
-    elif turn.action == "review":
-        await go_review(turn)
     else:
         await turn.reask(say("use_buttons"))
 
@@ -384,7 +363,7 @@ async def handle_edit_menu(turn: Turn) -> None:
     if turn.action == "field" and turn.arg in FIELD_STEPS:
         turn.data["back"] = "review"
         await turn.ask(FIELD_STEPS[turn.arg])
-    elif turn.action == "review" or turn.is_tap:
+    elif turn.is_tap:
         await go_review(turn)
     else:
         await turn.reask(say("use_buttons"))
@@ -399,7 +378,7 @@ async def handle_more(turn: Turn) -> None:
     if turn.action == "field" and turn.arg in MORE_FIELDS:
         turn.data["field"] = turn.arg
         await turn.ask("optional")
-    elif turn.action == "review" or turn.is_tap:
+    elif turn.is_tap:
         await go_review(turn)
     else:
         await turn.reask(say("use_buttons"))
@@ -478,7 +457,7 @@ REPORT = register_flow(
         name=drafts.REPORT_FLOW,
         title="活动汇报",
         steps={
-            name: drafts.resumable(Step(prompt, handle))
+            name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
             for name, prompt, handle in (
                 ("kind", prompt_kind, handle_kind),
                 ("date", prompt_date, handle_date),
