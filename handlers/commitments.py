@@ -19,7 +19,7 @@ from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow, text_within
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow, text_within
 from storage import commitments as store
 from storage.activities import AlreadySubmitted
 from storage.models import Commitment
@@ -239,17 +239,15 @@ async def handle_due(turn: Turn) -> None:
     await show_card(turn.update, turn.context, commitment, say("added", short_id=rules.commitment_short_id(commitment.id)))
 
 
-NEW_COMMITMENT = register_flow(
-    Flow(
-        name="commit_new",
-        title="新增承诺",
-        steps={
-            "who": Step(prompt_who, handle_who),
-            "who_name": Step(prompt_who_name, handle_who_name),
-            "content": Step(prompt_content, handle_content),
-            "due": Step(prompt_due, handle_due),
-        },
-    )
+NEW_COMMITMENT = Flow(
+    name="commit_new",
+    title="新增承诺",
+    steps={
+        "who": Step(prompt_who, handle_who),
+        "who_name": Step(prompt_who_name, handle_who_name),
+        "content": Step(prompt_content, handle_content),
+        "due": Step(prompt_due, handle_due),
+    },
 )
 
 
@@ -336,9 +334,7 @@ async def handle_photo(turn: Turn) -> None:
     await _save_progress(turn)
 
 
-PROGRESS = register_flow(
-    Flow(name="commit_progress", title="添加承诺进展", steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
-)
+PROGRESS = Flow(name="commit_progress", title="添加承诺进展", steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
 
 
 # ----- fulfil: result --------------------------------------------------------------------------
@@ -364,7 +360,7 @@ async def handle_result(turn: Turn) -> None:
     await show_card(turn.update, turn.context, commitment, say("fulfilled", short_id=rules.commitment_short_id(commitment.id)))
 
 
-FULFIL = register_flow(Flow(name="commit_fulfil", title="践诺", steps={"result": Step(prompt_result, handle_result)}))
+FULFIL = Flow(name="commit_fulfil", title="践诺", steps={"result": Step(prompt_result, handle_result)})
 
 
 # ----- entry points ----------------------------------------------------------------------------

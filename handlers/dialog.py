@@ -10,11 +10,12 @@ answered "此卡片已过期" without changing anything, which also makes double
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application
 
 from bot import texts
 from bot.rules.report_rules import check_text
@@ -97,12 +98,17 @@ class Flow:
     steps: dict[str, Step] = field(default_factory=dict)
 
 
-FLOWS: dict[str, Flow] = {}
+_FLOWS_KEY = "dialog.flows"
 
 
-def register_flow(flow: Flow) -> Flow:
-    FLOWS[flow.name] = flow
-    return flow
+def install_flows(application: Application[Any, Any, Any, Any, Any, Any], flows: Iterable[Flow]) -> None:
+    """Make ``flows`` the guided conversations of ``application`` (bot/app/wiring.py lists them)."""
+    application.bot_data[_FLOWS_KEY] = {flow.name: flow for flow in flows}
+
+
+def flows_of(context: BotContext) -> dict[str, Flow]:
+    """The application's flows by name (the name saved dialogs carry)."""
+    return context.application.bot_data[_FLOWS_KEY]
 
 
 def new_nonce() -> int:
@@ -148,7 +154,7 @@ class Turn:
 
     @property
     def flow(self) -> Flow:
-        return FLOWS[self.dialog.flow]
+        return flows_of(self.context)[self.dialog.flow]
 
     @property
     def message(self) -> Message | None:
@@ -221,9 +227,10 @@ async def start_flow(update: Update, context: BotContext, flow: Flow, step: str,
     person = context.caller()
     services = context.services
     previous = await dialog_store.get_dialog(services.db, person.user_id)
+    flows = flows_of(context)
     prefix = None
-    if previous is not None and previous.flow in FLOWS and previous.flow != flow.name:
-        prefix = texts.say("common", "discarded", title=FLOWS[previous.flow].title)
+    if previous is not None and previous.flow in flows and previous.flow != flow.name:
+        prefix = texts.say("common", "discarded", title=flows[previous.flow].title)
     dialog = Dialog(user_id=person.user_id, flow=flow.name, step=step, data=dict(data or {}), nonce=0)
     turn = Turn(update, context, dialog)
     await turn.ask(step, prefix=prefix)
@@ -233,7 +240,8 @@ async def start_flow(update: Update, context: BotContext, flow: Flow, step: str,
 async def current_turn(update: Update, context: BotContext) -> Turn | None:
     """The caller's dialog for this update, if any (for typed input)."""
     dialog = await dialog_store.get_dialog(context.services.db, context.caller().user_id)
-    if dialog is None or dialog.flow not in FLOWS or dialog.step not in FLOWS[dialog.flow].steps:
+    flows = flows_of(context)
+    if dialog is None or dialog.flow not in flows or dialog.step not in flows[dialog.flow].steps:
         return None
     return Turn(update, context, dialog)
 
@@ -272,6 +280,7 @@ async def cancel(update: Update, context: BotContext) -> None:
         text = texts.say("common", "nothing_to_cancel")
     else:
         await dialog_store.delete_dialog(context.services.db, person.user_id)
-        title = FLOWS[dialog.flow].title if dialog.flow in FLOWS else dialog.flow
+        flows = flows_of(context)
+        title = flows[dialog.flow].title if dialog.flow in flows else dialog.flow
         text = texts.say("common", "cancelled", title=title)
     await ui.reply(update, context, text)

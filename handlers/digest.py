@@ -23,7 +23,7 @@ from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from handlers import ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from handlers.paging import dialog_unit_rows
 from storage import units as unit_store
 
@@ -188,18 +188,16 @@ async def _produce(turn: Turn, scope: Scope) -> None:
     await send_digest(turn.update, turn.context, scope, start, end)
 
 
-DIGEST = register_flow(
-    Flow(
-        name="digest",
-        title="生成工作小结",
-        steps={
-            "period": Step(prompt_period, handle_period),
-            "dates": Step(prompt_dates, handle_dates),
-            "scope": Step(prompt_scope, handle_scope),
-            "group": Step(prompt_group, handle_choice),
-            "unit": Step(prompt_unit, handle_choice),
-        },
-    )
+DIGEST = Flow(
+    name="digest",
+    title="生成工作小结",
+    steps={
+        "period": Step(prompt_period, handle_period),
+        "dates": Step(prompt_dates, handle_dates),
+        "scope": Step(prompt_scope, handle_scope),
+        "group": Step(prompt_group, handle_choice),
+        "unit": Step(prompt_unit, handle_choice),
+    },
 )
 
 

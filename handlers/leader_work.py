@@ -10,7 +10,7 @@ from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS
 from bot.rules.report_rules import check_held_on, parse_date
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow
 from handlers.paging import dialog_unit_rows
 from storage import leader_activities
 from storage import units as unit_store
@@ -76,12 +76,10 @@ async def handle_date(turn: Turn) -> None:
     await turn.finish(texts.say("digest_chat", "lead_saved", kind=turn.data["kind"], unit=turn.data["unit_name"], day=f"{day.month}月{day.day}日"))
 
 
-LEAD = register_flow(
-    Flow(
-        name="lead",
-        title="记录领导基层工作",
-        steps={"kind": Step(prompt_kind, handle_kind), "unit": Step(prompt_unit, handle_unit), "date": Step(prompt_date, handle_date)},
-    )
+LEAD = Flow(
+    name="lead",
+    title="记录领导基层工作",
+    steps={"kind": Step(prompt_kind, handle_kind), "unit": Step(prompt_unit, handle_unit), "date": Step(prompt_date, handle_date)},
 )
 
 

@@ -16,7 +16,7 @@ from bot import texts
 from bot.rules.periods import MONTH, period_containing, period_from_key
 from handlers import drafts
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow, text_within
+from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow, text_within
 from storage import period_notes as note_store
 from storage.period_notes import NOTE_FIELDS
 
@@ -76,9 +76,7 @@ async def handle_field(turn: Turn) -> None:
     await turn.ask("menu", prefix=say("saved", field=field))
 
 
-PERIOD_NOTE = register_flow(
-    Flow(name="period_note", title="本期小结（正在填写的一项）", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
-)
+PERIOD_NOTE = Flow(name="period_note", title="本期小结（正在填写的一项）", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
 
 
 async def start_note(update: Update, context: BotContext, arg: str = "") -> None:

@@ -9,7 +9,7 @@ from bot import texts
 from bot.rules.report_rules import normalise
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from handlers.digest import named_periods, period_rows
 from storage import plans
 
@@ -82,9 +82,7 @@ async def handle_items(turn: Turn) -> None:
     await turn.finish(texts.say("digest_chat", "plan_saved", label=label, items=items))
 
 
-PLAN = register_flow(
-    Flow(name="plan", title="编写下一步计划", steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
-)
+PLAN = Flow(name="plan", title="编写下一步计划", steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
 
 
 @leaders_only

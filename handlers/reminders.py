@@ -19,7 +19,7 @@ from bot.rules.periods import period_from_key
 from bot.reminders.engine import engine_of, load_timing, unit_records
 from handlers import drafts, ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from bot.reminders.messages import say
 from handlers.report import start_report
 from storage import people
@@ -194,9 +194,7 @@ async def handle_reason(turn: Turn) -> None:
     await turn.finish(say("excuse_recorded", kind=turn.data["kind"], period=period_from_key(turn.data["period"]), reason=reason))
 
 
-EXCUSE = register_flow(
-    Flow(name="excuse", title=texts.say("reminders", "excuse_flow_title"), steps={"reason": Step(prompt_reason, handle_reason)})
-)
+EXCUSE = Flow(name="excuse", title=texts.say("reminders", "excuse_flow_title"), steps={"reason": Step(prompt_reason, handle_reason)})
 drafts.register_starter(EXCUSE_START, _ask_reason_after_draft, texts.say("reminders", "excuse_flow_title"))
 
 

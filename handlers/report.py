@@ -23,7 +23,7 @@ from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import grid
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, register_flow, start_flow, text_within
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
 from storage import activities as activity_store
 from storage import dialogs as dialog_store
 from storage import units as unit_store
@@ -452,28 +452,26 @@ async def submit(turn: Turn) -> None:
     await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
 
 
-REPORT = register_flow(
-    Flow(
-        name=drafts.REPORT_FLOW,
-        title="活动汇报",
-        steps={
-            name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
-            for name, prompt, handle in (
-                ("kind", prompt_kind, handle_kind),
-                ("date", prompt_date, handle_date),
-                ("date_typed", prompt_date_typed, handle_date_typed),
-                ("topic", prompt_topic, handle_topic),
-                ("attended", prompt_attended, handle_attended),
-                ("expected", prompt_expected, handle_expected),
-                ("summary", prompt_summary, handle_summary),
-                ("photos", prompt_photos, handle_photos),
-                ("review", prompt_review, handle_review),
-                ("edit_menu", prompt_edit_menu, handle_edit_menu),
-                ("more", prompt_more, handle_more),
-                ("optional", prompt_optional, handle_optional),
-            )
-        },
-    )
+REPORT = Flow(
+    name=drafts.REPORT_FLOW,
+    title="活动汇报",
+    steps={
+        name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
+        for name, prompt, handle in (
+            ("kind", prompt_kind, handle_kind),
+            ("date", prompt_date, handle_date),
+            ("date_typed", prompt_date_typed, handle_date_typed),
+            ("topic", prompt_topic, handle_topic),
+            ("attended", prompt_attended, handle_attended),
+            ("expected", prompt_expected, handle_expected),
+            ("summary", prompt_summary, handle_summary),
+            ("photos", prompt_photos, handle_photos),
+            ("review", prompt_review, handle_review),
+            ("edit_menu", prompt_edit_menu, handle_edit_menu),
+            ("more", prompt_more, handle_more),
+            ("optional", prompt_optional, handle_optional),
+        )
+    },
 )
 
 

@@ -20,7 +20,7 @@ from bot.rules.periods import next_period
 from bot.reminders.engine import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, parsed_by, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, parsed_by, start_flow
 from storage import schedule as schedule_store
 from storage.schedule import StoredSchedule
 
@@ -144,16 +144,14 @@ async def handle_time(turn: Turn) -> None:
     await _save(turn, replace(await _current(turn), deadline_time=clock))
 
 
-SCHEDULE = register_flow(
-    Flow(
-        name="schedule",
-        title=texts.say("schedule", "flow_title"),
-        steps={
-            "menu": Step(prompt_menu, handle_menu),
-            "day": Step(prompt_day, handle_day),
-            "time": Step(prompt_time, handle_time),
-        },
-    )
+SCHEDULE = Flow(
+    name="schedule",
+    title=texts.say("schedule", "flow_title"),
+    steps={
+        "menu": Step(prompt_menu, handle_menu),
+        "day": Step(prompt_day, handle_day),
+        "time": Step(prompt_time, handle_time),
+    },
 )
 
 

@@ -14,7 +14,7 @@ from bot.rules.unit_kinds import UNIT_KINDS
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow
 from handlers.paging import grid, page_of, pager_row
 from storage import people
 from storage import units as unit_store
@@ -184,16 +184,14 @@ async def handle_members(turn: Turn) -> None:
     )
 
 
-ADD_UNIT = register_flow(
-    Flow(
-        name="addunit",
-        title="新增单位",
-        steps={
-            "name": Step(prompt_name, handle_name),
-            "kind": Step(prompt_kind, handle_kind),
-            "members": Step(prompt_members, handle_members),
-        },
-    )
+ADD_UNIT = Flow(
+    name="addunit",
+    title="新增单位",
+    steps={
+        "name": Step(prompt_name, handle_name),
+        "kind": Step(prompt_kind, handle_kind),
+        "members": Step(prompt_members, handle_members),
+    },
 )
 
 
@@ -258,10 +256,8 @@ async def handle_set_members(turn: Turn) -> None:
         await show_card(turn.update, turn.context, updated, texts.say("units", "members_set", unit=updated))
 
 
-EDIT_UNIT = register_flow(
-    Flow(
-        name="editunit",
-        title="修改单位",
-        steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
-    )
+EDIT_UNIT = Flow(
+    name="editunit",
+    title="修改单位",
+    steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
 )

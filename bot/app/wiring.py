@@ -33,13 +33,31 @@ from bot.config import Settings
 from bot.services import Services
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
-from handlers import commitments, drafts, my_reports, period_notes, report  # noqa: F401 - period_notes registers its flow
+from handlers import commitments, drafts, my_reports, period_notes, report
 from handlers import board, reminders, schedule
 from handlers.context import BotContext
 from storage import people as people_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+# Every guided conversation (handlers/dialog.py); a saved dialog names its flow.
+FLOWS = (
+    units.ADD_UNIT,
+    units.EDIT_UNIT,
+    unit_import.IMPORT_UNITS,
+    schedule.SCHEDULE,
+    digest.DIGEST,
+    plans.PLAN,
+    leader_work.LEAD,
+    report.REPORT,
+    commitments.NEW_COMMITMENT,
+    commitments.PROGRESS,
+    commitments.FULFIL,
+    period_notes.PERIOD_NOTE,
+    reminders.EXCUSE,
+)
 
 
 def quiet_noisy_loggers() -> None:
@@ -138,5 +156,6 @@ def build_application(
     app = builder.build()
     app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds())
     reminder_engine.install(app)
+    dialog.install_flows(app, FLOWS)
     register_handlers(app)
     return app
