@@ -241,7 +241,7 @@ async def handle_due(turn: Turn) -> None:
 
 NEW_COMMITMENT = Flow(
     name="commit_new",
-    title="新增承诺",
+    title=texts.plain("report", "starter_title", name="commit_new"),
     steps={
         "who": Step(prompt_who, handle_who),
         "who_name": Step(prompt_who_name, handle_who_name),
@@ -334,7 +334,7 @@ async def handle_photo(turn: Turn) -> None:
     await _save_progress(turn)
 
 
-PROGRESS = Flow(name="commit_progress", title="添加承诺进展", steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
+PROGRESS = Flow(name="commit_progress", title=texts.plain("report", "starter_title", name="commit_progress"), steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
 
 
 # ----- fulfil: result --------------------------------------------------------------------------
@@ -360,7 +360,7 @@ async def handle_result(turn: Turn) -> None:
     await show_card(turn.update, turn.context, commitment, say("fulfilled", short_id=rules.commitment_short_id(commitment.id)))
 
 
-FULFIL = Flow(name="commit_fulfil", title="践诺", steps={"result": Step(prompt_result, handle_result)})
+FULFIL = Flow(name="commit_fulfil", title=texts.plain("report", "starter_title", name="commit_fulfil"), steps={"result": Step(prompt_result, handle_result)})
 
 
 # ----- entry points ----------------------------------------------------------------------------

@@ -190,7 +190,7 @@ async def _produce(turn: Turn, scope: Scope) -> None:
 
 DIGEST = Flow(
     name="digest",
-    title="生成工作小结",
+    title=texts.say("digest_chat", "digest_flow_title"),
     steps={
         "period": Step(prompt_period, handle_period),
         "dates": Step(prompt_dates, handle_dates),
@@ -237,7 +237,7 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
     await context.bot.send_document(
         user_id,
         document=await asyncio.to_thread(render_docx, digest, style, script),
-        filename=f"{label}{period.label}工作小结.docx",
+        filename=texts.plain("digest_chat", "docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )
     markup = InlineKeyboardMarkup(
@@ -269,6 +269,6 @@ async def ledger_button(update: Update, context: BotContext) -> None:
     await context.bot.send_document(
         user_id,
         document=content,
-        filename=f"{label}{period.label}台账.xlsx",
+        filename=texts.plain("digest_chat", "xlsx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "ledger_caption", label=period.label, scope=label),
     )

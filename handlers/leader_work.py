@@ -73,12 +73,12 @@ async def handle_date(turn: Turn) -> None:
     await leader_activities.add_leader_activity(
         services.db, turn.person.user_id, turn.data["kind"], int(turn.data["unit_id"]), day, None, services.now()
     )
-    await turn.finish(texts.say("digest_chat", "lead_saved", kind=turn.data["kind"], unit=turn.data["unit_name"], day=f"{day.month}月{day.day}日"))
+    await turn.finish(texts.say("digest_chat", "lead_saved", kind=turn.data["kind"], unit=turn.data["unit_name"], day=day))
 
 
 LEAD = Flow(
     name="lead",
-    title="记录领导基层工作",
+    title=texts.say("digest_chat", "lead_flow_title"),
     steps={"kind": Step(prompt_kind, handle_kind), "unit": Step(prompt_unit, handle_unit), "date": Step(prompt_date, handle_date)},
 )
 

@@ -76,7 +76,7 @@ async def handle_field(turn: Turn) -> None:
     await turn.ask("menu", prefix=say("saved", field=field))
 
 
-PERIOD_NOTE = Flow(name="period_note", title="本期小结（正在填写的一项）", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
+PERIOD_NOTE = Flow(name="period_note", title=say("flow_title"), steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
 
 
 async def start_note(update: Update, context: BotContext, arg: str = "") -> None:

@@ -82,7 +82,7 @@ async def handle_items(turn: Turn) -> None:
     await turn.finish(texts.say("digest_chat", "plan_saved", label=label, items=items))
 
 
-PLAN = Flow(name="plan", title="编写下一步计划", steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
+PLAN = Flow(name="plan", title=texts.say("digest_chat", "plan_flow_title"), steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
 
 
 @leaders_only

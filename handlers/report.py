@@ -454,7 +454,7 @@ async def submit(turn: Turn) -> None:
 
 REPORT = Flow(
     name=drafts.REPORT_FLOW,
-    title="活动汇报",
+    title=label("starter_title", name=drafts.REPORT_FLOW),
     steps={
         name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
         for name, prompt, handle in (

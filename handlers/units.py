@@ -186,7 +186,7 @@ async def handle_members(turn: Turn) -> None:
 
 ADD_UNIT = Flow(
     name="addunit",
-    title="新增单位",
+    title=texts.say("units", "add_flow_title"),
     steps={
         "name": Step(prompt_name, handle_name),
         "kind": Step(prompt_kind, handle_kind),
@@ -258,6 +258,6 @@ async def handle_set_members(turn: Turn) -> None:
 
 EDIT_UNIT = Flow(
     name="editunit",
-    title="修改单位",
+    title=texts.say("units", "edit_flow_title"),
     steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
 )
