@@ -79,18 +79,14 @@ async def show_card(update: Update, context: BotContext, commitment: Commitment,
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
-@secretaries_only
-async def commit_command(update: Update, context: BotContext) -> None:
-    """/commit: the unit's commitments, open ones first, overdue ones marked."""
-    await show_list(update, context)
+# /commit: the unit's commitments, open ones first, overdue ones marked.
+commit_command = secretaries_only(show_list)
 
 
 @secretaries_only
 async def commit_button(update: Update, context: BotContext) -> None:
     """Taps on the commitment list and cards (``cm:<action>:<id>``)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     person, services = context.caller(), context.services
     if action == "list":
         await ui.answer(update)

@@ -237,6 +237,16 @@ async def start_flow(update: Update, context: BotContext, flow: Flow, step: str,
     return turn
 
 
+def opener(flow: Flow, step: str) -> Callable[[Update, BotContext], Awaitable[None]]:
+    """A command (or button) callback that opens ``flow`` at ``step``, answering the tap if any."""
+
+    async def open_flow(update: Update, context: BotContext) -> None:
+        await ui.answer(update)
+        await start_flow(update, context, flow, step)
+
+    return open_flow
+
+
 async def current_turn(update: Update, context: BotContext) -> Turn | None:
     """The caller's dialog for this update, if any (for typed input)."""
     dialog = await dialog_store.get_dialog(context.services.db, context.caller().user_id)

@@ -23,7 +23,7 @@ from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from handlers import ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
 from handlers.paging import dialog_unit_rows
 from storage import units as unit_store
 
@@ -201,9 +201,8 @@ DIGEST = Flow(
 )
 
 
-async def digest_command(update: Update, context: BotContext) -> None:
-    """/digest: choose a period (and, for leaders, a scope)."""
-    await start_flow(update, context, DIGEST, "period")
+# /digest: choose a period (and, for leaders, a scope).
+digest_command = opener(DIGEST, "period")
 
 
 # ----- producing the documents -----------------------------------------------------------------

@@ -61,13 +61,11 @@ async def invite_command(update: Update, context: BotContext) -> None:
 @leaders_only
 async def invite_button(update: Update, context: BotContext) -> None:
     """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     if not arg.isdigit() or action not in ("page", "unit", "leader"):
-        await query.answer(texts.say("common", "stale_card"))
+        await ui.answer(update, texts.say("common", "stale_card"))
         return
-    await query.answer()
+    await ui.answer(update)
     if action == "page":
         await _choose_unit(update, context, int(arg))
         return

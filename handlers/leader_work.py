@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import Update
-
 from bot import texts
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS
 from bot.rules.report_rules import check_held_on, parse_date
 from handlers.access import leaders_only
-from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, opener
 from handlers.paging import dialog_unit_rows
 from storage import leader_activities
 from storage import units as unit_store
@@ -83,7 +80,5 @@ LEAD = Flow(
 )
 
 
-@leaders_only
-async def lead_command(update: Update, context: BotContext) -> None:
-    """/lead: record a 党课 given or a 调研指导 visit at a unit."""
-    await start_flow(update, context, LEAD, "kind")
+# /lead: record a 党课 given or a 调研指导 visit at a unit.
+lead_command = leaders_only(opener(LEAD, "kind"))

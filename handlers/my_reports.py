@@ -89,9 +89,7 @@ def _list_target(arg: str) -> tuple[Period, int] | None:
 @secretaries_only
 async def my_button(update: Update, context: BotContext) -> None:
     """Taps on /my cards (``my:<action>:<arg>``), re-authorised against the caller's unit."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     person, services = context.caller(), context.services
     if action == "list":
         target = _list_target(arg)

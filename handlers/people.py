@@ -39,13 +39,11 @@ async def people_command(update: Update, context: BotContext) -> None:
 @leaders_only
 async def people_button(update: Update, context: BotContext) -> None:
     """Taps ``p:page:<n>``, ``p:ask:<user>`` (confirm) and ``p:rev:<user>`` (revoke)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     if not arg.lstrip("-").isdigit() or action not in ("page", "ask", "rev"):
-        await query.answer(texts.say("common", "stale_card"))
+        await ui.answer(update, texts.say("common", "stale_card"))
         return
-    await query.answer()
+    await ui.answer(update)
     services = context.services
     if action == "page":
         await _show(update, context, int(arg))

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import re
 
-from telegram import Update
-
 from bot import texts
 from bot.rules.report_rules import normalise
 from handlers.access import leaders_only
-from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
 from handlers.digest import named_periods, period_rows
 from storage import plans
 
@@ -85,7 +82,5 @@ async def handle_items(turn: Turn) -> None:
 PLAN = Flow(name="plan", title=texts.say("digest_chat", "plan_flow_title"), steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
 
 
-@leaders_only
-async def plan_command(update: Update, context: BotContext) -> None:
-    """/plan: choose the period, then send the plan, one item per line."""
-    await start_flow(update, context, PLAN, "period")
+# /plan: choose the period, then send the plan, one item per line.
+plan_command = leaders_only(opener(PLAN, "period"))

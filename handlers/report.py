@@ -80,6 +80,13 @@ async def _next(turn: Turn, step: str, prefix: str | None = None) -> None:
         await turn.ask(step, prefix=prefix)
 
 
+async def _keep(turn: Turn, field: str, value: Any, step: str) -> None:
+    """Keep ``value`` as ``field`` and go on to ``step`` (or back to the review card, saying so)."""
+    changed = _editing(turn)
+    turn.data[field] = value
+    await _next(turn, step, say("changed_field", field=field) if changed else None)
+
+
 async def go_review(turn: Turn, prefix: str | None = None) -> None:
     turn.data["back"] = "review"
     missing = next((f for f in REQUIRED_ACTIVITY_FIELDS if turn.data.get(f) in (None, "")), None)
@@ -147,9 +154,7 @@ async def handle_kind(turn: Turn) -> None:
     if kind is None:
         await turn.reask(say("pick_kind"))
         return
-    changed = _editing(turn)
-    turn.data["kind"] = kind.name
-    await _next(turn, "date", say("changed_field", field="kind") if changed else None)
+    await _keep(turn, "kind", kind.name, "date")
 
 
 # ----- date --------------------------------------------------------------------------------------
@@ -168,9 +173,7 @@ async def _accept_date(turn: Turn, day: date) -> None:
     elif problem is rules.DateProblem.TOO_OLD:
         await turn.reask(say("date_too_old", oldest=rules.oldest_allowed(today, window), window=window))
     else:
-        changed = _editing(turn)
-        turn.data["held_on"] = day.isoformat()
-        await _next(turn, "topic", say("changed_field", field="held_on") if changed else None)
+        await _keep(turn, "held_on", day.isoformat(), "topic")
 
 
 async def handle_date(turn: Turn) -> None:
@@ -204,9 +207,7 @@ async def prompt_topic(turn: Turn) -> Card:
 async def handle_topic(turn: Turn) -> None:
     topic = await turn.typed(_text("topic"))
     if topic is not None:
-        changed = _editing(turn)
-        turn.data["topic"] = topic
-        await _next(turn, "attended", say("changed_field", field="topic") if changed else None)
+        await _keep(turn, "topic", topic, "attended")
 
 
 # ----- attended / expected ------------------------------------------------------------------------
@@ -271,9 +272,7 @@ async def handle_summary(turn: Turn) -> None:
         return
     summary = await turn.typed(_text("summary"))
     if summary is not None:
-        changed = _editing(turn)
-        turn.data["summary"] = summary
-        await _next(turn, "photos", say("changed_field", field="summary") if changed else None)
+        await _keep(turn, "summary", summary, "photos")
 
 
 # ----- photos ------------------------------------------------------------------------------------

@@ -12,15 +12,13 @@ from dataclasses import replace
 from datetime import time
 from functools import partial
 
-from telegram import Update
-
 from bot.reminders import plan
 from bot import texts
 from bot.rules.periods import next_period
 from bot.reminders.engine import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, parsed_by, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, opener, parsed_by
 from storage import schedule as schedule_store
 from storage.schedule import StoredSchedule
 
@@ -147,15 +145,9 @@ async def handle_time(turn: Turn) -> None:
 SCHEDULE = Flow(
     name="schedule",
     title=texts.say("schedule", "flow_title"),
-    steps={
-        "menu": Step(prompt_menu, handle_menu),
-        "day": Step(prompt_day, handle_day),
-        "time": Step(prompt_time, handle_time),
-    },
+    steps={"menu": Step(prompt_menu, handle_menu), "day": Step(prompt_day, handle_day), "time": Step(prompt_time, handle_time)},
 )
 
 
-@leaders_only
-async def schedule_command(update: Update, context: BotContext) -> None:
-    """/schedule: show the reporting schedule, with buttons to change it."""
-    await start_flow(update, context, SCHEDULE, "menu")
+# /schedule: show the reporting schedule, with buttons to change it.
+schedule_command = leaders_only(opener(SCHEDULE, "menu"))

@@ -38,6 +38,13 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             await update.callback_query.answer(text, show_alert=alert)
 
 
+def tapped(update: Update, count: int = 2) -> tuple[str, ...]:
+    """The parts of the tapped button's data, as :func:`button_parts` reads them."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return button_parts(query.data, count)
+
+
 def button_data(prefix: str, *parts: object) -> str:
     """Button data ``prefix:part:part…`` (``prefix:action:arg`` for most), read by :func:`button_parts`."""
     return ":".join((prefix, *map(str, parts)))

@@ -4,7 +4,9 @@ Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised o
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -14,7 +16,7 @@ from bot.rules.unit_kinds import UNIT_KINDS
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener, parsed_by, start_flow
 from handlers.paging import grid, page_of, pager_row
 from storage import people
 from storage import units as unit_store
@@ -91,31 +93,27 @@ async def show_card(update: Update, context: BotContext, unit: Unit, prefix: str
     await ui.reply(update, context, text, unit_card_markup(unit))
 
 
-@leaders_only
-async def units_command(update: Update, context: BotContext) -> None:
-    """/units: the list of units, as buttons."""
-    await show_list(update, context)
+# /units: the list of units, as buttons.
+units_command = leaders_only(show_list)
 
 
 @leaders_only
 async def units_button(update: Update, context: BotContext) -> None:
     """Taps on the unit list and unit cards (``u:<action>:<arg>``)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     if not arg.isdigit():
-        await query.answer(texts.say("common", "stale_card"))
+        await ui.answer(update, texts.say("common", "stale_card"))
         return
     services = context.services
     if action == "page":
-        await query.answer()
+        await ui.answer(update)
         await show_list(update, context, int(arg))
         return
     unit = await unit_store.get_unit(services.db, int(arg))
     if unit is None:
-        await query.answer(texts.say("units", "not_found"), show_alert=True)
+        await ui.answer(update, texts.say("units", "not_found"), alert=True)
         return
-    await query.answer()
+    await ui.answer(update)
     if action == "open":
         await show_card(update, context, unit)
     elif action in ("arch", "unarch"):
@@ -187,26 +185,12 @@ async def handle_members(turn: Turn) -> None:
 ADD_UNIT = Flow(
     name="addunit",
     title=texts.say("units", "add_flow_title"),
-    steps={
-        "name": Step(prompt_name, handle_name),
-        "kind": Step(prompt_kind, handle_kind),
-        "members": Step(prompt_members, handle_members),
-    },
+    steps={"name": Step(prompt_name, handle_name), "kind": Step(prompt_kind, handle_kind), "members": Step(prompt_members, handle_members)},
 )
 
 
-@leaders_only
-async def addunit_command(update: Update, context: BotContext) -> None:
-    """/addunit: add one unit, guided."""
-    await start_flow(update, context, ADD_UNIT, "name")
-
-
-@leaders_only
-async def addunit_button(update: Update, context: BotContext) -> None:
-    """The 继续新增单位 button."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await start_flow(update, context, ADD_UNIT, "name")
+# /addunit, and the 继续新增单位 button: add one unit, guided.
+addunit_command = addunit_button = leaders_only(opener(ADD_UNIT, "name"))
 
 
 # ----- rename / member count of an existing unit -----------------------------------------------
@@ -219,22 +203,30 @@ async def prompt_rename(turn: Turn) -> Card:
     return Card(texts.say("units", "ask_rename", unit=unit), [[Button(texts.label("cancel"), "cancel")]])
 
 
-async def handle_rename(turn: Turn) -> None:
+async def _change_unit(turn: Turn, rule: Callable[[str], Any], column: str, said: Callable[[Unit, Unit], str]) -> None:
+    """Set ``column`` of the flow's unit to the typed value and show its card, saying ``said(old, new)``."""
     if turn.is_tap:
         return
     unit = await _unit_of(turn)
     if unit is None:
         await turn.finish(texts.say("units", "not_found"))
-    elif (name := await turn.typed(unit_name)) is not None:
-        services = turn.services
-        try:
-            updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), name=name)
-        except DuplicateUnitName:
-            await turn.reask(texts.say("units", "name_taken", name=name))
-            return
-        await turn.finish()
-        assert updated is not None
-        await show_card(turn.update, turn.context, updated, texts.say("units", "renamed", old=unit.name, unit=updated))
+        return
+    value = await turn.typed(rule)
+    if value is None:
+        return
+    services = turn.services
+    try:
+        updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), **{column: value})
+    except DuplicateUnitName:
+        await turn.reask(texts.say("units", "name_taken", name=value))
+        return
+    await turn.finish()
+    assert updated is not None
+    await show_card(turn.update, turn.context, updated, said(unit, updated))
+
+
+async def handle_rename(turn: Turn) -> None:
+    await _change_unit(turn, unit_name, "name", lambda old, new: texts.say("units", "renamed", old=old.name, unit=new))
 
 
 async def prompt_set_members(turn: Turn) -> Card:
@@ -243,17 +235,7 @@ async def prompt_set_members(turn: Turn) -> Card:
 
 
 async def handle_set_members(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    unit = await _unit_of(turn)
-    if unit is None:
-        await turn.finish(texts.say("units", "not_found"))
-    elif (members := await turn.typed(member_count)) is not None:
-        services = turn.services
-        updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), member_count=members)
-        await turn.finish()
-        assert updated is not None
-        await show_card(turn.update, turn.context, updated, texts.say("units", "members_set", unit=updated))
+    await _change_unit(turn, member_count, "member_count", lambda old, new: texts.say("units", "members_set", unit=new))
 
 
 EDIT_UNIT = Flow(
