@@ -373,11 +373,5 @@ async def start_fulfil(update: Update, context: BotContext, arg: str) -> None:
     await start_flow(update, context, FULFIL, "result", {"commitment_id": int(arg)})
 
 
-async def _open_list(update: Update, context: BotContext, arg: str = "") -> None:
+async def open_list(update: Update, context: BotContext, arg: str = "") -> None:
     await show_list(update, context)
-
-
-drafts.register_starter("commitments", _open_list)
-drafts.register_starter("commit_new", start_new)
-drafts.register_starter("commit_progress", start_progress)
-drafts.register_starter("commit_fulfil", start_fulfil)

@@ -16,11 +16,12 @@ the Application's ``bot_data``, so a new process starts with nobody. Offer butto
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application
 
 from bot import texts
 from bot.rules.report_rules import activity_short_id
@@ -35,18 +36,25 @@ REPORT_FLOW = "report"
 PREFIX = "rp"
 _SEEN_KEY = "report.drafts_seen"
 
+_STARTERS_KEY = "report.draft_starters"
+
 Starter = Callable[[Update, BotContext, str], Awaitable[None]]
-# name → (what starts it, what the person calls it). Each conversation registers its own entry;
-# without a title, the macro starter_title of templates/report.j2 names it.
-STARTERS: dict[str, tuple[Starter, str | None]] = {}
 
 
-def register_starter(name: str, starter: Starter, title: str | None = None) -> None:
-    STARTERS[name] = (starter, title)
+def install_starters(application: Application[Any, Any, Any, Any, Any, Any], starters: Mapping[str, tuple[Starter, str | None]]) -> None:
+    """What a draft may give way to: name → (what starts it, what the person calls it); without a
+    title, the macro starter_title of templates/report.j2 names it (bot/app/wiring.py lists them)."""
+    application.bot_data[_STARTERS_KEY] = dict(starters)
 
 
-def starter_title(name: str) -> str:
-    title = STARTERS[name][1] if name in STARTERS else None
+def starter(context: BotContext, name: str) -> Starter:
+    """What starts ``name`` (see :func:`install_starters`)."""
+    return context.application.bot_data[_STARTERS_KEY][name][0]
+
+
+def starter_title(context: BotContext, name: str) -> str:
+    starters = context.application.bot_data[_STARTERS_KEY]
+    title = starters[name][1] if name in starters else None
     return title or texts.plain("report", "starter_title", name=name)
 
 
@@ -95,7 +103,7 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     if target == REPORT_FLOW:
         drop_label, drop_word = texts.plain("report", "b_restart"), texts.plain("report", "restart_word")
     else:
-        title = starter_title(target)
+        title = starter_title(context, target)
         drop_label, drop_word = texts.plain("report", "b_drop_and", title=title), texts.plain("report", "drop_word", title=title)
     activity_id = dialog.data.get("activity_id")
     text = texts.say(
@@ -159,5 +167,4 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     await dialog_store.delete_dialog(context.services.db, person.user_id)
     start, arg = (pending["start"], pending["arg"]) if pending else (REPORT_FLOW, "")
-    starter, _ = STARTERS[start]
-    await starter(update, context, arg)
+    await starter(context, start)(update, context, arg)

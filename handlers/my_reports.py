@@ -128,7 +128,7 @@ async def my_button(update: Update, context: BotContext) -> None:
             await context.bot.send_photo(person.user_id, file_id, caption=caption if position == 0 else None)
 
 
-async def _edit_from_offer(update: Update, context: BotContext, arg: str) -> None:
+async def edit_from_offer(update: Update, context: BotContext, arg: str) -> None:
     person = context.caller()
     activity = await activity_store.get_activity(context.services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
     if activity is None:
@@ -136,5 +136,3 @@ async def _edit_from_offer(update: Update, context: BotContext, arg: str) -> Non
         return
     await report.start_revision(update, context, activity)
 
-
-drafts.register_starter("edit", _edit_from_offer)

@@ -90,5 +90,3 @@ async def start_note(update: Update, context: BotContext, arg: str = "") -> None
     period = period_containing(MONTH, context.services.today())
     await start_flow(update, context, PERIOD_NOTE, "menu", {"unit_id": person.unit_id, "period": period.key})
 
-
-drafts.register_starter("note", start_note)

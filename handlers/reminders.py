@@ -155,7 +155,7 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
     await start_flow(_detached(update), context, EXCUSE, "reason", data)
 
 
-async def _ask_reason_after_draft(update: Update, context: BotContext, arg: str) -> None:
+async def ask_reason_after_draft(update: Update, context: BotContext, arg: str) -> None:
     """The person dropped their report draft to explain an item: ask as the button would have."""
     reminder_id, _, kind_code = arg.partition(":")
     reminder = await store.get_reminder(context.services.db, int(reminder_id)) if reminder_id.isdigit() else None
@@ -195,7 +195,6 @@ async def handle_reason(turn: Turn) -> None:
 
 
 EXCUSE = Flow(name="excuse", title=texts.say("reminders", "excuse_flow_title"), steps={"reason": Step(prompt_reason, handle_reason)})
-drafts.register_starter(EXCUSE_START, _ask_reason_after_draft, texts.say("reminders", "excuse_flow_title"))
 
 
 # ----- reachable again -------------------------------------------------------------------------

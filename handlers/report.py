@@ -146,8 +146,7 @@ async def handle_kind(turn: Turn) -> None:
     if turn.action in ("note", "commit"):
         # Only offered on a fresh menu, where there is nothing to lose.
         await dialog_store.delete_dialog(turn.services.db, turn.person.user_id)
-        starter, _ = drafts.STARTERS["note" if turn.action == "note" else "commitments"]
-        await starter(turn.update, turn.context, "")
+        await drafts.starter(turn.context, "note" if turn.action == "note" else "commitments")(turn.update, turn.context, "")
         return
     kinds = turn.services.kinds
     kind = kinds.by_code(turn.arg) if turn.action == "kind" else kinds.by_name(turn.text or "")
@@ -503,11 +502,9 @@ async def start_report(update: Update, context: BotContext, kind_code: str | Non
     await start_flow(update, context, REPORT, "date" if kind else "kind", data)
 
 
-async def _start_from_offer(update: Update, context: BotContext, arg: str) -> None:
+async def start_from_offer(update: Update, context: BotContext, arg: str) -> None:
+    """Start reporting after a draft was dropped (``arg``: the kind code chosen, if any)."""
     await start_report(update, context, arg or None)
-
-
-drafts.register_starter(drafts.REPORT_FLOW, _start_from_offer)
 
 
 @secretaries_only

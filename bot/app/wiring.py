@@ -60,6 +60,20 @@ FLOWS = (
 )
 
 
+# What a half-filled report may give way to, once the person drops it (handlers/drafts.py):
+# name → (what starts it, its title when the macro starter_title of templates/report.j2 has none).
+STARTERS = {
+    drafts.REPORT_FLOW: (report.start_from_offer, None),
+    "note": (period_notes.start_note, None),
+    "edit": (my_reports.edit_from_offer, None),
+    "commitments": (commitments.open_list, None),
+    "commit_new": (commitments.start_new, None),
+    "commit_progress": (commitments.start_progress, None),
+    "commit_fulfil": (commitments.start_fulfil, None),
+    reminders.EXCUSE_START: (reminders.ask_reason_after_draft, reminders.EXCUSE.title),
+}
+
+
 def quiet_noisy_loggers() -> None:
     """httpx logs every request URL, and the URL contains the bot token: keep it quiet."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -157,5 +171,6 @@ def build_application(
     app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds())
     reminder_engine.install(app)
     dialog.install_flows(app, FLOWS)
+    drafts.install_starters(app, STARTERS)
     register_handlers(app)
     return app
