@@ -7,9 +7,10 @@ macro ``added`` of ``templates/units.j2``.
 from __future__ import annotations
 
 import html
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -47,3 +48,15 @@ def plain(family: str, name: str, /, **values: Any) -> str:
 def label(name: str, /, **values: Any) -> str:
     """A shared button label from ``templates/labels.j2``."""
     return plain("labels", name, **values)
+
+
+class Family(NamedTuple):
+    """:func:`say` and :func:`plain` (as ``label``) for the macros of one template file."""
+
+    say: Callable[..., str]
+    label: Callable[..., str]
+
+
+def family(name: str) -> Family:
+    """``say, label = texts.family("report")``: sentences and button labels of templates/report.j2."""
+    return Family(partial(say, name), partial(plain, name))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.reminders import plan
@@ -33,8 +32,7 @@ class BoardLine:
     contact: bool
 
 
-def _label(name: str, **values: object) -> str:
-    return Markup(texts.say("board", name, **values)).unescape()
+_label = texts.family("board").label
 
 
 async def show_board(update: Update, context: BotContext, period: Period | None, page: int) -> None:

@@ -7,10 +7,11 @@ injected clock (``services.today()``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.rules import report_rules as rules
 from bot import texts
@@ -18,7 +19,7 @@ from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow, text_within
 from storage import commitments as store
 from storage.activities import AlreadySubmitted
 from storage.models import Commitment
@@ -28,16 +29,7 @@ PREFIX = "cm"
 DUE_CHOICES = (MONTH, QUARTER, YEAR)  # buttons: the end of this month, quarter and year
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
-
-
-def _button(text: str, action: str, arg: int | str = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=f"{PREFIX}:{action}:{arg}")
+say, label = texts.family(FAMILY)
 
 
 # ----- list and card ---------------------------------------------------------------------------
@@ -48,10 +40,10 @@ async def show_list(update: Update, context: BotContext, prefix: str | None = No
     open_ones = [c for c in everything if c.fulfilled_on is None]
     fulfilled = [c for c in everything if c.fulfilled_on is not None]
     ids = {c.id: rules.commitment_short_id(c.id) for c in everything}
-    rows = [[_button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), "open", c.id)] for c in open_ones]
-    bottom = [_button(label("b_new"), "new")]
+    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), PREFIX, "open", c.id)] for c in open_ones]
+    bottom = [ui.button(label("b_new"), PREFIX, "new")]
     if fulfilled:
-        bottom.append(_button(label("b_fulfilled", count=len(fulfilled)), "done"))
+        bottom.append(ui.button(label("b_fulfilled", count=len(fulfilled)), PREFIX, "done"))
     rows.append(bottom)
     text = say("list", open=open_ones, fulfilled_count=len(fulfilled), today=today, ids=ids)
     if prefix:
@@ -63,8 +55,8 @@ async def show_fulfilled(update: Update, context: BotContext) -> None:
     person, services = context.caller(), context.services
     done = [c for c in await store.list_commitments(services.db, [person.unit_id] if person.unit_id else []) if c.fulfilled_on]
     ids = {c.id: rules.commitment_short_id(c.id) for c in done}
-    rows = [[_button(label("b_open", c=c, short_id=ids[c.id], overdue=False), "open", c.id)] for c in done]
-    rows.append([_button(label("b_list"), "list")])
+    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=False), PREFIX, "open", c.id)] for c in done]
+    rows.append([ui.button(label("b_list"), PREFIX, "list")])
     await ui.reply(update, context, say("fulfilled_list", done=done, ids=ids), InlineKeyboardMarkup(rows))
 
 
@@ -79,26 +71,22 @@ async def show_card(update: Update, context: BotContext, commitment: Commitment,
         text = f"{prefix}\n\n{text}"
     rows = []
     if commitment.fulfilled_on is None:
-        rows.append([_button(label("b_progress"), "prog", commitment.id), _button(label("b_fulfil"), "ful", commitment.id)])
+        rows.append([ui.button(label("b_progress"), PREFIX, "prog", commitment.id), ui.button(label("b_fulfil"), PREFIX, "ful", commitment.id)])
     photos = [p for p in progress if p.photo_file_id]
     if photos:
-        rows.append([_button(label("b_photos", count=len(photos)), "ph", commitment.id)])
-    rows.append([_button(label("b_list"), "list")])
+        rows.append([ui.button(label("b_photos", count=len(photos)), PREFIX, "ph", commitment.id)])
+    rows.append([ui.button(label("b_list"), PREFIX, "list")])
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
-@secretaries_only
-async def commit_command(update: Update, context: BotContext) -> None:
-    """/commit: the unit's commitments, open ones first, overdue ones marked."""
-    await show_list(update, context)
+# /commit: the unit's commitments, open ones first, overdue ones marked.
+commit_command = secretaries_only(show_list)
 
 
 @secretaries_only
 async def commit_button(update: Update, context: BotContext) -> None:
     """Taps on the commitment list and cards (``cm:<action>:<id>``)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     person, services = context.caller(), context.services
     if action == "list":
         await ui.answer(update)
@@ -148,7 +136,7 @@ async def handle_who(turn: Turn) -> None:
         await turn.ask("content")
     elif turn.action == "member":
         await turn.ask("who_name")
-    elif not turn.is_tap:
+    else:
         await _accept_name(turn)
 
 
@@ -157,27 +145,19 @@ async def prompt_who_name(turn: Turn) -> Card:
 
 
 async def _accept_name(turn: Turn) -> None:
-    name = await _text(turn, "commitment_who")
+    name = await turn.typed(_text("commitment_who"))
     if name is not None:
         turn.data["made_by"] = name
         await turn.ask("content")
 
 
 async def handle_who_name(turn: Turn) -> None:
-    if not turn.is_tap:
-        await _accept_name(turn)
+    await _accept_name(turn)
 
 
-async def _text(turn: Turn, field: str) -> str | None:
-    """The typed text if it fits ``field``; otherwise re-ask (saying why) and return None."""
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return None
-    problem = rules.check_text(turn.text, field)
-    if problem is not None:
-        await turn.reask(say("text_empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
-        return None
-    return turn.text
+def _text(field: str) -> Callable[[str], str | Problem]:
+    """The rule for a free-text field."""
+    return text_within(field, empty=partial(say, "text_empty"))
 
 
 async def prompt_content(turn: Turn) -> Card:
@@ -186,9 +166,7 @@ async def prompt_content(turn: Turn) -> Card:
 
 
 async def handle_content(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    content = await _text(turn, "commitment_content")
+    content = await turn.typed(_text("commitment_content"))
     if content is not None:
         turn.data["content"] = content
         await turn.ask("due")
@@ -212,30 +190,37 @@ async def prompt_due(turn: Turn) -> Card:
     return Card(say("ask_due"), [buttons, [Button(texts.label("cancel"), "cancel")]])
 
 
+def _due_on(day: date | None, today: date) -> date | Problem:
+    """A due date as chosen or typed, if it can be one."""
+    if day is None:
+        return Problem(say("due_unreadable"))
+    problem = rules.check_due_on(day, today)
+    if problem is rules.DateProblem.PAST:
+        return Problem(say("due_past", today=today))
+    if problem is rules.DateProblem.TOO_FAR:
+        return Problem(say("due_too_far"))
+    return day
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 async def handle_due(turn: Turn) -> None:
     today = turn.services.today()
     if turn.action == "due":
-        try:
-            day: date | None = date.fromisoformat(turn.arg)
-        except ValueError:
-            day = None
-    elif turn.is_tap:
-        return
-    elif turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
+        day = _due_on(_iso_date(turn.arg), today)
+        if isinstance(day, Problem):
+            await turn.reask(day.message)
+            return
     else:
-        day = rules.parse_date(turn.text, today)
-    if day is None:
-        await turn.reask(say("due_unreadable"))
-        return
-    problem = rules.check_due_on(day, today)
-    if problem is rules.DateProblem.PAST:
-        await turn.reask(say("due_past", today=today))
-        return
-    if problem is rules.DateProblem.TOO_FAR:
-        await turn.reask(say("due_too_far"))
-        return
+        typed = await turn.typed(lambda text: _due_on(rules.parse_date(text, today), today))
+        if typed is None:
+            return
+        day = typed
     person, services = turn.person, turn.services
     if person.unit_id != turn.data["unit_id"]:
         await turn.finish(texts.say("common", "not_allowed"))
@@ -250,17 +235,15 @@ async def handle_due(turn: Turn) -> None:
     await show_card(turn.update, turn.context, commitment, say("added", short_id=rules.commitment_short_id(commitment.id)))
 
 
-NEW_COMMITMENT = register_flow(
-    Flow(
-        name="commit_new",
-        title="新增承诺",
-        steps={
-            "who": Step(prompt_who, handle_who),
-            "who_name": Step(prompt_who_name, handle_who_name),
-            "content": Step(prompt_content, handle_content),
-            "due": Step(prompt_due, handle_due),
-        },
-    )
+NEW_COMMITMENT = Flow(
+    name="commit_new",
+    title=texts.plain("report", "starter_title", name="commit_new"),
+    steps={
+        "who": Step(prompt_who, handle_who),
+        "who_name": Step(prompt_who_name, handle_who_name),
+        "content": Step(prompt_content, handle_content),
+        "due": Step(prompt_due, handle_due),
+    },
 )
 
 
@@ -319,7 +302,7 @@ async def handle_note(turn: Turn) -> None:
         else:
             await turn.ask("note")
         return
-    note = await _text(turn, "progress_note")
+    note = await turn.typed(_text("progress_note"))
     if note is None:
         return
     turn.data["note"] = note
@@ -347,9 +330,7 @@ async def handle_photo(turn: Turn) -> None:
     await _save_progress(turn)
 
 
-PROGRESS = register_flow(
-    Flow(name="commit_progress", title="添加承诺进展", steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
-)
+PROGRESS = Flow(name="commit_progress", title=texts.plain("report", "starter_title", name="commit_progress"), steps={"note": Step(prompt_note, handle_note), "photo": Step(prompt_photo, handle_photo)})
 
 
 # ----- fulfil: result --------------------------------------------------------------------------
@@ -358,9 +339,7 @@ async def prompt_result(turn: Turn) -> Card:
 
 
 async def handle_result(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    result = await _text(turn, "commitment_result")
+    result = await turn.typed(_text("commitment_result"))
     if result is None:
         return
     person, services = turn.person, turn.services
@@ -377,7 +356,7 @@ async def handle_result(turn: Turn) -> None:
     await show_card(turn.update, turn.context, commitment, say("fulfilled", short_id=rules.commitment_short_id(commitment.id)))
 
 
-FULFIL = register_flow(Flow(name="commit_fulfil", title="践诺", steps={"result": Step(prompt_result, handle_result)}))
+FULFIL = Flow(name="commit_fulfil", title=texts.plain("report", "starter_title", name="commit_fulfil"), steps={"result": Step(prompt_result, handle_result)})
 
 
 # ----- entry points ----------------------------------------------------------------------------
@@ -394,11 +373,5 @@ async def start_fulfil(update: Update, context: BotContext, arg: str) -> None:
     await start_flow(update, context, FULFIL, "result", {"commitment_id": int(arg)})
 
 
-async def _open_list(update: Update, context: BotContext, arg: str = "") -> None:
+async def open_list(update: Update, context: BotContext, arg: str = "") -> None:
     await show_list(update, context)
-
-
-drafts.register_starter("commitments", _open_list)
-drafts.register_starter("commit_new", start_new)
-drafts.register_starter("commit_progress", start_progress)
-drafts.register_starter("commit_fulfil", start_fulfil)

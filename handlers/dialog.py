@@ -9,23 +9,23 @@ answered "此卡片已过期" without changing anything, which also makes double
 """
 from __future__ import annotations
 
-import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.ext import Application
 
 from bot import texts
+from bot.rules.report_rules import check_text
+from handlers import ui
 from handlers.context import BotContext
 from storage import dialogs as dialog_store
 from storage.models import Dialog
 
-log = logging.getLogger(__name__)
-
 DIALOG_PREFIX = "d"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,51 @@ class Card:
     buttons: Sequence[Sequence[Button]] = ()
 
 
+Handler = Callable[["Turn"], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Step:
+    """A card (``prompt``) and what to do with the answer (``handle``). ``shortcuts`` are taps
+    answered the same way whatever the step, before ``handle`` sees them (e.g. 返回汇报单)."""
+
     prompt: Callable[["Turn"], Awaitable[Card]]
-    handle: Callable[["Turn"], Awaitable[None]]
+    handle: Handler
+    shortcuts: Mapping[str, Handler] = field(default_factory=dict)
+
+    async def run(self, turn: "Turn") -> None:
+        """Handle the answer of this step's card."""
+        shortcut = self.shortcuts.get(turn.action) if turn.action is not None else None
+        await (shortcut or self.handle)(turn)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What was wrong with a typed answer: said before the question is asked again."""
+
+    message: str
+
+
+def parsed_by(parse: Callable[[str], T | None], problem: Callable[[], str]) -> Callable[[str], T | Problem]:
+    """A rule from a parser that returns None for what it cannot read."""
+
+    def rule(text: str) -> T | Problem:
+        value = parse(text)
+        return Problem(problem()) if value is None else value
+
+    return rule
+
+
+def text_within(field: str, empty: Callable[[], str]) -> Callable[[str], str | Problem]:
+    """A rule for free text within ``field``'s limit (bot.rules.report_rules.LIMITS)."""
+
+    def rule(text: str) -> str | Problem:
+        problem = check_text(text, field)
+        if problem is None:
+            return text
+        return Problem(empty() if problem.empty else texts.say("common", "too_long", limit=problem.limit))
+
+    return rule
 
 
 @dataclass(frozen=True)
@@ -57,27 +98,21 @@ class Flow:
     steps: dict[str, Step] = field(default_factory=dict)
 
 
-FLOWS: dict[str, Flow] = {}
+_FLOWS_KEY = "dialog.flows"
 
 
-def register_flow(flow: Flow) -> Flow:
-    FLOWS[flow.name] = flow
-    return flow
+def install_flows(application: Application[Any, Any, Any, Any, Any, Any], flows: Iterable[Flow]) -> None:
+    """Make ``flows`` the guided conversations of ``application`` (bot/app/wiring.py lists them)."""
+    application.bot_data[_FLOWS_KEY] = {flow.name: flow for flow in flows}
+
+
+def flows_of(context: BotContext) -> dict[str, Flow]:
+    """The application's flows by name (the name saved dialogs carry)."""
+    return context.application.bot_data[_FLOWS_KEY]
 
 
 def new_nonce() -> int:
     return secrets.randbits(40)
-
-
-def button_data(nonce: str, action: str, arg: str = "") -> str:
-    return f"{DIALOG_PREFIX}:{nonce}:{action}:{arg}"
-
-
-def parse_button_data(data: str) -> tuple[str, str, str] | None:
-    parts = data.split(":", 3)
-    if len(parts) != 4 or parts[0] != DIALOG_PREFIX:
-        return None
-    return parts[1], parts[2], parts[3]
 
 
 def keyboard(nonce: str, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -86,7 +121,7 @@ def keyboard(nonce: str, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMark
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=button_data(nonce, b.action, b.arg))
+                InlineKeyboardButton(b.label, url=b.url) if b.url else ui.button(b.label, DIALOG_PREFIX, nonce, b.action, b.arg)
                 for b in row
             ]
             for row in rows
@@ -119,7 +154,7 @@ class Turn:
 
     @property
     def flow(self) -> Flow:
-        return FLOWS[self.dialog.flow]
+        return flows_of(self.context)[self.dialog.flow]
 
     @property
     def message(self) -> Message | None:
@@ -143,17 +178,7 @@ class Turn:
         return self.action is not None
 
     async def _send_card(self, card: Card) -> None:
-        markup = keyboard(self.nonce, card.buttons)
-        query = self.update.callback_query
-        if query is not None and query.message is not None:
-            try:
-                await query.edit_message_text(card.text, reply_markup=markup)
-                return
-            except BadRequest as err:
-                if "not modified" in str(err).lower():
-                    return
-                log.info("could not edit card, sending a new one: %s", err)
-        await self.context.bot.send_message(self.person.user_id, card.text, reply_markup=markup)
+        await ui.reply(self.update, self.context, card.text, keyboard(self.nonce, card.buttons))
 
     async def ask(self, step: str, prefix: str | None = None) -> None:
         """Move to ``step`` and show its card (with an optional line before it)."""
@@ -175,19 +200,26 @@ class Turn:
         markup = keyboard(self.nonce, card.buttons)
         await self.context.bot.send_message(self.person.user_id, f"{problem}\n\n{card.text}", reply_markup=markup)
 
+    async def typed(self, rule: Callable[[str], T | Problem]) -> T | None:
+        """The typed answer as ``rule`` reads it. None when there is none to take: a tap (ignored
+        here), or something that is not text or that the rule refuses (the step is asked again,
+        saying why)."""
+        if self.is_tap:
+            return None
+        if self.text is None:
+            await self.reask(texts.say("common", "need_text"))
+            return None
+        value = rule(self.text)
+        if isinstance(value, Problem):
+            await self.reask(value.message)
+            return None
+        return value
+
     async def finish(self, text: str | None = None, buttons: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
         """End the flow (the dialog is deleted) and optionally say something."""
         await dialog_store.delete_dialog(self.services.db, self.person.user_id)
         if text:
-            markup = InlineKeyboardMarkup(buttons) if buttons else None
-            query = self.update.callback_query
-            if query is not None and query.message is not None:
-                try:
-                    await query.edit_message_text(text, reply_markup=markup)
-                    return
-                except BadRequest:
-                    pass
-            await self.context.bot.send_message(self.person.user_id, text, reply_markup=markup)
+            await ui.reply(self.update, self.context, text, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def start_flow(update: Update, context: BotContext, flow: Flow, step: str, data: dict[str, Any] | None = None) -> Turn:
@@ -195,19 +227,31 @@ async def start_flow(update: Update, context: BotContext, flow: Flow, step: str,
     person = context.caller()
     services = context.services
     previous = await dialog_store.get_dialog(services.db, person.user_id)
+    flows = flows_of(context)
     prefix = None
-    if previous is not None and previous.flow in FLOWS and previous.flow != flow.name:
-        prefix = texts.say("common", "discarded", title=FLOWS[previous.flow].title)
+    if previous is not None and previous.flow in flows and previous.flow != flow.name:
+        prefix = texts.say("common", "discarded", title=flows[previous.flow].title)
     dialog = Dialog(user_id=person.user_id, flow=flow.name, step=step, data=dict(data or {}), nonce=0)
     turn = Turn(update, context, dialog)
     await turn.ask(step, prefix=prefix)
     return turn
 
 
+def opener(flow: Flow, step: str) -> Callable[[Update, BotContext], Awaitable[None]]:
+    """A command (or button) callback that opens ``flow`` at ``step``, answering the tap if any."""
+
+    async def open_flow(update: Update, context: BotContext) -> None:
+        await ui.answer(update)
+        await start_flow(update, context, flow, step)
+
+    return open_flow
+
+
 async def current_turn(update: Update, context: BotContext) -> Turn | None:
     """The caller's dialog for this update, if any (for typed input)."""
     dialog = await dialog_store.get_dialog(context.services.db, context.caller().user_id)
-    if dialog is None or dialog.flow not in FLOWS or dialog.step not in FLOWS[dialog.flow].steps:
+    flows = flows_of(context)
+    if dialog is None or dialog.flow not in flows or dialog.step not in flows[dialog.flow].steps:
         return None
     return Turn(update, context, dialog)
 
@@ -217,7 +261,7 @@ async def on_message(update: Update, context: BotContext) -> bool:
     turn = await current_turn(update, context)
     if turn is None:
         return False
-    await turn.flow.steps[turn.dialog.step].handle(turn)
+    await turn.flow.steps[turn.dialog.step].run(turn)
     return True
 
 
@@ -225,18 +269,17 @@ async def on_button(update: Update, context: BotContext) -> None:
     """Route a tap on a dialog card; a tap on any card but the current one is stale."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parsed = parse_button_data(query.data)
+    nonce, action, arg = ui.button_parts(query.data, 3)
     turn = await current_turn(update, context)
-    if parsed is None or turn is None or parsed[0] != turn.nonce:
+    if turn is None or nonce != turn.nonce:
         await query.answer(texts.say("common", "stale_card"))
         return
-    _, action, arg = parsed
     await query.answer()
     turn.action, turn.arg = action, arg
     if action == "cancel":
         await cancel(update, context)
         return
-    await turn.flow.steps[turn.dialog.step].handle(turn)
+    await turn.flow.steps[turn.dialog.step].run(turn)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -247,13 +290,7 @@ async def cancel(update: Update, context: BotContext) -> None:
         text = texts.say("common", "nothing_to_cancel")
     else:
         await dialog_store.delete_dialog(context.services.db, person.user_id)
-        title = FLOWS[dialog.flow].title if dialog.flow in FLOWS else dialog.flow
+        flows = flows_of(context)
+        title = flows[dialog.flow].title if dialog.flow in flows else dialog.flow
         text = texts.say("common", "cancelled", title=title)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text)
-            return
-        except BadRequest:
-            pass
-    await context.bot.send_message(person.user_id, text)
+    await ui.reply(update, context, text)

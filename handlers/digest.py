@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot import texts
@@ -21,8 +22,9 @@ from bot.digest.document import digest_document
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
+from handlers import ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
 from handlers.paging import dialog_unit_rows
 from storage import units as unit_store
 
@@ -105,18 +107,22 @@ async def prompt_dates(turn: Turn) -> Card:
     return Card(texts.say("digest_chat", "ask_dates", today=turn.services.today()), [[Button(texts.label("cancel"), "cancel")]])
 
 
+def _date_range(today: date) -> Callable[[str], tuple[date, date] | Problem]:
+    """The rule for two typed dates."""
+
+    def rule(text: str) -> tuple[date, date] | Problem:
+        parsed = parse_range(text, today)
+        if isinstance(parsed, str):
+            return Problem(texts.say("digest_chat", parsed, today=today) if parsed == "dates_future" else texts.say("digest_chat", parsed))
+        return parsed
+
+    return rule
+
+
 async def handle_dates(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
-    today = turn.services.today()
-    parsed = parse_range(turn.text, today)
-    if isinstance(parsed, str):
-        await turn.reask(texts.say("digest_chat", parsed, today=today) if parsed == "dates_future" else texts.say("digest_chat", parsed))
-        return
-    await _chose_period(turn, *parsed)
+    dates = await turn.typed(_date_range(turn.services.today()))
+    if dates is not None:
+        await _chose_period(turn, *dates)
 
 
 async def _chose_period(turn: Turn, start: date, end: date) -> None:
@@ -183,24 +189,21 @@ async def _produce(turn: Turn, scope: Scope) -> None:
     await send_digest(turn.update, turn.context, scope, start, end)
 
 
-DIGEST = register_flow(
-    Flow(
-        name="digest",
-        title="生成工作小结",
-        steps={
-            "period": Step(prompt_period, handle_period),
-            "dates": Step(prompt_dates, handle_dates),
-            "scope": Step(prompt_scope, handle_scope),
-            "group": Step(prompt_group, handle_choice),
-            "unit": Step(prompt_unit, handle_choice),
-        },
-    )
+DIGEST = Flow(
+    name="digest",
+    title=texts.say("digest_chat", "digest_flow_title"),
+    steps={
+        "period": Step(prompt_period, handle_period),
+        "dates": Step(prompt_dates, handle_dates),
+        "scope": Step(prompt_scope, handle_scope),
+        "group": Step(prompt_group, handle_choice),
+        "unit": Step(prompt_unit, handle_choice),
+    },
 )
 
 
-async def digest_command(update: Update, context: BotContext) -> None:
-    """/digest: choose a period (and, for leaders, a scope)."""
-    await start_flow(update, context, DIGEST, "period")
+# /digest: choose a period (and, for leaders, a scope).
+digest_command = opener(DIGEST, "period")
 
 
 # ----- producing the documents -----------------------------------------------------------------
@@ -234,11 +237,11 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
     await context.bot.send_document(
         user_id,
         document=await asyncio.to_thread(render_docx, blocks),
-        filename=f"{label}{period.label}工作小结.docx",
+        filename=texts.plain("digest_chat", "docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.label("export_ledger"), callback_data=f"x:{_pack(start)}:{_pack(end)}:{scope.code}")]]
+        [[ui.button(texts.label("export_ledger"), "x", _pack(start), _pack(end), scope.code)]]
     )
     await context.bot.send_message(user_id, texts.say("digest_chat", "ledger_offer", count=len(digest.activity_ids)), reply_markup=markup)
 
@@ -247,10 +250,8 @@ async def ledger_button(update: Update, context: BotContext) -> None:
     """The 导出台账 button: ``x:<start>:<end>:<scope>``."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    start = _unpack(parts[1]) if len(parts) == 4 else None
-    end = _unpack(parts[2]) if len(parts) == 4 else None
-    scope = Scope(parts[3]) if len(parts) == 4 else Scope("")
+    packed_start, packed_end, code = ui.button_parts(query.data, 3)
+    start, end, scope = _unpack(packed_start), _unpack(packed_end), Scope(code)
     if start is None or end is None or not scope.valid or end < start:
         await query.answer(texts.say("common", "stale_card"))
         return
@@ -268,6 +269,6 @@ async def ledger_button(update: Update, context: BotContext) -> None:
     await context.bot.send_document(
         user_id,
         document=content,
-        filename=f"{label}{period.label}台账.xlsx",
+        filename=texts.plain("digest_chat", "xlsx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "ledger_caption", label=period.label, scope=label),
     )

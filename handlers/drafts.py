@@ -16,11 +16,12 @@ the Application's ``bot_data``, so a new process starts with nobody. Offer butto
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application
 
 from bot import texts
 from bot.rules.report_rules import activity_short_id
@@ -29,24 +30,31 @@ from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Step, Turn
 from storage import dialogs as dialog_store
-from storage.models import Dialog
+from storage.models import ACTIVITY_FIELDS, ActivityField, Dialog
 
 REPORT_FLOW = "report"
 PREFIX = "rp"
 _SEEN_KEY = "report.drafts_seen"
 
+_STARTERS_KEY = "report.draft_starters"
+
 Starter = Callable[[Update, BotContext, str], Awaitable[None]]
-# name → (what starts it, what the person calls it). Each conversation registers its own entry;
-# without a title, the macro starter_title of templates/report.j2 names it.
-STARTERS: dict[str, tuple[Starter, str | None]] = {}
 
 
-def register_starter(name: str, starter: Starter, title: str | None = None) -> None:
-    STARTERS[name] = (starter, title)
+def install_starters(application: Application[Any, Any, Any, Any, Any, Any], starters: Mapping[str, tuple[Starter, str | None]]) -> None:
+    """What a draft may give way to: name → (what starts it, what the person calls it); without a
+    title, the macro starter_title of templates/report.j2 names it (bot/app/wiring.py lists them)."""
+    application.bot_data[_STARTERS_KEY] = dict(starters)
 
 
-def starter_title(name: str) -> str:
-    title = STARTERS[name][1] if name in STARTERS else None
+def starter(context: BotContext, name: str) -> Starter:
+    """What starts ``name`` (see :func:`install_starters`)."""
+    return context.application.bot_data[_STARTERS_KEY][name][0]
+
+
+def starter_title(context: BotContext, name: str) -> str:
+    starters = context.application.bot_data[_STARTERS_KEY]
+    title = starters[name][1] if name in starters else None
     return title or texts.plain("report", "starter_title", name=name)
 
 
@@ -64,16 +72,21 @@ def has_content(dialog: Dialog | None) -> bool:
     return dialog is not None and dialog.flow == REPORT_FLOW and bool(dialog.data.get("kind") or dialog.data.get("activity_id"))
 
 
+def from_draft(spec: ActivityField, raw: Any) -> Any:
+    """A field's value as the draft keeps it (JSON: dates as ISO text) → as the record has it."""
+    if raw in (None, ""):
+        return None
+    return date.fromisoformat(raw) if spec.type is date else spec.type(raw)
+
+
+def to_draft(spec: ActivityField, value: Any) -> Any:
+    """A field's value as the record has it → as the draft keeps it."""
+    return value.isoformat() if spec.type is date and value is not None else value
+
+
 def record_view(data: dict[str, Any]) -> dict[str, Any]:
     """The draft's fields as the templates read them (dates as dates, photos as a list)."""
-    view: dict[str, Any] = {
-        key: data.get(key)
-        for key in (
-            "kind", "topic", "attended", "expected", "summary", "start_time", "place", "host", "recorder",
-            "absentees", "observers", "resolutions",
-        )
-    }
-    view["held_on"] = date.fromisoformat(data["held_on"]) if data.get("held_on") else None
+    view = {spec.name: from_draft(spec, data.get(spec.name)) for spec in ACTIVITY_FIELDS}
     view["photos"] = list(data.get("photos") or [])
     return view
 
@@ -90,7 +103,7 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     if target == REPORT_FLOW:
         drop_label, drop_word = texts.plain("report", "b_restart"), texts.plain("report", "restart_word")
     else:
-        title = starter_title(target)
+        title = starter_title(context, target)
         drop_label, drop_word = texts.plain("report", "b_drop_and", title=title), texts.plain("report", "drop_word", title=title)
     activity_id = dialog.data.get("activity_id")
     text = texts.say(
@@ -102,8 +115,8 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     )
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.plain("report", "b_resume"), callback_data=f"{PREFIX}:go:{nonce}")],
-            [InlineKeyboardButton(drop_label, callback_data=f"{PREFIX}:new:{nonce}")],
+            [ui.button(texts.plain("report", "b_resume"), PREFIX, "go", nonce)],
+            [ui.button(drop_label, PREFIX, "new", nonce)],
         ]
     )
     await ui.reply(update, context, text, markup)
@@ -130,7 +143,7 @@ def resumable(step: Step) -> Step:
             await offer(turn.update, turn.context, turn.dialog, None)
             return
         mark_seen(turn.context, user_id)
-        await step.handle(turn)
+        await step.run(turn)
 
     return Step(step.prompt, handle)
 
@@ -140,19 +153,18 @@ async def draft_button(update: Update, context: BotContext) -> None:
     """继续上次的填写 (``rp:go``) or 重新开始 / 放弃草稿 (``rp:new``) on a draft offer."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parts = query.data.split(":")
+    choice, nonce = ui.button_parts(query.data)
     person = context.caller()
     dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
-    if len(parts) != 3 or parts[1] not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != parts[2]:
+    if choice not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != nonce:
         await query.answer(texts.say("common", "stale_card"))
         return
     await query.answer()
     mark_seen(context, person.user_id)
     pending = dialog.data.pop("_pending", None)
-    if parts[1] == "go":
+    if choice == "go":
         await Turn(update, context, dialog).ask(dialog.step)
         return
     await dialog_store.delete_dialog(context.services.db, person.user_id)
     start, arg = (pending["start"], pending["arg"]) if pending else (REPORT_FLOW, "")
-    starter, _ = STARTERS[start]
-    await starter(update, context, arg)
+    await starter(context, start)(update, context, arg)

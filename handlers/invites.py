@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules.invites import deep_link, hash_code, new_code
@@ -39,7 +39,7 @@ async def _choose_unit(update: Update, context: BotContext, page: int) -> None:
         await ui.reply(update, context, texts.say("units", "none_yet"), None)
         return
     shown, page, pages = page_of(active, page)
-    rows = grid([InlineKeyboardButton(u.name, callback_data=f"i:unit:{u.id}") for u in shown])
+    rows = grid([ui.button(u.name, "i", "unit", u.id) for u in shown])
     pager = pager_row("i:page:", page, pages)
     if pager:
         rows.append(pager)
@@ -51,8 +51,8 @@ async def invite_command(update: Update, context: BotContext) -> None:
     """/invite: for whom?"""
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.label("invite_for_unit"), callback_data="i:page:0")],
-            [InlineKeyboardButton(texts.label("invite_leader"), callback_data="i:leader:0")],
+            [ui.button(texts.label("invite_for_unit"), "i", "page", 0)],
+            [ui.button(texts.label("invite_leader"), "i", "leader", 0)],
         ]
     )
     await ui.reply(update, context, texts.say("invites", "choose"), markup)
@@ -61,13 +61,11 @@ async def invite_command(update: Update, context: BotContext) -> None:
 @leaders_only
 async def invite_button(update: Update, context: BotContext) -> None:
     """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     if not arg.isdigit() or action not in ("page", "unit", "leader"):
-        await query.answer(texts.say("common", "stale_card"))
+        await ui.answer(update, texts.say("common", "stale_card"))
         return
-    await query.answer()
+    await ui.answer(update)
     if action == "page":
         await _choose_unit(update, context, int(arg))
         return

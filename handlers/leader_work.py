@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import Update
-
 from bot import texts
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS
 from bot.rules.report_rules import check_held_on, parse_date
 from handlers.access import leaders_only
-from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, opener
 from handlers.paging import dialog_unit_rows
 from storage import leader_activities
 from storage import units as unit_store
@@ -73,19 +70,15 @@ async def handle_date(turn: Turn) -> None:
     await leader_activities.add_leader_activity(
         services.db, turn.person.user_id, turn.data["kind"], int(turn.data["unit_id"]), day, None, services.now()
     )
-    await turn.finish(texts.say("digest_chat", "lead_saved", kind=turn.data["kind"], unit=turn.data["unit_name"], day=f"{day.month}月{day.day}日"))
+    await turn.finish(texts.say("digest_chat", "lead_saved", kind=turn.data["kind"], unit=turn.data["unit_name"], day=day))
 
 
-LEAD = register_flow(
-    Flow(
-        name="lead",
-        title="记录领导基层工作",
-        steps={"kind": Step(prompt_kind, handle_kind), "unit": Step(prompt_unit, handle_unit), "date": Step(prompt_date, handle_date)},
-    )
+LEAD = Flow(
+    name="lead",
+    title=texts.say("digest_chat", "lead_flow_title"),
+    steps={"kind": Step(prompt_kind, handle_kind), "unit": Step(prompt_unit, handle_unit), "date": Step(prompt_date, handle_date)},
 )
 
 
-@leaders_only
-async def lead_command(update: Update, context: BotContext) -> None:
-    """/lead: record a 党课 given or a 调研指导 visit at a unit."""
-    await start_flow(update, context, LEAD, "kind")
+# /lead: record a 党课 given or a 调研指导 visit at a unit.
+lead_command = leaders_only(opener(LEAD, "kind"))

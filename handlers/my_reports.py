@@ -6,9 +6,8 @@ the report flow (handlers.report); the previous version is kept by storage.activ
 """
 from __future__ import annotations
 
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.rules import report_rules as rules
 from bot import texts
@@ -26,16 +25,7 @@ PREFIX = "my"
 PAGE_SIZE = 15
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
-
-
-def _button(text: str, action: str, arg: int | str = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=f"{PREFIX}:{action}:{arg}")
+say, label = texts.family(FAMILY)
 
 
 async def show_list(update: Update, context: BotContext, period: Period | None = None, page: int = 0, prefix: str | None = None) -> None:
@@ -46,17 +36,17 @@ async def show_list(update: Update, context: BotContext, period: Period | None =
     everything = await activity_store.list_activities(services.db, start=period.start, end=period.end, unit_ids=[person.unit_id or 0])
     shown, page, pages = page_of(everything, page, PAGE_SIZE)
     ids = {a.id: rules.activity_short_id(a.id) for a in everything}
-    rows = [[_button(label("b_item", a=a, short_id=ids[a.id]), "open", a.id)] for a in shown]
+    rows = [[ui.button(label("b_item", a=a, short_id=ids[a.id]), PREFIX, "open", a.id)] for a in shown]
     pager = []
     if page > 0:
-        pager.append(_button(texts.label("prev_page"), "list", f"{period.key}.{page - 1}"))
+        pager.append(ui.button(texts.label("prev_page"), PREFIX, "list", f"{period.key}.{page - 1}"))
     if page < pages - 1:
-        pager.append(_button(texts.label("next_page"), "list", f"{period.key}.{page + 1}"))
+        pager.append(ui.button(texts.label("next_page"), PREFIX, "list", f"{period.key}.{page + 1}"))
     if pager:
         rows.append(pager)
-    months = [_button(label("b_prev_month"), "list", previous_period(period).key)]
+    months = [ui.button(label("b_prev_month"), PREFIX, "list", previous_period(period).key)]
     if period.end < current.start:
-        months.append(_button(label("b_next_month"), "list", next_period(period).key))
+        months.append(ui.button(label("b_next_month"), PREFIX, "list", next_period(period).key))
     rows.append(months)
     text = say("list", activities=shown, ids=ids, period_label=period.label, unit_name=unit.name if unit else "", page=page, pages=pages)
     if prefix:
@@ -71,10 +61,10 @@ def _quorum_warning(context: BotContext, activity: Activity) -> bool:
 
 async def show_card(update: Update, context: BotContext, activity: Activity) -> None:
     short_id = rules.activity_short_id(activity.id)
-    rows = [[_button(label("b_edit"), "edit", activity.id), _button(label("b_withdraw"), "wd", activity.id)]]
+    rows = [[ui.button(label("b_edit"), PREFIX, "edit", activity.id), ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
-        rows.append([_button(label("b_photos", count=len(activity.photos)), "ph", activity.id)])
-    rows.append([_button(label("b_list"), "list", period_containing(MONTH, activity.held_on).key)])
+        rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id)])
+    rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
     text = say("card", a=activity, short_id=short_id, quorum_warning=_quorum_warning(context, activity))
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -99,9 +89,7 @@ def _list_target(arg: str) -> tuple[Period, int] | None:
 @secretaries_only
 async def my_button(update: Update, context: BotContext) -> None:
     """Taps on /my cards (``my:<action>:<arg>``), re-authorised against the caller's unit."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     person, services = context.caller(), context.services
     if action == "list":
         target = _list_target(arg)
@@ -125,7 +113,7 @@ async def my_button(update: Update, context: BotContext) -> None:
             await report.start_revision(update, context, activity)
     elif action == "wd":
         await ui.answer(update)
-        markup = InlineKeyboardMarkup([[_button(label("b_confirm_withdraw"), "wdok", activity.id), _button(label("b_back"), "open", activity.id)]])
+        markup = InlineKeyboardMarkup([[ui.button(label("b_confirm_withdraw"), PREFIX, "wdok", activity.id), ui.button(label("b_back"), PREFIX, "open", activity.id)]])
         await ui.reply(update, context, say("confirm_withdraw", short_id=short_id), markup)
     elif action == "wdok":
         if not await activity_store.withdraw_activity(services.db, activity.id, person.unit_id or 0, person.user_id, services.now()):
@@ -140,7 +128,7 @@ async def my_button(update: Update, context: BotContext) -> None:
             await context.bot.send_photo(person.user_id, file_id, caption=caption if position == 0 else None)
 
 
-async def _edit_from_offer(update: Update, context: BotContext, arg: str) -> None:
+async def edit_from_offer(update: Update, context: BotContext, arg: str) -> None:
     person = context.caller()
     activity = await activity_store.get_activity(context.services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
     if activity is None:
@@ -148,5 +136,3 @@ async def _edit_from_offer(update: Update, context: BotContext, arg: str) -> Non
         return
     await report.start_revision(update, context, activity)
 
-
-drafts.register_starter("edit", _edit_from_offer)

@@ -1,7 +1,7 @@
 """/people: leaders see who has access and can revoke it."""
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
@@ -22,7 +22,7 @@ async def _show(update: Update, context: BotContext, page: int) -> None:
     secretaries = [p for p in everyone if p.role == "secretary"]
     others = [p for p in everyone if p.user_id != context.caller().user_id]
     shown, page, pages = page_of(others, page)
-    rows = grid([InlineKeyboardButton(f"⛔ {p.display_name}", callback_data=f"p:ask:{p.user_id}") for p in shown])
+    rows = grid([ui.button(f"⛔ {p.display_name}", "p", "ask", p.user_id) for p in shown])
     pager = pager_row("p:page:", page, pages)
     if pager:
         rows.append(pager)
@@ -39,13 +39,11 @@ async def people_command(update: Update, context: BotContext) -> None:
 @leaders_only
 async def people_button(update: Update, context: BotContext) -> None:
     """Taps ``p:page:<n>``, ``p:ask:<user>`` (confirm) and ``p:rev:<user>`` (revoke)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     if not arg.lstrip("-").isdigit() or action not in ("page", "ask", "rev"):
-        await query.answer(texts.say("common", "stale_card"))
+        await ui.answer(update, texts.say("common", "stale_card"))
         return
-    await query.answer()
+    await ui.answer(update)
     services = context.services
     if action == "page":
         await _show(update, context, int(arg))
@@ -59,7 +57,7 @@ async def people_button(update: Update, context: BotContext) -> None:
         await ui.reply(update, context, texts.say("people", "not_found"), None)
         return
     if action == "ask":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.label("revoke_confirm", name=target.display_name), callback_data=f"p:rev:{user_id}")]])
+        markup = InlineKeyboardMarkup([[ui.button(texts.label("revoke_confirm", name=target.display_name), "p", "rev", user_id)]])
         await ui.reply(update, context, texts.say("people", "confirm_revoke", person=target), markup)
         return
     revoked = await people.revoke(services.db, user_id, context.caller().user_id, services.now())

@@ -6,28 +6,24 @@ The conversation is drawn in docs/period_note.mmd.
 """
 from __future__ import annotations
 
-from typing import Any
+
+from functools import partial
 
 from telegram import Update
 
 from bot.rules import report_rules as rules
 from bot import texts
 from bot.rules.periods import MONTH, period_containing, period_from_key
-from handlers import drafts, ui
+from handlers import drafts
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow, text_within
 from storage import period_notes as note_store
 from storage.period_notes import NOTE_FIELDS
 
 FAMILY = "period_notes"
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
+say, label = texts.family(FAMILY)
 
 
 def _period_label(turn: Turn) -> str:
@@ -73,22 +69,14 @@ async def handle_field(turn: Turn) -> None:
         await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, None, person.user_id, services.now())
         await turn.ask("menu", prefix=say("cleared", field=field))
         return
-    if turn.is_tap:
+    text = await turn.typed(text_within(field, empty=partial(say, "empty")))
+    if text is None:
         return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
-    problem = rules.check_text(turn.text, field)
-    if problem is not None:
-        await turn.reask(say("empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
-        return
-    await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, turn.text, person.user_id, services.now())
+    await note_store.save_note_field(services.db, person.unit_id, turn.data["period"], field, text, person.user_id, services.now())
     await turn.ask("menu", prefix=say("saved", field=field))
 
 
-PERIOD_NOTE = register_flow(
-    Flow(name="period_note", title="本期小结（正在填写的一项）", steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
-)
+PERIOD_NOTE = Flow(name="period_note", title=say("flow_title"), steps={"menu": Step(prompt_menu, handle_menu), "field": Step(prompt_field, handle_field)})
 
 
 async def start_note(update: Update, context: BotContext, arg: str = "") -> None:
@@ -102,5 +90,3 @@ async def start_note(update: Update, context: BotContext, arg: str = "") -> None
     period = period_containing(MONTH, context.services.today())
     await start_flow(update, context, PERIOD_NOTE, "menu", {"unit_id": person.unit_id, "period": period.key})
 
-
-drafts.register_starter("note", start_note)

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import re
 
-from telegram import Update
-
 from bot import texts
 from bot.rules.report_rules import normalise
 from handlers.access import leaders_only
-from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
 from handlers.digest import named_periods, period_rows
 from storage import plans
 
@@ -58,32 +55,32 @@ async def prompt_items(turn: Turn) -> Card:
     return Card(texts.say("digest_chat", "ask_plan_items", label=turn.data["label"], items=current or []), [[Button(texts.label("cancel"), "cancel")]])
 
 
+def plan_items(text: str) -> list[str] | Problem:
+    """The rule for a typed plan: its items, or none for a word that clears it (清空)."""
+    if normalise(text) in CLEAR_WORDS:
+        return []
+    items = parse_plan_items(text)
+    if not items or len(items) > MAX_ITEMS or any(len(item) > MAX_ITEM_LENGTH for item in items):
+        return Problem(texts.say("digest_chat", "plan_too_long", limit=MAX_ITEM_LENGTH, count=MAX_ITEMS))
+    return items
+
+
 async def handle_items(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
+    items = await turn.typed(plan_items)
+    if items is None:
         return
     services = turn.services
     label = turn.data["label"]
-    if normalise(turn.text) in CLEAR_WORDS:
+    if not items:
         await plans.save_plan(services.db, turn.data["key"], [], turn.person.user_id, services.now())
         await turn.finish(texts.say("digest_chat", "plan_cleared", label=label))
-        return
-    items = parse_plan_items(turn.text)
-    if not items or len(items) > MAX_ITEMS or any(len(item) > MAX_ITEM_LENGTH for item in items):
-        await turn.reask(texts.say("digest_chat", "plan_too_long", limit=MAX_ITEM_LENGTH, count=MAX_ITEMS))
         return
     await plans.save_plan(services.db, turn.data["key"], items, turn.person.user_id, services.now())
     await turn.finish(texts.say("digest_chat", "plan_saved", label=label, items=items))
 
 
-PLAN = register_flow(
-    Flow(name="plan", title="编写下一步计划", steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
-)
+PLAN = Flow(name="plan", title=texts.say("digest_chat", "plan_flow_title"), steps={"period": Step(prompt_period, handle_period), "items": Step(prompt_items, handle_items)})
 
 
-@leaders_only
-async def plan_command(update: Update, context: BotContext) -> None:
-    """/plan: choose the period, then send the plan, one item per line."""
-    await start_flow(update, context, PLAN, "period")
+# /plan: choose the period, then send the plan, one item per line.
+plan_command = leaders_only(opener(PLAN, "period"))

@@ -21,7 +21,7 @@ from bot.reminders.followups import plan_nudge, plan_snooze
 from bot.reminders.queries import load_timing, unit_records
 from handlers import drafts, ui
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from bot.reminders.messages import say
 from handlers.report import start_report
 from storage import people
@@ -35,13 +35,12 @@ async def _tapped_reminder(update: Update, context: BotContext) -> tuple[str, Re
     """(action, reminder, arg) of a tap the caller may make; answers and returns None otherwise."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    parts = query.data.split(":")
+    action, reminder_id, arg = ui.button_parts(query.data, 3)
     person = context.caller()
-    if len(parts) not in (3, 4) or not parts[2].isdigit():
+    if not reminder_id.isdigit() or ":" in arg:
         await query.answer(say("reminder_gone"))
         return None
-    action, arg = parts[1], parts[3] if len(parts) == 4 else ""
-    reminder = await store.get_reminder(context.services.db, int(parts[2]))
+    reminder = await store.get_reminder(context.services.db, int(reminder_id))
     if reminder is None:
         await query.answer(say("reminder_gone"))
         return None
@@ -156,7 +155,7 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
     await start_flow(_detached(update), context, EXCUSE, "reason", data)
 
 
-async def _ask_reason_after_draft(update: Update, context: BotContext, arg: str) -> None:
+async def ask_reason_after_draft(update: Update, context: BotContext, arg: str) -> None:
     """The person dropped their report draft to explain an item: ask as the button would have."""
     reminder_id, _, kind_code = arg.partition(":")
     reminder = await store.get_reminder(context.services.db, int(reminder_id)) if reminder_id.isdigit() else None
@@ -172,18 +171,19 @@ async def prompt_reason(turn: Turn) -> Card:
     return Card(say("ask_excuse", kind=turn.data["kind"], period=period), [[Button(texts.label("cancel"), "cancel")]])
 
 
-async def handle_reason(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    reason = " ".join((turn.text or "").split())
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return
+def excuse_reason(text: str) -> str | Problem:
+    """The rule for a typed reason: one line, not empty, within MAX_REASON."""
+    reason = " ".join(text.split())
     if not reason:
-        await turn.reask(say("excuse_empty"))
-        return
+        return Problem(say("excuse_empty"))
     if len(reason) > MAX_REASON:
-        await turn.reask(texts.say("common", "too_long", limit=MAX_REASON))
+        return Problem(texts.say("common", "too_long", limit=MAX_REASON))
+    return reason
+
+
+async def handle_reason(turn: Turn) -> None:
+    reason = await turn.typed(excuse_reason)
+    if reason is None:
         return
     person = turn.person
     services = turn.services
@@ -194,10 +194,7 @@ async def handle_reason(turn: Turn) -> None:
     await turn.finish(say("excuse_recorded", kind=turn.data["kind"], period=period_from_key(turn.data["period"]), reason=reason))
 
 
-EXCUSE = register_flow(
-    Flow(name="excuse", title=texts.say("reminders", "excuse_flow_title"), steps={"reason": Step(prompt_reason, handle_reason)})
-)
-drafts.register_starter(EXCUSE_START, _ask_reason_after_draft, texts.say("reminders", "excuse_flow_title"))
+EXCUSE = Flow(name="excuse", title=texts.say("reminders", "excuse_flow_title"), steps={"reason": Step(prompt_reason, handle_reason)})
 
 
 # ----- reachable again -------------------------------------------------------------------------

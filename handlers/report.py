@@ -9,7 +9,9 @@ docs/report.mmd. Rules (dates, numbers, limits) live in bot.report_rules.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
@@ -21,26 +23,22 @@ from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import grid
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
 from storage import activities as activity_store
 from storage import dialogs as dialog_store
 from storage import units as unit_store
 from storage.activities import ActivityFields, ActivityNotFound, AlreadySubmitted, Photo
-from storage.models import Activity, Person
+from storage.models import ACTIVITY_FIELDS, REQUIRED_ACTIVITY_FIELDS, Activity, Person
 
 FAMILY = "report"
-MAIN_FIELDS = ("kind", "held_on", "topic", "attended", "expected", "summary", "photos")
-OPTIONAL_FIELDS = ("start_time", "place", "host", "recorder", "absentees", "observers", "resolutions")
+# The fields asked on the way (and offered under 修改), and the extra ones offered under 更多信息.
+MAIN_FIELDS = (*(f.name for f in ACTIVITY_FIELDS if not f.extra), "photos")
+MORE_FIELDS = tuple(f.name for f in ACTIVITY_FIELDS if f.extra)
 FIELD_STEPS = {"kind": "kind", "held_on": "date", "topic": "topic", "attended": "attended", "expected": "expected", "summary": "summary", "photos": "photos"}
 RECENT_DAYS = 3  # buttons for today, yesterday and the day before
 
 
-def say(name: str, /, **values: Any) -> str:
-    return texts.say(FAMILY, name, **values)
-
-
-def label(name: str, /, **values: Any) -> str:
-    return texts.plain(FAMILY, name, **values)
+say, label = texts.family(FAMILY)
 
 
 def keyboard_label() -> str:
@@ -82,9 +80,16 @@ async def _next(turn: Turn, step: str, prefix: str | None = None) -> None:
         await turn.ask(step, prefix=prefix)
 
 
+async def _keep(turn: Turn, field: str, value: Any, step: str) -> None:
+    """Keep ``value`` as ``field`` and go on to ``step`` (or back to the review card, saying so)."""
+    changed = _editing(turn)
+    turn.data[field] = value
+    await _next(turn, step, say("changed_field", field=field) if changed else None)
+
+
 async def go_review(turn: Turn, prefix: str | None = None) -> None:
     turn.data["back"] = "review"
-    missing = next((f for f in ("kind", "held_on", "topic", "attended") if turn.data.get(f) in (None, "")), None)
+    missing = next((f for f in REQUIRED_ACTIVITY_FIELDS if turn.data.get(f) in (None, "")), None)
     if missing is not None:  # a draft from an older card, or a forged path: ask what is missing
         turn.data.pop("back", None)
         await turn.ask(FIELD_STEPS[missing], prefix=say("need_field", field=missing))
@@ -102,24 +107,29 @@ def _quorum_warning(turn: Turn) -> bool:
     return attended is not None and expected is not None and _kind_needs_quorum(turn) and rules.below_quorum(attended, expected)
 
 
-async def _refuse_non_text(turn: Turn) -> bool:
-    """Stickers, voice notes, locations … where text is expected: say so and ask again."""
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-        return True
-    return False
+def _text(field: str) -> Callable[[str], str | Problem]:
+    """The rule for a free-text field."""
+    return text_within(field, empty=partial(say, "text_empty"))
 
 
-async def _text_field(turn: Turn, field: str) -> str | None:
-    """The typed text for ``field`` if it is acceptable; otherwise re-ask and return None."""
-    if await _refuse_non_text(turn):
-        return None
-    assert turn.text is not None
-    problem = rules.check_text(turn.text, field)
-    if problem is not None:
-        await turn.reask(say("text_empty") if problem.empty else texts.say("common", "too_long", limit=problem.limit))
-        return None
-    return turn.text
+def _typed_date(turn: Turn) -> Callable[[str], date | Problem]:
+    """The rule for a typed date (how far back it may be is checked on accepting it)."""
+    return parsed_by(lambda text: rules.parse_date(text, turn.services.today()), partial(say, "date_unreadable"))
+
+
+def _attendance(turn: Turn) -> Callable[[str], tuple[int, int] | Problem]:
+    """The rule for 实到 (or 实到/应到): (attended, expected)."""
+
+    def rule(text: str) -> tuple[int, int] | Problem:
+        parsed = rules.parse_attendance(text)
+        if parsed is None:
+            return Problem(say("attended_invalid"))
+        attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
+        if not rules.attendance_ok(attended, expected):
+            return Problem(say("attended_over", attended=attended, expected=expected))
+        return attended, expected
+
+    return rule
 
 
 # ----- kind --------------------------------------------------------------------------------------
@@ -133,23 +143,17 @@ async def prompt_kind(turn: Turn) -> Card:
 
 
 async def handle_kind(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action in ("note", "commit"):
         # Only offered on a fresh menu, where there is nothing to lose.
         await dialog_store.delete_dialog(turn.services.db, turn.person.user_id)
-        starter, _ = drafts.STARTERS["note" if turn.action == "note" else "commitments"]
-        await starter(turn.update, turn.context, "")
+        await drafts.starter(turn.context, "note" if turn.action == "note" else "commitments")(turn.update, turn.context, "")
         return
     kinds = turn.services.kinds
     kind = kinds.by_code(turn.arg) if turn.action == "kind" else kinds.by_name(turn.text or "")
     if kind is None:
         await turn.reask(say("pick_kind"))
         return
-    changed = _editing(turn)
-    turn.data["kind"] = kind.name
-    await _next(turn, "date", say("changed_field", field="kind") if changed else None)
+    await _keep(turn, "kind", kind.name, "date")
 
 
 # ----- date --------------------------------------------------------------------------------------
@@ -159,34 +163,27 @@ async def prompt_date(turn: Turn) -> Card:
     return Card(say("ask_date", kind=turn.data["kind"]), [days, [Button(label("b_other_date"), "other")], _nav(turn)])
 
 
-async def _accept_date(turn: Turn, day: date | None) -> None:
+async def _accept_date(turn: Turn, day: date) -> None:
     services = turn.services
     today, window = services.today(), services.settings.report_window_days
-    if day is None:
-        await turn.reask(say("date_unreadable"))
-        return
     problem = rules.check_held_on(day, today, window)
     if problem is rules.DateProblem.FUTURE:
         await turn.reask(say("date_future", today=today))
     elif problem is rules.DateProblem.TOO_OLD:
         await turn.reask(say("date_too_old", oldest=rules.oldest_allowed(today, window), window=window))
     else:
-        changed = _editing(turn)
-        turn.data["held_on"] = day.isoformat()
-        await _next(turn, "topic", say("changed_field", field="held_on") if changed else None)
+        await _keep(turn, "held_on", day.isoformat(), "topic")
 
 
 async def handle_date(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-    elif turn.action == "other":
+    if turn.action == "other":
         await turn.ask("date_typed")
     elif turn.action == "day" and turn.arg.isdigit() and int(turn.arg) < RECENT_DAYS:
         await _accept_date(turn, turn.services.today() - timedelta(days=int(turn.arg)))
     elif turn.is_tap:
         await turn.reask(say("date_unreadable"))
-    elif not await _refuse_non_text(turn):
-        await _accept_date(turn, rules.parse_date(turn.text or "", turn.services.today()))
+    elif (day := await turn.typed(_typed_date(turn))) is not None:
+        await _accept_date(turn, day)
 
 
 async def prompt_date_typed(turn: Turn) -> Card:
@@ -195,12 +192,10 @@ async def prompt_date_typed(turn: Turn) -> Card:
 
 
 async def handle_date_typed(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-    elif turn.action == "back":
+    if turn.action == "back":
         await turn.ask("date")
-    elif not turn.is_tap and not await _refuse_non_text(turn):
-        await _accept_date(turn, rules.parse_date(turn.text or "", turn.services.today()))
+    elif (day := await turn.typed(_typed_date(turn))) is not None:
+        await _accept_date(turn, day)
 
 
 # ----- topic -------------------------------------------------------------------------------------
@@ -209,16 +204,9 @@ async def prompt_topic(turn: Turn) -> Card:
 
 
 async def handle_topic(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
-    if turn.is_tap:
-        return
-    topic = await _text_field(turn, "topic")
+    topic = await turn.typed(_text("topic"))
     if topic is not None:
-        changed = _editing(turn)
-        turn.data["topic"] = topic
-        await _next(turn, "attended", say("changed_field", field="topic") if changed else None)
+        await _keep(turn, "topic", topic, "attended")
 
 
 # ----- attended / expected ------------------------------------------------------------------------
@@ -229,22 +217,13 @@ async def prompt_attended(turn: Turn) -> Card:
 
 
 async def handle_attended(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action == "expected":
         await turn.ask("expected")
         return
-    if turn.is_tap or await _refuse_non_text(turn):
+    attendance = await turn.typed(_attendance(turn))
+    if attendance is None:
         return
-    parsed = rules.parse_attendance(turn.text or "")
-    if parsed is None:
-        await turn.reask(say("attended_invalid"))
-        return
-    attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
-    if not rules.attendance_ok(attended, expected):
-        await turn.reask(say("attended_over", attended=attended, expected=expected))
-        return
+    attended, expected = attendance
     changed = _editing(turn)
     turn.data["attended"], turn.data["expected"] = attended, expected
     prefix = say("changed_field", field="attended") if changed else None
@@ -260,17 +239,11 @@ async def prompt_expected(turn: Turn) -> Card:
 
 
 async def handle_expected(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action == "back":
         await turn.ask("attended")
         return
-    if turn.is_tap or await _refuse_non_text(turn):
-        return
-    expected = rules.parse_count(turn.text or "")
+    expected = await turn.typed(parsed_by(rules.parse_count, partial(say, "expected_invalid")))
     if expected is None:
-        await turn.reask(say("expected_invalid"))
         return
     turn.data["expected"] = expected
     attended = turn.data.get("attended")
@@ -291,21 +264,14 @@ async def prompt_summary(turn: Turn) -> Card:
 
 
 async def handle_summary(turn: Turn) -> None:
-    if turn.action == "review":
-        await go_review(turn)
-        return
     if turn.action == "skip" or (turn.text is not None and rules.is_skip(turn.text)):
         had = bool(turn.data.get("summary"))
         turn.data["summary"] = None
         await _next(turn, "photos", say("cleared_field", field="summary") if _editing(turn) and had else None)
         return
-    if turn.is_tap:
-        return
-    summary = await _text_field(turn, "summary")
+    summary = await turn.typed(_text("summary"))
     if summary is not None:
-        changed = _editing(turn)
-        turn.data["summary"] = summary
-        await _next(turn, "photos", say("changed_field", field="summary") if changed else None)
+        await _keep(turn, "summary", summary, "photos")
 
 
 # ----- photos ------------------------------------------------------------------------------------
@@ -335,7 +301,7 @@ def _photo_of(turn: Turn) -> dict[str, str | None] | None:
 
 async def handle_photos(turn: Turn) -> None:
     photos: list[dict[str, Any]] = turn.data.setdefault("photos", [])
-    if turn.action in ("done", "review") or (turn.text is not None and rules.is_done(turn.text)):
+    if turn.action == "done" or (turn.text is not None and rules.is_done(turn.text)):
         await go_review(turn)
         return
     if turn.action == "clear":
@@ -382,8 +348,6 @@ async def handle_review(turn: Turn) -> None:
         await turn.ask("edit_menu")
     elif turn.action == "more":
         await turn.ask("more")
-    elif turn.action == "review":
-        await go_review(turn)
     else:
         await turn.reask(say("use_buttons"))
 
@@ -397,22 +361,22 @@ async def handle_edit_menu(turn: Turn) -> None:
     if turn.action == "field" and turn.arg in FIELD_STEPS:
         turn.data["back"] = "review"
         await turn.ask(FIELD_STEPS[turn.arg])
-    elif turn.action == "review" or turn.is_tap:
+    elif turn.is_tap:
         await go_review(turn)
     else:
         await turn.reask(say("use_buttons"))
 
 
 async def prompt_more(turn: Turn) -> Card:
-    buttons = [Button(label("b_field", field=f, filled=bool(turn.data.get(f))), "field", f) for f in OPTIONAL_FIELDS]
+    buttons = [Button(label("b_field", field=f, filled=bool(turn.data.get(f))), "field", f) for f in MORE_FIELDS]
     return Card(say("more_menu"), [*grid(buttons, 2), [Button(label("b_review"), "review")]])
 
 
 async def handle_more(turn: Turn) -> None:
-    if turn.action == "field" and turn.arg in OPTIONAL_FIELDS:
+    if turn.action == "field" and turn.arg in MORE_FIELDS:
         turn.data["field"] = turn.arg
         await turn.ask("optional")
-    elif turn.action == "review" or turn.is_tap:
+    elif turn.is_tap:
         await go_review(turn)
     else:
         await turn.reask(say("use_buttons"))
@@ -430,24 +394,17 @@ async def prompt_optional(turn: Turn) -> Card:
 
 async def handle_optional(turn: Turn) -> None:
     field = turn.data.get("field")
-    if field not in OPTIONAL_FIELDS or turn.action == "back":
+    if field not in MORE_FIELDS or turn.action == "back":
         await turn.ask("more")
         return
     if turn.action == "clear":
         turn.data[field] = None
         await turn.ask("more", prefix=say("cleared_field", field=field))
         return
-    if turn.is_tap or await _refuse_non_text(turn):
+    rule = parsed_by(rules.parse_clock_time, partial(say, "time_invalid")) if field == "start_time" else _text(field)
+    value = await turn.typed(rule)
+    if value is None:
         return
-    if field == "start_time":
-        value = rules.parse_clock_time(turn.text or "")
-        if value is None:
-            await turn.reask(say("time_invalid"))
-            return
-    else:
-        value = await _text_field(turn, field)
-        if value is None:
-            return
     turn.data[field] = value
     await turn.ask("more", prefix=say("saved_field", field=field))
 
@@ -455,12 +412,7 @@ async def handle_optional(turn: Turn) -> None:
 # ----- submit ------------------------------------------------------------------------------------
 def fields_of(data: dict[str, Any]) -> ActivityFields:
     return ActivityFields(
-        kind=data["kind"],
-        held_on=date.fromisoformat(data["held_on"]),
-        topic=data["topic"],
-        attended=int(data["attended"]),
-        expected=int(data["expected"]),
-        **{f: data.get(f) or None for f in ("summary", *OPTIONAL_FIELDS)},
+        **{spec.name: drafts.from_draft(spec, data.get(spec.name)) for spec in ACTIVITY_FIELDS},
         photos=tuple(Photo(p["id"], p.get("uid")) for p in data.get("photos") or []),
     )
 
@@ -471,7 +423,7 @@ async def submit(turn: Turn) -> None:
     if person.unit_id != turn.data.get("unit_id"):
         await turn.finish(say("unit_changed"))
         return
-    if any(turn.data.get(f) in (None, "") for f in ("kind", "held_on", "topic", "attended", "expected")):
+    if any(turn.data.get(f) in (None, "") for f in REQUIRED_ACTIVITY_FIELDS):
         await go_review(turn)
         return
     fields = fields_of(turn.data)
@@ -498,28 +450,26 @@ async def submit(turn: Turn) -> None:
     await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
 
 
-REPORT = register_flow(
-    Flow(
-        name=drafts.REPORT_FLOW,
-        title="活动汇报",
-        steps={
-            name: drafts.resumable(Step(prompt, handle))
-            for name, prompt, handle in (
-                ("kind", prompt_kind, handle_kind),
-                ("date", prompt_date, handle_date),
-                ("date_typed", prompt_date_typed, handle_date_typed),
-                ("topic", prompt_topic, handle_topic),
-                ("attended", prompt_attended, handle_attended),
-                ("expected", prompt_expected, handle_expected),
-                ("summary", prompt_summary, handle_summary),
-                ("photos", prompt_photos, handle_photos),
-                ("review", prompt_review, handle_review),
-                ("edit_menu", prompt_edit_menu, handle_edit_menu),
-                ("more", prompt_more, handle_more),
-                ("optional", prompt_optional, handle_optional),
-            )
-        },
-    )
+REPORT = Flow(
+    name=drafts.REPORT_FLOW,
+    title=label("starter_title", name=drafts.REPORT_FLOW),
+    steps={
+        name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
+        for name, prompt, handle in (
+            ("kind", prompt_kind, handle_kind),
+            ("date", prompt_date, handle_date),
+            ("date_typed", prompt_date_typed, handle_date_typed),
+            ("topic", prompt_topic, handle_topic),
+            ("attended", prompt_attended, handle_attended),
+            ("expected", prompt_expected, handle_expected),
+            ("summary", prompt_summary, handle_summary),
+            ("photos", prompt_photos, handle_photos),
+            ("review", prompt_review, handle_review),
+            ("edit_menu", prompt_edit_menu, handle_edit_menu),
+            ("more", prompt_more, handle_more),
+            ("optional", prompt_optional, handle_optional),
+        )
+    },
 )
 
 
@@ -552,11 +502,9 @@ async def start_report(update: Update, context: BotContext, kind_code: str | Non
     await start_flow(update, context, REPORT, "date" if kind else "kind", data)
 
 
-async def _start_from_offer(update: Update, context: BotContext, arg: str) -> None:
+async def start_from_offer(update: Update, context: BotContext, arg: str) -> None:
+    """Start reporting after a draft was dropped (``arg``: the kind code chosen, if any)."""
     await start_report(update, context, arg or None)
-
-
-drafts.register_starter(drafts.REPORT_FLOW, _start_from_offer)
 
 
 @secretaries_only
@@ -571,12 +519,7 @@ async def start_revision(update: Update, context: BotContext, activity: Activity
     data: dict[str, Any] = {
         "unit_id": activity.unit_id,
         "activity_id": activity.id,
-        "kind": activity.kind,
-        "held_on": activity.held_on.isoformat(),
-        "topic": activity.topic,
-        "attended": activity.attended,
-        "expected": activity.expected,
-        **{f: getattr(activity, f) for f in ("summary", *OPTIONAL_FIELDS)},
+        **{spec.name: drafts.to_draft(spec, getattr(activity, spec.name)) for spec in ACTIVITY_FIELDS},
         "photos": [
             {"id": p.file_id, "uid": p.file_unique_id}
             for p in await activity_store.list_photos(context.services.db, activity.id, unit_id=activity.unit_id)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import time
-
-from markupsafe import Markup
-from telegram import Update
+from functools import partial
 
 from bot.reminders import plan
 from bot import texts
@@ -20,7 +18,7 @@ from bot.rules.periods import next_period
 from bot.reminders.queries import load_timing
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, opener, parsed_by
 from storage import schedule as schedule_store
 from storage.schedule import StoredSchedule
 
@@ -52,12 +50,7 @@ def parse_day(text: str | None) -> int | None:
     return int(raw)
 
 
-def _label(name: str, **values: object) -> str:
-    return Markup(texts.say("schedule", name, **values)).unescape()
-
-
-def _say(name: str, **values: object) -> str:
-    return texts.say("schedule", name, **values)
+_say, _label = texts.family("schedule")
 
 
 async def _current(turn: Turn) -> StoredSchedule:
@@ -131,9 +124,7 @@ async def handle_day(turn: Turn) -> None:
         await _save(turn, replace(current, deadline_weekday=int(turn.arg)))
     elif turn.is_tap:
         await turn.reask(_say("ask_weekday"))
-    elif (day := parse_day(turn.text)) is None:
-        await turn.reask(_say("bad_day") if turn.text is not None else texts.say("common", "need_text"))
-    else:
+    elif (day := await turn.typed(parsed_by(parse_day, partial(_say, "bad_day")))) is not None:
         await _save(turn, replace(current, deadline_day=day))
 
 
@@ -145,29 +136,18 @@ async def handle_time(turn: Turn) -> None:
     if turn.action == "back":
         await turn.ask("menu")
         return
-    if turn.is_tap:
-        return
-    clock = parse_clock(turn.text)
+    clock = await turn.typed(parsed_by(parse_clock, partial(_say, "bad_time")))
     if clock is None:
-        await turn.reask(_say("bad_time") if turn.text is not None else texts.say("common", "need_text"))
         return
     await _save(turn, replace(await _current(turn), deadline_time=clock))
 
 
-SCHEDULE = register_flow(
-    Flow(
-        name="schedule",
-        title=texts.say("schedule", "flow_title"),
-        steps={
-            "menu": Step(prompt_menu, handle_menu),
-            "day": Step(prompt_day, handle_day),
-            "time": Step(prompt_time, handle_time),
-        },
-    )
+SCHEDULE = Flow(
+    name="schedule",
+    title=texts.say("schedule", "flow_title"),
+    steps={"menu": Step(prompt_menu, handle_menu), "day": Step(prompt_day, handle_day), "time": Step(prompt_time, handle_time)},
 )
 
 
-@leaders_only
-async def schedule_command(update: Update, context: BotContext) -> None:
-    """/schedule: show the reporting schedule, with buttons to change it."""
-    await start_flow(update, context, SCHEDULE, "menu")
+# /schedule: show the reporting schedule, with buttons to change it.
+schedule_command = leaders_only(opener(SCHEDULE, "menu"))

@@ -3,12 +3,15 @@ send a new message; and answering taps so the phone stops its spinner.
 """
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
 from handlers.context import BotContext
+
+log = logging.getLogger(__name__)
 
 
 async def reply(
@@ -23,6 +26,7 @@ async def reply(
         except BadRequest as err:
             if "not modified" in str(err).lower():
                 return
+            log.info("could not edit the card, sending a new one: %s", err)
     await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)
 
 
@@ -34,7 +38,26 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             await update.callback_query.answer(text, show_alert=alert)
 
 
-def button_parts(data: str) -> tuple[str, str]:
-    """``prefix:action:arg`` button data as (action, arg); missing parts are empty strings."""
-    _, action, arg = (data.split(":", 2) + ["", ""])[:3]
-    return action, arg
+def tapped(update: Update, count: int = 2) -> tuple[str, ...]:
+    """The parts of the tapped button's data, as :func:`button_parts` reads them."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return button_parts(query.data, count)
+
+
+def button_data(prefix: str, *parts: object) -> str:
+    """Button data ``prefix:part:part…`` (``prefix:action:arg`` for most), read by :func:`button_parts`."""
+    return ":".join((prefix, *map(str, parts)))
+
+
+def button(label: str, prefix: str, *parts: object) -> InlineKeyboardButton:
+    """An inline button carrying ``prefix:part:part…``."""
+    return InlineKeyboardButton(label, callback_data=button_data(prefix, *parts))
+
+
+def button_parts(data: str, count: int = 2) -> tuple[str, ...]:
+    """The ``count`` parts after the prefix of button data (``prefix:action:arg`` → (action, arg)).
+
+    Missing parts are empty strings; the last part keeps any further colons.
+    """
+    return tuple((data.split(":", count)[1:] + [""] * count)[:count])

@@ -8,7 +8,7 @@ from bot.rules.unit_import import UnreadableFile, check_units
 from bot.rules.unit_kinds import UNIT_KINDS
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow
 from storage import units as unit_store
 from storage.units import DuplicateUnitName
 
@@ -50,7 +50,7 @@ async def handle_confirm(turn: Turn) -> None:
     await turn.finish(texts.say("import", "imported", count=count))
 
 
-IMPORT_UNITS = register_flow(Flow(name="import", title="批量导入单位", steps={"confirm": Step(prompt_confirm, handle_confirm)}))
+IMPORT_UNITS = Flow(name="import", title=texts.say("import", "flow_title"), steps={"confirm": Step(prompt_confirm, handle_confirm)})
 
 
 @leaders_only
@@ -62,7 +62,7 @@ async def document_received(update: Update, context: BotContext) -> None:
     file_name = document.file_name or "units.csv"
     user_id = context.caller().user_id
     if document.file_size and document.file_size > MAX_FILE_BYTES:
-        await context.bot.send_message(user_id, texts.say("import", "unreadable", reason="文件超过 5 MB"))
+        await context.bot.send_message(user_id, texts.say("import", "unreadable", reason=texts.say("import", "too_big", megabytes=MAX_FILE_BYTES // (1024 * 1024))))
         return
     telegram_file = await document.get_file()
     content = bytes(await telegram_file.download_as_bytearray())

@@ -4,7 +4,11 @@ Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised o
 """
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
@@ -12,7 +16,7 @@ from bot.rules.unit_kinds import UNIT_KINDS
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.dialog import Button, Card, Flow, Step, Turn, register_flow, start_flow
+from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener, parsed_by, start_flow
 from handlers.paging import grid, page_of, pager_row
 from storage import people
 from storage import units as unit_store
@@ -35,6 +39,19 @@ def clean_unit_name(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
+def unit_name(text: str) -> str | Problem:
+    """The rule for a typed unit name (whether it is taken is asked of storage afterwards)."""
+    name = clean_unit_name(text)
+    if not name:
+        return Problem(texts.say("units", "name_empty"))
+    if len(name) > MAX_NAME_LENGTH:
+        return Problem(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
+    return name
+
+
+member_count = parsed_by(parse_member_count, partial(texts.say, "units", "members_invalid"))
+
+
 # ----- list and card ---------------------------------------------------------------------------
 async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
     services = context.services
@@ -44,7 +61,7 @@ async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
         return
     active = [u for u in all_units if not u.archived]
     shown, page, pages = page_of(all_units, page)
-    rows = grid([InlineKeyboardButton(texts.label("unit_button", unit=u), callback_data=f"u:open:{u.id}") for u in shown])
+    rows = grid([ui.button(texts.label("unit_button", unit=u), "u", "open", u.id) for u in shown])
     pager = pager_row("u:page:", page, pages)
     if pager:
         rows.append(pager)
@@ -55,16 +72,16 @@ async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
 def unit_card_markup(unit: Unit) -> InlineKeyboardMarkup:
     rows = [
         [
-            InlineKeyboardButton(texts.label("rename"), callback_data=f"u:ren:{unit.id}"),
-            InlineKeyboardButton(texts.label("set_members"), callback_data=f"u:mem:{unit.id}"),
+            ui.button(texts.label("rename"), "u", "ren", unit.id),
+            ui.button(texts.label("set_members"), "u", "mem", unit.id),
         ],
         [
-            InlineKeyboardButton(texts.label("unarchive" if unit.archived else "archive"), callback_data=f"u:{'unarch' if unit.archived else 'arch'}:{unit.id}"),
+            ui.button(texts.label("unarchive" if unit.archived else "archive"), "u", "unarch" if unit.archived else "arch", unit.id),
         ],
-        [InlineKeyboardButton(texts.label("unit_list"), callback_data="u:page:0")],
+        [ui.button(texts.label("unit_list"), "u", "page", 0)],
     ]
     if not unit.archived:
-        rows[1].insert(0, InlineKeyboardButton(texts.label("invite_secretary"), callback_data=f"i:unit:{unit.id}"))
+        rows[1].insert(0, ui.button(texts.label("invite_secretary"), "i", "unit", unit.id))
     return InlineKeyboardMarkup(rows)
 
 
@@ -76,31 +93,27 @@ async def show_card(update: Update, context: BotContext, unit: Unit, prefix: str
     await ui.reply(update, context, text, unit_card_markup(unit))
 
 
-@leaders_only
-async def units_command(update: Update, context: BotContext) -> None:
-    """/units: the list of units, as buttons."""
-    await show_list(update, context)
+# /units: the list of units, as buttons.
+units_command = leaders_only(show_list)
 
 
 @leaders_only
 async def units_button(update: Update, context: BotContext) -> None:
     """Taps on the unit list and unit cards (``u:<action>:<arg>``)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action, arg = ui.button_parts(query.data)
+    action, arg = ui.tapped(update)
     if not arg.isdigit():
-        await query.answer(texts.say("common", "stale_card"))
+        await ui.answer(update, texts.say("common", "stale_card"))
         return
     services = context.services
     if action == "page":
-        await query.answer()
+        await ui.answer(update)
         await show_list(update, context, int(arg))
         return
     unit = await unit_store.get_unit(services.db, int(arg))
     if unit is None:
-        await query.answer(texts.say("units", "not_found"), show_alert=True)
+        await ui.answer(update, texts.say("units", "not_found"), alert=True)
         return
-    await query.answer()
+    await ui.answer(update)
     if action == "open":
         await show_card(update, context, unit)
     elif action in ("arch", "unarch"):
@@ -120,16 +133,10 @@ async def prompt_name(turn: Turn) -> Card:
 
 
 async def handle_name(turn: Turn) -> None:
-    name = clean_unit_name(turn.text)
-    if turn.is_tap:
+    name = await turn.typed(unit_name)
+    if name is None:
         return
-    if turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-    elif not name:
-        await turn.reask(texts.say("units", "name_empty"))
-    elif len(name) > MAX_NAME_LENGTH:
-        await turn.reask(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
-    elif await unit_store.find_by_name(turn.services.db, name):
+    if await unit_store.find_by_name(turn.services.db, name):
         await turn.reask(texts.say("units", "name_taken", name=name))
     else:
         turn.data["name"] = name
@@ -156,11 +163,8 @@ async def prompt_members(turn: Turn) -> Card:
 
 
 async def handle_members(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    members = parse_member_count(turn.text)
+    members = await turn.typed(member_count)
     if members is None:
-        await turn.reask(texts.say("units", "members_invalid") if turn.text is not None else texts.say("common", "need_text"))
         return
     services = turn.services
     try:
@@ -172,37 +176,21 @@ async def handle_members(turn: Turn) -> None:
     await turn.finish(
         texts.say("units", "added", unit=unit),
         [
-            [InlineKeyboardButton(texts.label("invite_secretary"), callback_data=f"i:unit:{unit.id}")],
-            [InlineKeyboardButton(texts.label("add_another"), callback_data="u:add:0"), InlineKeyboardButton(texts.label("unit_list"), callback_data="u:page:0")],
+            [ui.button(texts.label("invite_secretary"), "i", "unit", unit.id)],
+            [ui.button(texts.label("add_another"), "u", "add", 0), ui.button(texts.label("unit_list"), "u", "page", 0)],
         ],
     )
 
 
-ADD_UNIT = register_flow(
-    Flow(
-        name="addunit",
-        title="新增单位",
-        steps={
-            "name": Step(prompt_name, handle_name),
-            "kind": Step(prompt_kind, handle_kind),
-            "members": Step(prompt_members, handle_members),
-        },
-    )
+ADD_UNIT = Flow(
+    name="addunit",
+    title=texts.say("units", "add_flow_title"),
+    steps={"name": Step(prompt_name, handle_name), "kind": Step(prompt_kind, handle_kind), "members": Step(prompt_members, handle_members)},
 )
 
 
-@leaders_only
-async def addunit_command(update: Update, context: BotContext) -> None:
-    """/addunit: add one unit, guided."""
-    await start_flow(update, context, ADD_UNIT, "name")
-
-
-@leaders_only
-async def addunit_button(update: Update, context: BotContext) -> None:
-    """The 继续新增单位 button."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await start_flow(update, context, ADD_UNIT, "name")
+# /addunit, and the 继续新增单位 button: add one unit, guided.
+addunit_command = addunit_button = leaders_only(opener(ADD_UNIT, "name"))
 
 
 # ----- rename / member count of an existing unit -----------------------------------------------
@@ -215,29 +203,30 @@ async def prompt_rename(turn: Turn) -> Card:
     return Card(texts.say("units", "ask_rename", unit=unit), [[Button(texts.label("cancel"), "cancel")]])
 
 
-async def handle_rename(turn: Turn) -> None:
+async def _change_unit(turn: Turn, rule: Callable[[str], Any], column: str, said: Callable[[Unit, Unit], str]) -> None:
+    """Set ``column`` of the flow's unit to the typed value and show its card, saying ``said(old, new)``."""
     if turn.is_tap:
         return
     unit = await _unit_of(turn)
-    name = clean_unit_name(turn.text)
     if unit is None:
         await turn.finish(texts.say("units", "not_found"))
-    elif turn.text is None:
-        await turn.reask(texts.say("common", "need_text"))
-    elif not name:
-        await turn.reask(texts.say("units", "name_empty"))
-    elif len(name) > MAX_NAME_LENGTH:
-        await turn.reask(texts.say("common", "too_long", limit=MAX_NAME_LENGTH))
-    else:
-        services = turn.services
-        try:
-            updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), name=name)
-        except DuplicateUnitName:
-            await turn.reask(texts.say("units", "name_taken", name=name))
-            return
-        await turn.finish()
-        assert updated is not None
-        await show_card(turn.update, turn.context, updated, texts.say("units", "renamed", old=unit.name, unit=updated))
+        return
+    value = await turn.typed(rule)
+    if value is None:
+        return
+    services = turn.services
+    try:
+        updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), **{column: value})
+    except DuplicateUnitName:
+        await turn.reask(texts.say("units", "name_taken", name=value))
+        return
+    await turn.finish()
+    assert updated is not None
+    await show_card(turn.update, turn.context, updated, said(unit, updated))
+
+
+async def handle_rename(turn: Turn) -> None:
+    await _change_unit(turn, unit_name, "name", lambda old, new: texts.say("units", "renamed", old=old.name, unit=new))
 
 
 async def prompt_set_members(turn: Turn) -> Card:
@@ -246,26 +235,11 @@ async def prompt_set_members(turn: Turn) -> Card:
 
 
 async def handle_set_members(turn: Turn) -> None:
-    if turn.is_tap:
-        return
-    unit = await _unit_of(turn)
-    members = parse_member_count(turn.text)
-    if unit is None:
-        await turn.finish(texts.say("units", "not_found"))
-    elif members is None:
-        await turn.reask(texts.say("units", "members_invalid") if turn.text is not None else texts.say("common", "need_text"))
-    else:
-        services = turn.services
-        updated = await unit_store.update_unit(services.db, unit.id, turn.person.user_id, services.now(), member_count=members)
-        await turn.finish()
-        assert updated is not None
-        await show_card(turn.update, turn.context, updated, texts.say("units", "members_set", unit=updated))
+    await _change_unit(turn, member_count, "member_count", lambda old, new: texts.say("units", "members_set", unit=new))
 
 
-EDIT_UNIT = register_flow(
-    Flow(
-        name="editunit",
-        title="修改单位",
-        steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
-    )
+EDIT_UNIT = Flow(
+    name="editunit",
+    title=texts.say("units", "edit_flow_title"),
+    steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from storage import audit
 from storage.db import Database, Transaction
-from storage.models import Activity
+from storage.models import ACTIVITY_FIELDS, Activity, ActivityFields, Photo
 from storage.timeutil import ds, ts
 
 
@@ -27,32 +27,6 @@ class AlreadySubmitted(Exception):
 
 class ActivityNotFound(Exception):
     """No such activity in the caller's unit (or it was withdrawn)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Photo:
-    file_id: str
-    file_unique_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityFields:
-    """What a secretary fills in for one activity."""
-
-    kind: str
-    held_on: date
-    topic: str
-    attended: int
-    expected: int
-    summary: str | None = None
-    start_time: str | None = None
-    place: str | None = None
-    host: str | None = None
-    recorder: str | None = None
-    absentees: str | None = None
-    observers: str | None = None
-    resolutions: str | None = None
-    photos: tuple[Photo, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,35 +40,27 @@ class ActivityVersion:
     replaced_at: datetime
 
 
-_TEXT_COLUMNS = ("summary", "start_time", "place", "host", "recorder", "absentees", "observers", "resolutions")
-
-
 # The columns an Activity is read from, in the dataclass's field order: rows are unpacked by
 # position, which matters when a year of a county (60 000 rows) is read for the 小结.
-_ACTIVITY_COLUMNS = (
-    "id, unit_id, kind, held_on, topic, attended, expected, summary, start_time, place, host, recorder, "
-    "absentees, observers, resolutions, created_by, version, withdrawn_at"
-)
+_ACTIVITY_COLUMNS = ", ".join(("id", "unit_id", *(f.name for f in ACTIVITY_FIELDS), "created_by", "version", "withdrawn_at"))
+_DATE_FIELDS = tuple(f.name for f in ACTIVITY_FIELDS if f.type is date)
+_DATE_POSITIONS = tuple(position for position, f in enumerate(ACTIVITY_FIELDS, start=2) if f.type is date)  # after id, unit_id
 
 
 def _activity(row: sqlite3.Row, photos: Sequence[str] = ()) -> Activity:
     """An Activity from a row selected as ``_ACTIVITY_COLUMNS``."""
-    return Activity(
-        row[0], row[1], row[2], date.fromisoformat(row[3]), row[4], row[5], row[6],
-        row[7], row[8], row[9], row[10], row[11], row[12], row[13], row[14],
-        row[15], row[16], tuple(photos), row[17] is not None,
-    )
+    values = list(row)
+    for position in _DATE_POSITIONS:
+        values[position] = date.fromisoformat(values[position])
+    return Activity(*values[:-1], tuple(photos), values[-1] is not None)
 
 
-def _values(fields: ActivityFields) -> dict[str, Any]:
-    return {
-        "kind": fields.kind,
-        "held_on": ds(fields.held_on),
-        "topic": fields.topic,
-        "attended": fields.attended,
-        "expected": fields.expected,
-        **{column: getattr(fields, column) for column in _TEXT_COLUMNS},
-    }
+def _column_values(fields: ActivityFields) -> dict[str, Any]:
+    """The ``activities`` columns of what was filled in, dates as stored."""
+    values = {f.name: getattr(fields, f.name) for f in ACTIVITY_FIELDS}
+    for name in _DATE_FIELDS:
+        values[name] = ds(values[name])
+    return values
 
 
 async def consume_dialog(conn: Transaction, user_id: int, nonce: int) -> bool:
@@ -121,6 +87,20 @@ async def _fetch(conn: Transaction, activity_id: int, unit_id: int) -> Activity 
     return _activity(row, [p["file_id"] for p in photos])
 
 
+async def insert_activity(conn: Transaction, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime) -> int:
+    """Insert one activity with its photos inside the caller's transaction; returns its id."""
+    values = _column_values(fields)
+    cursor = await conn.execute(
+        f"INSERT INTO activities (unit_id, {', '.join(values)}, created_by, created_at, updated_at) "
+        f"VALUES (?, {', '.join('?' for _ in values)}, ?, ?, ?)",
+        (unit_id, *values.values(), actor_id, ts(now), ts(now)),
+    )
+    activity_id = cursor.lastrowid
+    assert activity_id is not None
+    await _store_photos(conn, activity_id, fields.photos, replace=False)
+    return activity_id
+
+
 async def submit_activity(
     db: Database, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime, *, draft: tuple[int, int]
 ) -> Activity:
@@ -131,16 +111,7 @@ async def submit_activity(
     async with db.transaction() as conn:
         if not await consume_dialog(conn, *draft):
             raise AlreadySubmitted
-        values = _values(fields)
-        columns = ", ".join(values)
-        cursor = await conn.execute(
-            f"INSERT INTO activities (unit_id, {columns}, created_by, created_at, updated_at) "
-            f"VALUES (?, {', '.join('?' for _ in values)}, ?, ?, ?)",
-            (unit_id, *values.values(), actor_id, ts(now), ts(now)),
-        )
-        activity_id = cursor.lastrowid
-        assert activity_id is not None
-        await _store_photos(conn, activity_id, fields.photos, replace=False)
+        activity_id = await insert_activity(conn, unit_id, fields, actor_id, now)
         await audit.record(conn, now, actor_id, "activity.submit", f"activity:{activity_id}", {"unit_id": unit_id, "kind": fields.kind})
         activity = await _fetch(conn, activity_id, unit_id)
     assert activity is not None
@@ -162,13 +133,14 @@ async def revise_activity(
         if previous is None or previous.withdrawn:
             raise ActivityNotFound(activity_id)
         snapshot = asdict(previous)
-        snapshot["held_on"] = ds(previous.held_on)
+        for name in _DATE_FIELDS:
+            snapshot[name] = ds(snapshot[name])
         snapshot["photos"] = list(previous.photos)
         await conn.execute(
             "INSERT INTO activity_versions (activity_id, version, data, replaced_by, replaced_at) VALUES (?, ?, ?, ?, ?)",
             (activity_id, previous.version, json.dumps(snapshot, ensure_ascii=False), actor_id, ts(now)),
         )
-        values = _values(fields)
+        values = _column_values(fields)
         assignments = ", ".join(f"{column} = ?" for column in values)
         await conn.execute(
             f"UPDATE activities SET {assignments}, updated_at = ?, version = version + 1 WHERE id = ? AND unit_id = ?",

@@ -9,28 +9,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from storage import audit
-from storage.activities import ActivityFields
+from storage.activities import ActivityFields, insert_activity
 from storage.db import Database
 from storage.timeutil import ds, ts
 
 
 async def add_activities(db: Database, rows: Sequence[tuple[int, ActivityFields]], actor_id: int, now: datetime) -> int:
     """Insert ``(unit_id, fields)`` rows with their photos; returns how many."""
-    stamp = ts(now)
     async with db.transaction() as conn:
-        for unit_id, f in rows:
-            cursor = await conn.execute(
-                "INSERT INTO activities (unit_id, kind, held_on, topic, attended, expected, summary, start_time, place, "
-                "host, recorder, absentees, observers, resolutions, created_by, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (unit_id, f.kind, ds(f.held_on), f.topic, f.attended, f.expected, f.summary, f.start_time, f.place,
-                 f.host, f.recorder, f.absentees, f.observers, f.resolutions, actor_id, stamp, stamp),
-            )
-            for position, photo in enumerate(f.photos):
-                await conn.execute(
-                    "INSERT INTO activity_photos (activity_id, position, file_id, file_unique_id) VALUES (?, ?, ?, ?)",
-                    (cursor.lastrowid, position, photo.file_id, photo.file_unique_id),
-                )
+        for unit_id, fields in rows:
+            await insert_activity(conn, unit_id, fields, actor_id, now)
         await audit.record(conn, now, actor_id, "activity.bulk_add", None, {"count": len(rows)})
     return len(rows)
 

@@ -34,13 +34,45 @@ from bot.config import Settings
 from bot.services import Services
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
-from handlers import commitments, drafts, my_reports, period_notes, report  # noqa: F401 - period_notes registers its flow
+from handlers import commitments, drafts, my_reports, period_notes, report
 from handlers import board, reminders, schedule
 from handlers.context import BotContext
 from storage import people as people_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+# Every guided conversation (handlers/dialog.py); a saved dialog names its flow.
+FLOWS = (
+    units.ADD_UNIT,
+    units.EDIT_UNIT,
+    unit_import.IMPORT_UNITS,
+    schedule.SCHEDULE,
+    digest.DIGEST,
+    plans.PLAN,
+    leader_work.LEAD,
+    report.REPORT,
+    commitments.NEW_COMMITMENT,
+    commitments.PROGRESS,
+    commitments.FULFIL,
+    period_notes.PERIOD_NOTE,
+    reminders.EXCUSE,
+)
+
+
+# What a half-filled report may give way to, once the person drops it (handlers/drafts.py):
+# name → (what starts it, its title when the macro starter_title of templates/report.j2 has none).
+STARTERS = {
+    drafts.REPORT_FLOW: (report.start_from_offer, None),
+    "note": (period_notes.start_note, None),
+    "edit": (my_reports.edit_from_offer, None),
+    "commitments": (commitments.open_list, None),
+    "commit_new": (commitments.start_new, None),
+    "commit_progress": (commitments.start_progress, None),
+    "commit_fulfil": (commitments.start_fulfil, None),
+    reminders.EXCUSE_START: (reminders.ask_reason_after_draft, reminders.EXCUSE.title),
+}
 
 
 def quiet_noisy_loggers() -> None:
@@ -139,5 +171,7 @@ def build_application(
     app = builder.build()
     app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds(), rules=load_rules())
     reminder_engine.install(app)
+    dialog.install_flows(app, FLOWS)
+    drafts.install_starters(app, STARTERS)
     register_handlers(app)
     return app
