@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from bot import texts
+from bot.rules.words import WORDS
 from bot.rules.report_rules import normalise
 from handlers.access import leaders_only
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
@@ -12,19 +13,17 @@ from storage import plans
 
 MAX_ITEMS = 20
 MAX_ITEM_LENGTH = 200
-CLEAR_WORDS = {"清空", "删除", "清除"}
+CLEAR_WORDS = frozenset(WORDS["answers"]["clear"])
 # A list marker at the start of a line: 1. 1、 1) （1） (一) 一、 ① - • and the like, followed by a
 # separator. Only a marker with its separator is dropped, never the first character of a word:
 # 三会一课规范化建设 and 七一表彰 keep every character.
-_LIST_MARKER = re.compile(
-    r"""^(?:
+LIST_MARKER_PATTERN = r"""^(?:
         [(（]\s*(?:[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]\s*   # （1） (一)
       | (?:[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*[、.．)）](?![0-9０-９])\s*   # 1. 1、 一、 2）
       | [①-⑳]\s*                                                        # ①
       | [-·•*]\s+                                                       # - item
-    )""",
-    re.VERBOSE,
-)
+    )"""
+_LIST_MARKER = re.compile(LIST_MARKER_PATTERN, re.VERBOSE)
 
 
 def parse_plan_items(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from functools import partial
 
 from bot.reminders import plan
 from bot import texts
+from bot.rules.words import without_suffixes
 from bot.rules.periods import next_period
 from bot.reminders.queries import load_timing
 from handlers.access import leaders_only
@@ -44,7 +45,7 @@ def parse_day(text: str | None) -> int | None:
     """A day of the month, 1–31 (``25``, ``25日``, ``25号``)."""
     if text is None:
         return None
-    raw = text.strip().removesuffix("日").removesuffix("号").strip()
+    raw = without_suffixes(text.strip(), "day")
     if not raw.isdigit() or not 1 <= int(raw) <= 31:
         return None
     return int(raw)

@@ -21,7 +21,7 @@ _REFUSALS = {
 
 
 def _is_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return any(0x4E00 <= ord(ch) <= 0x9FFF for ch in text)  # CJK Unified Ideographs
 
 
 def display_name_of(update: Update) -> str:

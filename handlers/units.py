@@ -11,6 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
+from bot.rules.words import without_suffixes
 from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
 from bot.rules.unit_kinds import UNIT_KINDS
 from handlers import ui
@@ -28,7 +29,7 @@ def parse_member_count(text: str | None) -> int | None:
     """A member count typed by a person, or None when it is not a whole number in range."""
     if text is None:
         return None
-    text = text.strip().removesuffix("名").removesuffix("人").strip()
+    text = without_suffixes(text.strip(), "count")
     if not text.isdigit():
         return None
     value = int(text)

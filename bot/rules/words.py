@@ -19,3 +19,10 @@ def load_data(name: str) -> dict[str, Any]:
 
 
 WORDS = load_data("words.toml")
+
+
+def without_suffixes(text: str, kind: str) -> str:
+    """``text`` without the unit words of ``kind`` (``count``: 56名 → 56; ``day``: 25号 → 25)."""
+    for suffix in WORDS["suffixes"][kind]:
+        text = text.removesuffix(suffix)
+    return text.strip()
