@@ -21,14 +21,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.rules.activity_kinds import load_kinds
 from bot.config import load_settings
-from bot.sandbox.demo import _TOPICS
-from bot.digest.word import render_docx
-from bot.digest.query import Scope, load_digest, load_ledger
 from bot.digest.chat import chat_messages
 from bot.digest.document import digest_document
+from bot.digest.query import Scope, load_digest, load_ledger
+from bot.digest.word import render_docx
+from bot.rules.activity_kinds import load_kinds
 from bot.rules.unit_kinds import UNIT_KINDS
+from bot.sandbox.demo import _TOPICS
 from storage import bulk
 from storage import units as unit_store
 from storage.activities import ActivityFields

@@ -56,8 +56,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
 from bot.app.update_processor import ChatOrderedUpdateProcessor
+from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
 
 ECHO_TOKEN = "111111:bench-echo-bot"
 REPORT_TOKEN = "222222:bench-report-bot"
@@ -148,9 +148,9 @@ def build_echo_bot(base_url: str) -> tuple[Application[Any, Any, Any, Any, Any, 
 
 
 async def build_report_bot(base_url: str, database: str) -> tuple[Application[Any, Any, Any, Any, Any, Any], TimedChatProcessor, Any]:
+    from bot.app.wiring import build_application
     from bot.clock import system_clock
     from bot.config import load_settings
-    from bot.app.wiring import build_application
     from storage.db import open_database
 
     settings = load_settings(

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.rules.activity_kinds import ActivityKinds
-from bot.rules.meeting_rules import MeetingRules
 from bot.clock import Clock
 from bot.config import Settings
+from bot.rules.activity_kinds import ActivityKinds
+from bot.rules.meeting_rules import MeetingRules
 from storage.db import Database
 
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.reminders import plan
 from bot import texts
-from bot.rules.periods import Period, next_period, period_from_key, previous_period
+from bot.reminders import plan
 from bot.reminders.queries import load_timing, unit_records
+from bot.rules.periods import Period, next_period, period_from_key, previous_period
+from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import page_of, pager_row
-from handlers import ui
 from storage import people
 from storage.models import Unit
 

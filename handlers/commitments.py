@@ -13,8 +13,8 @@ from functools import partial
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.rules import report_rules as rules
 from bot import texts
+from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only

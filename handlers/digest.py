@@ -15,10 +15,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot import texts
-from bot.digest.word import render_docx
-from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
 from bot.digest.chat import chat_messages
 from bot.digest.document import digest_document
+from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
+from bot.digest.word import render_docx
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of

@@ -6,11 +6,10 @@ the report flow (handlers.report); the previous version is kept by storage.activ
 """
 from __future__ import annotations
 
-
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.rules import report_rules as rules
 from bot import texts
+from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
 from handlers import drafts, report, ui
 from handlers.access import secretaries_only

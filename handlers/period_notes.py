@@ -6,13 +6,12 @@ The conversation is drawn in docs/period_note.mmd.
 """
 from __future__ import annotations
 
-
 from functools import partial
 
 from telegram import Update
 
-from bot.rules import report_rules as rules
 from bot import texts
+from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, period_containing, period_from_key
 from handlers import drafts
 from handlers.context import BotContext

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 from bot import texts
-from bot.rules.words import WORDS
 from bot.rules.report_rules import normalise
+from bot.rules.words import WORDS
 from handlers.access import leaders_only
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
 from handlers.digest import named_periods, period_rows

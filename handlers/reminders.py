@@ -13,16 +13,16 @@ from contextlib import suppress
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from bot.reminders import plan
 from bot import texts
-from bot.rules.periods import period_from_key
+from bot.reminders import plan
 from bot.reminders.engine import tick_soon
 from bot.reminders.followups import plan_nudge, plan_snooze
+from bot.reminders.messages import say
 from bot.reminders.queries import load_timing, unit_records
+from bot.rules.periods import period_from_key
 from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
-from bot.reminders.messages import say
 from handlers.report import start_report
 from storage import people
 from storage import reminders as store

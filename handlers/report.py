@@ -16,14 +16,14 @@ from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
-from bot.rules import report_rules as rules
 from bot import texts
+from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
-from handlers.paging import grid
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
+from handlers.paging import grid
 from storage import activities as activity_store
 from storage import dialogs as dialog_store
 from storage import units as unit_store

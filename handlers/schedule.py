@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import time
 from functools import partial
 
-from bot.reminders import plan
 from bot import texts
-from bot.rules.words import without_suffixes
-from bot.rules.periods import next_period
+from bot.reminders import plan
 from bot.reminders.queries import load_timing
+from bot.rules.periods import next_period
+from bot.rules.words import without_suffixes
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, opener, parsed_by

@@ -11,9 +11,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
-from bot.rules.words import without_suffixes
 from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
 from bot.rules.unit_kinds import UNIT_KINDS
+from bot.rules.words import without_suffixes
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext

@@ -14,8 +14,8 @@ from pathlib import Path
 import docx
 
 from bot.digest.build import build_digest
-from bot.digest.word import render_docx
 from bot.digest.document import digest_document, plain_text
+from bot.digest.word import render_docx
 from bot.rules.meeting_rules import compliance, load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 

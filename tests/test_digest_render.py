@@ -13,12 +13,12 @@ from docx.shared import Cm, Pt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.rules.activity_kinds import load_kinds
 from bot.digest.build import build_digest
-from bot.digest.word import render_docx
 from bot.digest.chat import chat_messages, render_html, telegram_length
 from bot.digest.document import Block, BlockKind, Run, digest_document, digest_title
 from bot.digest.excel import ACTIVITY_SHEET, COMMITMENT_SHEET, SUMMARY_SHEET, render_ledger
+from bot.digest.word import render_docx
+from bot.rules.activity_kinds import load_kinds
 from storage.models import Activity, Commitment, PeriodNote, Unit
 
 START, END, TODAY = date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 27)

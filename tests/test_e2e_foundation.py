@@ -206,8 +206,9 @@ async def test_csv_all_good_and_gbk_and_xlsx(harness: BotHarness, leader: Person
     await leader.send_document(CSV_GOOD.decode().encode("gbk"), "units.csv")
     replies = await leader.tap("导入全部 3 个单位")
     assert "已导入 3 个单位" in replies[-1].visible
-    from openpyxl import Workbook
     import io
+
+    from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active

@@ -11,8 +11,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 from handlers.plans import LIST_MARKER_PATTERN as PLAN_LIST_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rules.periods import period_containing
 from bot.reminders.slots import (
     ReminderPolicy,
     Slot,
@@ -16,6 +15,7 @@ from bot.reminders.slots import (
     escalation_slots,
     reminder_slots,
 )
+from bot.rules.periods import period_containing
 from bot.rules.workcalendar import DeadlineRule, QuietHours, deadline_for, is_working_day
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.reminders import plan as plan
+from bot.reminders.slots import ReminderPolicy
 from bot.rules.meeting_rules import load_rules
 from bot.rules.periods import MONTH, QUARTER, WEEK, period_containing, period_from_key
-from bot.reminders.slots import ReminderPolicy
 from bot.rules.workcalendar import QuietHours, is_working_day
 from storage.models import Activity, Commitment
 

@@ -14,10 +14,10 @@ from datetime import date
 
 import pytest
 
-from bot.sandbox import demo
 from bot import texts
 from bot.fakeapi.harness import BotHarness, Person
 from bot.fakeapi.server import SentMessage
+from bot.sandbox import demo
 from handlers.menus import LEADER_COMMANDS, SECRETARY_COMMANDS, STRANGER_COMMANDS
 from storage import bulk
 from storage import units as unit_store

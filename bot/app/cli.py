@@ -92,10 +92,10 @@ async def cmd_units(settings: Settings) -> int:
 
 
 async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.rules.activity_kinds import load_kinds
-    from bot.digest.word import render_docx
-    from bot.digest.query import Scope, load_digest, load_ledger
     from bot.digest.document import digest_document, plain_text
+    from bot.digest.query import Scope, load_digest, load_ledger
+    from bot.digest.word import render_docx
+    from bot.rules.activity_kinds import load_kinds
     from bot.rules.periods import custom_period, period_from_key
 
     try:

@@ -7,8 +7,8 @@ import signal
 
 from telegram import Update
 
-from bot.config import Settings
 from bot.app.wiring import build_application
+from bot.config import Settings
 from storage.db import open_database
 
 log = logging.getLogger(__name__)

@@ -26,16 +26,36 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app.update_processor import ChatOrderedUpdateProcessor
+from bot.clock import Clock, system_clock
+from bot.config import Settings
 from bot.reminders import engine as reminder_engine
 from bot.rules.activity_kinds import load_kinds
 from bot.rules.meeting_rules import load_rules
-from bot.clock import Clock, system_clock
-from bot.config import Settings
 from bot.services import Services
-from bot.app.update_processor import ChatOrderedUpdateProcessor
-from handlers import access, dialog, digest, errors, fallback, invites, leader_work, menus, people, plans, start, unit_import, units
-from handlers import commitments, drafts, my_reports, period_notes, report
-from handlers import board, reminders, schedule
+from handlers import (
+    access,
+    board,
+    commitments,
+    dialog,
+    digest,
+    drafts,
+    errors,
+    fallback,
+    invites,
+    leader_work,
+    menus,
+    my_reports,
+    people,
+    period_notes,
+    plans,
+    reminders,
+    report,
+    schedule,
+    start,
+    unit_import,
+    units,
+)
 from handlers.context import BotContext
 from storage import people as people_store
 from storage.db import Database

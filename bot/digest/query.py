@@ -10,11 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bot.rules.activity_kinds import ActivityKinds
 from bot.config import Settings
 from bot.digest.build import Digest, build_digest
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
+from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import CADENCES, compliance, load_rules, slots_due
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders

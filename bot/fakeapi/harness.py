@@ -21,11 +21,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
-from bot.config import Settings, load_settings
-from bot.texts import plain
-from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.app.wiring import build_application
+from bot.config import Settings, load_settings
+from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
+from bot.texts import plain
 from storage.db import Database, open_database
 
 TEST_TOKEN = "123456:TEST-token-never-real"

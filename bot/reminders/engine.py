@@ -32,12 +32,11 @@ from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext
 
-from bot.reminders import plan
+from bot.reminders import messages, plan
 from bot.reminders.queries import load_timing, secretaries_by_unit, unit_records
-from bot.rules.periods import period_from_key
 from bot.reminders.sender import ReliableSender
+from bot.rules.periods import period_from_key
 from bot.services import Services
-from bot.reminders import messages
 from storage import people as people_store
 from storage import reminders as store
 from storage import units as unit_store

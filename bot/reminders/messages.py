@@ -14,10 +14,10 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.reminders.plan import PeriodTimes
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import KindStatus
 from bot.rules.periods import contains
-from bot.reminders.plan import PeriodTimes
 from storage.models import Commitment, Person, Unit
 from storage.reminders import Reminder
 

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.rules.meeting_rules import KindStatus, MeetingRules, compliance
-from bot.rules.periods import MONTH, QUARTER, WEEK, Period, next_period, period_containing, previous_period
 from bot.reminders.slots import (
     ReminderPolicy,
     Slot,
@@ -27,6 +25,8 @@ from bot.reminders.slots import (
     escalation_slots,
     reminder_slots,
 )
+from bot.rules.meeting_rules import KindStatus, MeetingRules, compliance
+from bot.rules.periods import MONTH, QUARTER, WEEK, Period, next_period, period_containing, previous_period
 from bot.rules.workcalendar import (
     DeadlineRule,
     QuietHours,
@@ -35,8 +35,8 @@ from bot.rules.workcalendar import (
     next_working_day,
     nominal_deadline_date,
 )
-from storage.models import Activity, Commitment
 from bot.texts import plain
+from storage.models import Activity, Commitment
 
 REPORT_CYCLES: tuple[str, ...] = (WEEK, MONTH, QUARTER)
 

@@ -13,11 +13,11 @@ from typing import TextIO
 
 from bot.clock import system_clock
 from bot.config import Settings
-from bot.sandbox.demo import DEMO_DATA, seed_demo_records, seed_demo_township
 from bot.fakeapi.harness import TEST_TOKEN, BotHarness
 from bot.fakeapi.server import SentMessage
-from bot.rules.invites import deep_link, hash_code, new_code
 from bot.reminders.engine import engine_of
+from bot.rules.invites import deep_link, hash_code, new_code
+from bot.sandbox.demo import DEMO_DATA, seed_demo_records, seed_demo_township
 from bot.texts import plain
 from storage import invites, people, units
 from storage.db import open_database
