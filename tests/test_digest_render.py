@@ -274,9 +274,9 @@ def test_ledger_rows_and_formula_injection():
     assert ws.max_row - 2 == 2  # title, header, one row per kept activity
     assert [c.value for c in ws[2]][:4] == ["单位", "单位类型", "活动类型", "日期"]
     assert ws["A2"].font.b
-    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:N4"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:R4"
     assert ws.column_dimensions["A"].width > 10
-    row = {ws.cell(2, c).value: ws.cell(3, c) for c in range(1, 15)}
+    row = {ws.cell(2, c).value: ws.cell(3, c) for c in range(1, 19)}
     assert row["主题"].value == "=HYPERLINK(\"http://x\",\"点\")" and row["主题"].data_type == "s"
     for col in ("主题", "摘要", "地点", "主持人"):
         assert row[col].data_type == "s" and row[col].quotePrefix

@@ -54,7 +54,8 @@ def test_sheets_titles_and_headers_come_from_the_templates():
             # XlsxWriter stores the width Excel displays plus the cell padding (under one character).
             assert width <= widths[col] < width + 1
     assert [c.value for c in wb[ACTIVITY_SHEET][2]] == [
-        "单位", "单位类型", "活动类型", "日期", "主题", "应到", "实到", "出席率", "摘要", "地点", "主持人", "记录人", "照片数", "记录编号",
+        "单位", "单位类型", "活动类型", "日期", "主题", "实到", "应到", "出席率", "摘要", "开始时间", "地点", "主持人", "记录人",
+        "缺席人员及原因", "列席人员", "决议", "照片数", "记录编号",
     ]
     assert [c.value for c in wb[COMMITMENT_SHEET][2]] == [
         "单位", "承诺人", "承诺内容", "承诺期限", "践诺日期", "践诺情况", "评价", "评价意见", "状态", "记录编号",
@@ -66,7 +67,7 @@ def test_sheets_titles_and_headers_come_from_the_templates():
 
 def test_empty_period_has_headers_and_a_filter_over_them():
     _, wb = ledger(units=[])
-    for ws, last in zip(wb.worksheets, "NJL"):
+    for ws, last in zip(wb.worksheets, "RJL"):
         assert ws.max_row == 2 and ws.auto_filter.ref == f"A2:{last}2"
 
 
@@ -86,14 +87,14 @@ def test_cells_are_typed():
 
     ws = wb[ACTIVITY_SHEET]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
-    assert [r[13] for r in rows] == [8, 7, 9]  # by date
+    assert [r[17] for r in rows] == [8, 7, 9]  # by date
     first = ws[3]
     assert isinstance(first[3].value, datetime) and first[3].value.date() == date(2026, 11, 3)
     assert first[3].number_format == "yyyy-mm-dd"
-    assert all(type(first[i].value) is int for i in (5, 6, 12, 13))
-    assert (first[5].value, first[6].value, first[12].value) == (40, 30, 0)
+    assert all(type(first[i].value) is int for i in (5, 6, 16, 17))
+    assert (first[5].value, first[6].value, first[16].value) == (30, 40, 0)  # 实到, 应到, 照片数
     assert type(first[7].value) is float and first[7].value == pytest.approx(0.75) and first[7].number_format == "0.0%"
-    assert rows[1][:2] == ["新城社区党总支", "社区"] and rows[1][12] == 1
+    assert rows[1][:2] == ["新城社区党总支", "社区"] and rows[1][16] == 1
     assert rows[2][:2] == ["单位#99", None] and rows[2][7] is None  # no one expected: no rate
 
     cm = wb[COMMITMENT_SHEET]
@@ -160,7 +161,7 @@ def test_user_text_cannot_break_the_file_or_become_a_formula():
     assert_kept_as_text(data, wb, HOSTILE)
     assert wb[ACTIVITY_SHEET].cell(3, 5).value == "=HYPERLINK(\"http://x\",\"点\")"
     assert wb[ACTIVITY_SHEET].cell(9, 5).value == "abcd"
-    assert wb[ACTIVITY_SHEET].cell(11, 10).value == "<r><t>x</t></r>"
+    assert wb[ACTIVITY_SHEET].cell(11, 11).value == "<r><t>x</t></r>"  # 地点
     assert [c.value for c in wb[COMMITMENT_SHEET][3]][1:3] == ["=王", "修路"]
     assert wb[COMMITMENT_SHEET].cell(3, 8).value == "<r>好</r>"
     note = wb[SUMMARY_SHEET]
@@ -174,3 +175,21 @@ def test_any_text_reads_back_as_itself(written):
     acts = [Activity(i, 1, "支委会", date(2026, 11, 5), text, 1, 1) for i, text in enumerate(written, 1)]
     data, wb = ledger(acts)
     assert_kept_as_text(data, wb, written)
+
+
+def test_every_field_a_secretary_fills_in_has_a_column():
+    from storage.models import ACTIVITY_FIELDS
+
+    act = Activity(
+        1, 1, "支部党员大会", date(2026, 11, 5), "换届选举", 30, 32, summary="选举新一届支委", start_time="14:30", place="村部",
+        host="李梅", recorder="王五", absentees="张三（外出务工）", observers="镇组织委员", resolutions="选举产生新一届支部委员会",
+    )
+    _, wb = ledger([act], [], [])
+    ws = wb[ACTIVITY_SHEET]
+    row = {ws.cell(2, c).value: ws.cell(3, c).value for c in range(1, ws.max_column + 1)}
+    labels = {f.name: texts.plain("ledger", f"column_{f.name}") for f in ACTIVITY_FIELDS}
+    assert set(labels.values()) <= set(row)
+    assert {name: row[label] for name, label in labels.items() if name != "held_on"} == {
+        f.name: getattr(act, f.name) for f in ACTIVITY_FIELDS if f.name != "held_on"
+    }
+    assert row[labels["held_on"]].date() == act.held_on

@@ -25,7 +25,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from bot import texts
-from storage.models import Activity, Commitment, PeriodNote, Unit
+from storage.models import ACTIVITY_FIELDS, Activity, Commitment, PeriodNote, Unit
 
 HEADER_ROW = 2  # row 1 is the sheet's title; the header is row 2 and data start on row 3
 
@@ -50,10 +50,19 @@ def _layout(key: str, *columns: tuple[str, float]) -> SheetLayout:
     return SheetLayout(key, _text(f"{key}_sheet"), tuple((_text(f"column_{name}"), width) for name, width in columns))
 
 
+# The width of each activity field's column. Every field of storage.models.ACTIVITY_FIELDS has
+# one (a missing one fails at import), so a field added there reaches the 台账 too; 出席率 follows
+# the attendance it is computed from.
+_FIELD_WIDTHS = {
+    "kind": 12, "held_on": 12, "topic": 30, "attended": 7, "expected": 7, "summary": 40, "start_time": 8,
+    "place": 16, "host": 10, "recorder": 10, "absentees": 24, "observers": 16, "resolutions": 30,
+}
+_ACTIVITY_FIELD_NAMES = tuple(f.name for f in ACTIVITY_FIELDS)
+_RATE_AFTER = "expected"
 ACTIVITY_LAYOUT = _layout(
     "activities",
-    ("unit", 24), ("unit_kind", 10), ("activity_kind", 12), ("held_on", 12), ("topic", 30), ("expected", 7),
-    ("attended", 7), ("rate", 9), ("summary", 40), ("place", 16), ("host", 10), ("recorder", 10),
+    ("unit", 24), ("unit_kind", 10),
+    *(column for name in _ACTIVITY_FIELD_NAMES for column in ((name, _FIELD_WIDTHS[name]), *((("rate", 9),) if name == _RATE_AFTER else ()))),
     ("photos", 8), ("record_id", 10),
 )
 COMMITMENT_LAYOUT = _layout(
@@ -233,12 +242,13 @@ def render_ledger(
         stats[0] += 1
         stats[1] += a.expected
         stats[2] += a.attended
-        sheet.append(
-            [
-                name, kind, a.kind, a.held_on, a.topic, a.expected, a.attended, rate(a.attended, a.expected),
-                a.summary, a.place, a.host, a.recorder, len(a.photos), a.id,
-            ]
-        )
+        row: list = [name, kind]
+        for field in _ACTIVITY_FIELD_NAMES:
+            row.append(getattr(a, field))
+            if field == _RATE_AFTER:
+                row.append(rate(a.attended, a.expected))
+        row += (len(a.photos), a.id)
+        sheet.append(row)
     sheet.close()
 
     sheet = _SheetWriter(workbook, formats, COMMITMENT_LAYOUT, period_label)
