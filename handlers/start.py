@@ -17,6 +17,7 @@ _REFUSALS = {
     RedeemOutcome.USED: "invite_used",
     RedeemOutcome.EXPIRED: "invite_expired",
     RedeemOutcome.UNIT_ARCHIVED: "invite_unit_archived",
+    RedeemOutcome.LEADER_KEEPS_ROLE: "invite_for_secretary",
 }
 
 
@@ -63,8 +64,11 @@ async def start(update: Update, context: BotContext) -> None:
         await context.bot.send_message(user.id, texts.say("start", "invite_unknown"))
         return
     result = await invites.redeem_invite(services.db, hash_code(code), user.id, display_name_of(update), services.now())
+    if result.outcome is RedeemOutcome.ALREADY_JOINED and context.person is not None:
+        await context.bot.send_message(user.id, await welcome(context, context.person), reply_markup=keyboard_for(context.person))
+        return
     if result.person is None:
-        await context.bot.send_message(user.id, texts.say("start", _REFUSALS[result.outcome]))
+        await context.bot.send_message(user.id, texts.say("start", _REFUSALS.get(result.outcome, "invite_used")))
         return
     context.person = result.person
     await context.bot.send_message(user.id, await welcome(context, result.person), reply_markup=keyboard_for(result.person))

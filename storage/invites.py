@@ -17,6 +17,8 @@ class RedeemOutcome(Enum):
     USED = "used"
     EXPIRED = "expired"
     UNIT_ARCHIVED = "unit_archived"
+    ALREADY_JOINED = "already_joined"  # the person who redeemed it taps it again: nothing changes
+    LEADER_KEEPS_ROLE = "leader_keeps_role"  # a leader taps a secretary's invite: refused, still unused
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name
         if invite is None:
             return RedeemResult(RedeemOutcome.UNKNOWN)
         if invite["used_by"] is not None:
+            if invite["used_by"] == user_id:
+                return RedeemResult(RedeemOutcome.ALREADY_JOINED)
             return RedeemResult(RedeemOutcome.USED)
         if parse_ts(invite["expires_at"]) <= now:
             return RedeemResult(RedeemOutcome.EXPIRED)
@@ -55,6 +59,12 @@ async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name
             if unit is None or unit["archived"]:
                 return RedeemResult(RedeemOutcome.UNIT_ARCHIVED)
         role = invite["role"]
+        if role != LEADER:
+            # Roles change only on purpose: a leader who follows a secretary's link (forwarded by
+            # mistake, or to try it) stays a leader, and the link stays good for the secretary.
+            current = await conn.fetchone("SELECT role FROM people WHERE user_id = ? AND active = 1", (user_id,))
+            if current is not None and current["role"] == LEADER:
+                return RedeemResult(RedeemOutcome.LEADER_KEEPS_ROLE)
         await conn.execute(
             "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?", (user_id, ts(now), code_hash)
         )

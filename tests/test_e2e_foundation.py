@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.fakeapi.harness import BotHarness, Person
 from storage import people, units
+from tests.conftest import LEADER_ID
 
 
 async def test_leader_adds_unit_and_secretary_joins(harness: BotHarness, leader: Person) -> None:
@@ -87,6 +88,39 @@ async def test_leader_invite_makes_a_leader_with_leader_menu(harness: BotHarness
     menu = [c["command"] for c in harness.api.commands_for({"type": "chat", "chat_id": 1002})]
     assert "units" in menu and "invite" in menu
     assert [c["command"] for c in harness.api.commands_for(None)] == ["start", "help"]
+
+
+async def test_leader_who_taps_a_secretary_invite_stays_a_leader_and_the_link_stays_good(harness: BotHarness, leader: Person) -> None:
+    unit_id = await _add_unit(harness)
+    code = await _invite_code(leader, "新城村党总支")
+    replies = await leader.send(f"/start {code}")
+    assert replies[-1].visible == "这是给单位书记的邀请链接。您是镇党委负责同志，身份不变，链接也仍然有效：请把它转给该单位的书记。"
+    person = await people.get_person(harness.db, LEADER_ID)
+    assert person is not None and person.is_leader and person.unit_id is None
+    assert "units" in [c["command"] for c in harness.api.commands_for({"type": "chat", "chat_id": LEADER_ID})]
+    replies = await leader.send("/units")
+    assert "单位列表" in replies[-1].visible and leader.find_button("新城村党总支", replies[-1])
+
+    secretary = harness.person(2001, "李梅")
+    replies = await secretary.send(f"/start {code}")
+    assert "您已作为 新城村党总支 的书记" in replies[-1].visible
+    joined = await people.get_person(harness.db, 2001)
+    assert joined is not None and joined.unit_id == unit_id
+
+
+async def test_secretary_who_taps_their_own_invite_again_is_welcomed_back(harness: BotHarness, leader: Person) -> None:
+    unit_id = await _add_unit(harness)
+    code = await _invite_code(leader, "新城村党总支")
+    secretary = harness.person(2001, "李梅")
+    await secretary.send(f"/start {code}")
+    replies = await secretary.send(f"/start {code}")
+    assert "您已作为 新城村党总支 的书记" in replies[-1].visible and "已经被使用过" not in replies[-1].visible
+    person = await people.get_person(harness.db, 2001)
+    assert person is not None and person.unit_id == unit_id and person.role == "secretary"
+    other = harness.person(2002, "王五")
+    replies = await other.send(f"/start {code}")
+    assert "已经被使用过" in replies[-1].visible
+    assert await people.get_person(harness.db, 2002) is None
 
 
 async def test_secretary_cannot_use_leader_commands_or_forged_buttons(harness: BotHarness, leader: Person) -> None:
