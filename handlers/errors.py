@@ -1,10 +1,20 @@
-"""The one error handler: log the failure with its context, and tell the person something useful."""
+"""The one error handler: tell failures apart, log each for what it is, and never leave the person
+in silence.
+
+- ``BadRequest`` (a 400: Telegram refused what the bot sent) is a bug in the bot, although
+  python-telegram-bot makes it a subclass of ``NetworkError``: logged as an error, and the person
+  gets the short apology.
+- ``Forbidden`` (the person blocked the bot): they are marked unreachable; nobody to tell.
+- Transient trouble (timeouts, 5xx, flood waits the rate limiter gave up on): logged as a warning,
+  and the person is asked to try again — if that message gets through.
+- Anything else is a bug: logged with its traceback, and the person gets the short apology.
+"""
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import texts
 from handlers.context import BotContext
@@ -12,22 +22,39 @@ from storage import people
 
 log = logging.getLogger("bot.errors")
 
+# What a tap's answer (an alert) may hold; Telegram cuts longer ones.
+_ALERT_LIMIT = 190
+
+
+def _is_transient(error: BaseException | None) -> bool:
+    return isinstance(error, (NetworkError, TimedOut, RetryAfter)) and not isinstance(error, (BadRequest, Forbidden))
+
+
+async def _tell(update: object, context: BotContext, text: str) -> None:
+    """Say ``text`` to the person whose update failed (as an alert on a tap), if it gets through."""
+    if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:_ALERT_LIMIT], show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:  # noqa: BLE001 - nothing more can be done; the failure is already logged
+        log.warning("could not tell the person about the failure", exc_info=True)
+
 
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
-    if isinstance(error, (NetworkError, TimedOut, RetryAfter)) and not isinstance(error, Forbidden):
-        log.warning("Telegram network trouble: %s", error)
+    if _is_transient(error):
+        log.warning("Telegram transient error (the person is asked to try again): %r", error)
+        await _tell(update, context, texts.say("common", "try_again"))
         return
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user is not None:
         await people.set_reachable(context.services.db, update.effective_user.id, False)
         log.info("user %s cannot be reached: %s", update.effective_user.id, error)
         return
-    log.error("unhandled error while handling an update", exc_info=error)
-    if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == "private":
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(texts.say("common", "error")[:190], show_alert=True)
-            else:
-                await context.bot.send_message(update.effective_chat.id, texts.say("common", "error"))
-        except Exception:  # noqa: BLE001 - nothing more can be done; it is already logged
-            log.exception("could not tell the user about the error")
+    if isinstance(error, BadRequest):
+        log.error("Telegram refused a request the bot made (a bug): %s", error.message, exc_info=error)
+    else:
+        log.error("unhandled error while handling an update", exc_info=error)
+    await _tell(update, context, texts.say("common", "error"))
