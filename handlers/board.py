@@ -14,6 +14,7 @@ from bot import texts
 from bot.reminders import plan
 from bot.reminders.queries import load_timing, unit_records
 from bot.rules.periods import Period, next_period, period_from_key, previous_period
+from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
@@ -91,8 +92,9 @@ async def board_button(update: Update, context: BotContext) -> None:
         period = period_from_key(key)
     except ValueError:
         period = None
-    if period is None or not page.isdigit():
+    page_number = parse_id(page)
+    if period is None or page_number is None:
         await query.answer(texts.say("common", "stale_card"))
         return
     await query.answer()
-    await show_board(update, context, period, int(page))
+    await show_board(update, context, period, page_number)

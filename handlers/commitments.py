@@ -101,7 +101,10 @@ async def commit_button(update: Update, context: BotContext) -> None:
             await ui.answer(update)
             await start_new(update, context)
         return
-    commitment = await store.get_commitment(services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
+    commitment_id = await ui.tapped_id(update, arg)
+    if commitment_id is None:
+        return
+    commitment = await store.get_commitment(services.db, commitment_id, unit_id=person.unit_id or 0)
     if commitment is None or action not in ("open", "prog", "ful", "ph"):
         await ui.answer(update, say("not_found"), alert=True)
         return
@@ -295,7 +298,7 @@ async def handle_note(turn: Turn) -> None:
     message = turn.message
     if photo is not None:
         turn.data["photo"] = photo
-        caption = (message.caption or "").strip() if message else ""
+        caption = rules.clean_field(message.caption or "", "progress_note") if message else ""
         if caption and rules.check_text(caption, "progress_note") is None:
             turn.data["note"] = caption
             await _save_progress(turn)

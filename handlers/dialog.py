@@ -18,7 +18,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application
 
 from bot import texts
-from bot.rules.report_rules import check_text
+from bot.rules.report_rules import check_text, clean_field
+from bot.rules.user_input import clean_text, parse_id
 from handlers import ui
 from handlers.context import BotContext
 from storage import dialogs as dialog_store
@@ -83,6 +84,7 @@ def text_within(field: str, empty: Callable[[], str]) -> Callable[[str], str | P
     """A rule for free text within ``field``'s limit (bot.rules.report_rules.LIMITS)."""
 
     def rule(text: str) -> str | Problem:
+        text = clean_field(text, field)
         problem = check_text(text, field)
         if problem is None:
             return text
@@ -162,11 +164,18 @@ class Turn:
 
     @property
     def text(self) -> str | None:
-        """Typed text, stripped; None for a tap or a non-text message."""
+        """Typed text as bot.rules.user_input.clean_text leaves it (lines kept; a field of one line
+        folds them, see :func:`text_within`); None for a tap or a non-text message."""
         message = self.message
         if message is None or message.text is None:
             return None
-        return message.text.strip()
+        return clean_text(message.text, multiline=True)
+
+    @property
+    def arg_id(self) -> int | None:
+        """The tapped button's argument as an id, page or index (bot.rules.user_input.parse_id);
+        None when it is not one."""
+        return parse_id(self.arg)
 
     @property
     def nonce(self) -> str:

@@ -151,12 +151,12 @@ async def prompt_scope(turn: Turn) -> Card:
 async def handle_scope(turn: Turn) -> None:
     if turn.action == "scope" and Scope(turn.arg).valid:
         await _produce(turn, Scope(turn.arg))
-    elif turn.action == "scope_unit" and turn.arg.isdigit():
-        await _produce(turn, scope_for_unit(int(turn.arg)))
+    elif turn.action == "scope_unit" and (unit_id := turn.arg_id) is not None:
+        await _produce(turn, scope_for_unit(unit_id))
     elif turn.action == "groups":
         await turn.ask("group")
-    elif turn.action == "units" and turn.arg.isdigit():
-        turn.data["page"] = int(turn.arg)
+    elif turn.action == "units" and (page := turn.arg_id) is not None:
+        turn.data["page"] = page
         await turn.ask("unit")
     else:
         await turn.reask(texts.say("digest_chat", "ask_scope", label=_label(turn)))

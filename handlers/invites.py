@@ -7,6 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules.invites import deep_link, hash_code, new_code
+from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
@@ -62,17 +63,18 @@ async def invite_command(update: Update, context: BotContext) -> None:
 async def invite_button(update: Update, context: BotContext) -> None:
     """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``."""
     action, arg = ui.tapped(update)
-    if not arg.isdigit() or action not in ("page", "unit", "leader"):
+    number = parse_id(arg)
+    if number is None or action not in ("page", "unit", "leader"):
         await ui.answer(update, texts.say("common", "stale_card"))
         return
     await ui.answer(update)
     if action == "page":
-        await _choose_unit(update, context, int(arg))
+        await _choose_unit(update, context, number)
         return
     if action == "leader":
         await ui.reply(update, context, await create_link(context, None), None)
         return
-    unit = await unit_store.get_unit(context.services.db, int(arg))
+    unit = await unit_store.get_unit(context.services.db, number)
     if unit is None:
         await ui.reply(update, context, texts.say("units", "not_found"), None)
     elif unit.archived:

@@ -20,8 +20,9 @@ async def prompt_kind(turn: Turn) -> Card:
 
 
 async def handle_kind(turn: Turn) -> None:
-    if turn.action == "kind" and turn.arg.isdigit() and int(turn.arg) < len(LEADER_ACTIVITY_KINDS):
-        turn.data["kind"] = LEADER_ACTIVITY_KINDS[int(turn.arg)]
+    index = turn.arg_id if turn.action == "kind" else None
+    if index is not None and index < len(LEADER_ACTIVITY_KINDS):
+        turn.data["kind"] = LEADER_ACTIVITY_KINDS[index]
         turn.data["page"] = 0
         await turn.ask("unit")
     else:
@@ -35,11 +36,12 @@ async def prompt_unit(turn: Turn) -> Card:
 
 
 async def handle_unit(turn: Turn) -> None:
-    if turn.action == "page" and turn.arg.isdigit():
-        turn.data["page"] = int(turn.arg)
+    number = turn.arg_id
+    if turn.action == "page" and number is not None:
+        turn.data["page"] = number
         await turn.ask("unit")
         return
-    unit = await unit_store.get_unit(turn.services.db, int(turn.arg)) if turn.action == "unit" and turn.arg.isdigit() else None
+    unit = await unit_store.get_unit(turn.services.db, number) if turn.action == "unit" and number is not None else None
     if unit is None or unit.archived:
         await turn.reask(texts.say("digest_chat", "ask_lead_unit", kind=turn.data["kind"]))
         return

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
+from bot.rules.user_input import parse_id
 from handlers import drafts, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
@@ -80,9 +81,10 @@ def _list_target(arg: str) -> tuple[Period, int] | None:
         period = period_from_key(key)
     except ValueError:
         return None
-    if period.kind != MONTH or (page and not page.isdigit()):
+    page_number = parse_id(page or "0")
+    if period.kind != MONTH or page_number is None:
         return None
-    return period, int(page or 0)
+    return period, page_number
 
 
 @secretaries_only
@@ -98,7 +100,10 @@ async def my_button(update: Update, context: BotContext) -> None:
         await ui.answer(update)
         await show_list(update, context, *target)
         return
-    activity = await activity_store.get_activity(services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
+    activity_id = await ui.tapped_id(update, arg)
+    if activity_id is None:
+        return
+    activity = await activity_store.get_activity(services.db, activity_id, unit_id=person.unit_id or 0)
     if activity is None or action not in ("open", "edit", "wd", "wdok", "ph"):
         await ui.answer(update, say("not_found"), alert=True)
         return
@@ -129,7 +134,8 @@ async def my_button(update: Update, context: BotContext) -> None:
 
 async def edit_from_offer(update: Update, context: BotContext, arg: str) -> None:
     person = context.caller()
-    activity = await activity_store.get_activity(context.services.db, int(arg), unit_id=person.unit_id or 0) if arg.isdigit() else None
+    activity_id = parse_id(arg)
+    activity = await activity_store.get_activity(context.services.db, activity_id, unit_id=person.unit_id or 0) if activity_id is not None else None
     if activity is None:
         await ui.reply(update, context, say("not_found"))
         return

@@ -5,6 +5,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
@@ -40,15 +41,16 @@ async def people_command(update: Update, context: BotContext) -> None:
 async def people_button(update: Update, context: BotContext) -> None:
     """Taps ``p:page:<n>``, ``p:ask:<user>`` (confirm) and ``p:rev:<user>`` (revoke)."""
     action, arg = ui.tapped(update)
-    if not arg.lstrip("-").isdigit() or action not in ("page", "ask", "rev"):
+    number = parse_id(arg, signed=True)
+    if number is None or action not in ("page", "ask", "rev"):
         await ui.answer(update, texts.say("common", "stale_card"))
         return
     await ui.answer(update)
     services = context.services
     if action == "page":
-        await _show(update, context, int(arg))
+        await _show(update, context, number)
         return
-    user_id = int(arg)
+    user_id = number
     if user_id == context.caller().user_id:
         await ui.reply(update, context, texts.say("people", "cannot_revoke_self"), None)
         return

@@ -20,6 +20,7 @@ from bot.reminders.followups import plan_nudge, plan_snooze
 from bot.reminders.messages import say
 from bot.reminders.queries import load_timing, unit_records
 from bot.rules.periods import period_from_key
+from bot.rules.user_input import parse_id
 from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
@@ -37,10 +38,11 @@ async def _tapped_reminder(update: Update, context: BotContext) -> tuple[str, Re
     assert query is not None and query.data is not None
     action, reminder_id, arg = ui.button_parts(query.data, 3)
     person = context.caller()
-    if not reminder_id.isdigit() or ":" in arg:
+    number = parse_id(reminder_id)
+    if number is None or ":" in arg:
         await query.answer(say("reminder_gone"))
         return None
-    reminder = await store.get_reminder(context.services.db, int(reminder_id))
+    reminder = await store.get_reminder(context.services.db, number)
     if reminder is None:
         await query.answer(say("reminder_gone"))
         return None
@@ -158,7 +160,8 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
 async def ask_reason_after_draft(update: Update, context: BotContext, arg: str) -> None:
     """The person dropped their report draft to explain an item: ask as the button would have."""
     reminder_id, _, kind_code = arg.partition(":")
-    reminder = await store.get_reminder(context.services.db, int(reminder_id)) if reminder_id.isdigit() else None
+    number = parse_id(reminder_id)
+    reminder = await store.get_reminder(context.services.db, number) if number is not None else None
     person = context.caller()
     if reminder is None or reminder.kind != store.UNIT or not person.is_secretary or person.unit_id != reminder.subject:
         await context.bot.send_message(person.user_id, say("reminder_gone"))

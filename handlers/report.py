@@ -178,8 +178,8 @@ async def _accept_date(turn: Turn, day: date) -> None:
 async def handle_date(turn: Turn) -> None:
     if turn.action == "other":
         await turn.ask("date_typed")
-    elif turn.action == "day" and turn.arg.isdigit() and int(turn.arg) < RECENT_DAYS:
-        await _accept_date(turn, turn.services.today() - timedelta(days=int(turn.arg)))
+    elif turn.action == "day" and (days_ago := turn.arg_id) is not None and days_ago < RECENT_DAYS:
+        await _accept_date(turn, turn.services.today() - timedelta(days=days_ago))
     elif turn.is_tap:
         await turn.reask(say("date_unreadable"))
     elif (day := await turn.typed(_typed_date(turn))) is not None:

@@ -16,6 +16,7 @@ from bot import texts
 from bot.reminders import plan
 from bot.reminders.queries import load_timing
 from bot.rules.periods import next_period
+from bot.rules.user_input import clean_text, parse_number
 from bot.rules.words import without_suffixes
 from handlers.access import leaders_only
 from handlers.context import BotContext
@@ -45,10 +46,8 @@ def parse_day(text: str | None) -> int | None:
     """A day of the month, 1–31 (``25``, ``25日``, ``25号``)."""
     if text is None:
         return None
-    raw = without_suffixes(text.strip(), "day")
-    if not raw.isdigit() or not 1 <= int(raw) <= 31:
-        return None
-    return int(raw)
+    day = parse_number(without_suffixes(clean_text(text), "day"), max_digits=2)
+    return day if day is not None and 1 <= day <= 31 else None
 
 
 _say, _label = texts.family("schedule")
@@ -121,8 +120,8 @@ async def handle_day(turn: Turn) -> None:
     current = await _current(turn)
     if turn.action == "back":
         await turn.ask("menu")
-    elif turn.action == "wd" and turn.arg.isdigit() and 0 <= int(turn.arg) <= 6:
-        await _save(turn, replace(current, deadline_weekday=int(turn.arg)))
+    elif turn.action == "wd" and (weekday := turn.arg_id) is not None and weekday <= 6:
+        await _save(turn, replace(current, deadline_weekday=weekday))
     elif turn.is_tap:
         await turn.reask(_say("ask_weekday"))
     elif (day := await turn.typed(parsed_by(parse_day, partial(_say, "bad_day")))) is not None:

@@ -9,6 +9,8 @@ from contextlib import suppress
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
+from bot import texts
+from bot.rules.user_input import parse_id
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,16 @@ def tapped(update: Update, count: int = 2) -> tuple[str, ...]:
     return button_parts(query.data, count)
 
 
+async def tapped_id(update: Update, part: str) -> int | None:
+    """``part`` of the tapped button's data as a record id (bot.rules.user_input.parse_id); when it
+    is not one (forged or damaged data), the tap is answered as a stale card and None returned, so
+    nothing is looked up or changed."""
+    record_id = parse_id(part)
+    if record_id is None:
+        await answer(update, texts.say("common", "stale_card"))
+    return record_id
+
+
 def button_data(prefix: str, *parts: object) -> str:
     """Button data ``prefix:part:part…`` (``prefix:action:arg`` for most), read by :func:`button_parts`."""
     return ":".join((prefix, *map(str, parts)))
@@ -58,6 +70,8 @@ def button(label: str, prefix: str, *parts: object) -> InlineKeyboardButton:
 def button_parts(data: str, count: int = 2) -> tuple[str, ...]:
     """The ``count`` parts after the prefix of button data (``prefix:action:arg`` → (action, arg)).
 
-    Missing parts are empty strings; the last part keeps any further colons.
+    Missing parts are empty strings; the last part keeps any further colons. The parts are text as
+    anyone could have sent it: a part meant as a number goes through :func:`tapped_id` or
+    bot.rules.user_input.parse_id before it is used.
     """
     return tuple((data.split(":", count)[1:] + [""] * count)[:count])

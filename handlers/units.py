@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import texts
 from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
 from bot.rules.unit_kinds import UNIT_KINDS
+from bot.rules.user_input import clean_text, parse_number
 from bot.rules.words import without_suffixes
 from handlers import ui
 from handlers.access import leaders_only
@@ -29,15 +30,13 @@ def parse_member_count(text: str | None) -> int | None:
     """A member count typed by a person, or None when it is not a whole number in range."""
     if text is None:
         return None
-    text = without_suffixes(text.strip(), "count")
-    if not text.isdigit():
-        return None
-    value = int(text)
-    return value if value <= MAX_MEMBERS else None
+    value = parse_number(without_suffixes(clean_text(text), "count"))
+    return value if value is not None and value <= MAX_MEMBERS else None
 
 
 def clean_unit_name(text: str | None) -> str | None:
-    return " ".join(text.split()) if text else None
+    """A typed unit name on one line, its inner runs of blanks as one space."""
+    return " ".join(clean_text(text).split()) if text else None
 
 
 def unit_name(text: str) -> str | Problem:
@@ -102,15 +101,15 @@ units_command = leaders_only(show_list)
 async def units_button(update: Update, context: BotContext) -> None:
     """Taps on the unit list and unit cards (``u:<action>:<arg>``)."""
     action, arg = ui.tapped(update)
-    if not arg.isdigit():
-        await ui.answer(update, texts.say("common", "stale_card"))
+    number = await ui.tapped_id(update, arg)
+    if number is None:
         return
     services = context.services
     if action == "page":
         await ui.answer(update)
-        await show_list(update, context, int(arg))
+        await show_list(update, context, number)
         return
-    unit = await unit_store.get_unit(services.db, int(arg))
+    unit = await unit_store.get_unit(services.db, number)
     if unit is None:
         await ui.answer(update, texts.say("units", "not_found"), alert=True)
         return
@@ -152,8 +151,9 @@ async def prompt_kind(turn: Turn) -> Card:
 
 
 async def handle_kind(turn: Turn) -> None:
-    if turn.action == "kind" and turn.arg.isdigit() and int(turn.arg) < len(UNIT_KINDS):
-        turn.data["kind"] = UNIT_KINDS[int(turn.arg)]
+    index = turn.arg_id if turn.action == "kind" else None
+    if index is not None and index < len(UNIT_KINDS):
+        turn.data["kind"] = UNIT_KINDS[index]
         await turn.ask("members")
     else:
         await turn.reask(texts.say("units", "ask_kind", name=turn.data["name"]))

@@ -150,7 +150,9 @@ async def test_other_units_cannot_see_or_touch(harness: BotHarness, secretary: t
     for forged in ("cm:open:1", "cm:prog:1", "cm:ful:1", "cm:ph:1", "cm:open:abc", "cm:zzz:1"):
         replies = await other.tap_data(forged)
         assert all("山宁村的承诺" not in m.visible for m in replies)
-        assert other.answers()[-1] == "找不到这项承诺，可能已被撤销。"
+        # Data that is not an id at all is answered as a stale card; another unit's id as not found.
+        expected = "此卡片已过期，请重新操作。" if forged.endswith(":abc") else "找不到这项承诺，可能已被撤销。"
+        assert other.answers()[-1] == expected
     [stored] = await all_commitments(harness)
     assert stored.fulfilled_on is None
     assert harness.db is not None

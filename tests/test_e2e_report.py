@@ -414,7 +414,9 @@ async def test_other_units_cannot_see_or_touch(harness: BotHarness, secretary: t
     for forged in ("my:open:1", "my:edit:1", "my:wd:1", "my:wdok:1", "my:ph:1", "my:open:x", "my:list:../etc"):
         replies = await other.tap_data(forged)
         assert all("山宁村的会" not in m.visible for m in replies)
-    assert "找不到这条记录" in other.answers()[-2]
+    # Another unit's record is not found; data that is not an id at all is a stale card.
+    assert "找不到这条记录" in other.answers()[-3]
+    assert other.answers()[-2] == "此卡片已过期，请重新操作。"
     # A forged dialog tap with a guessed nonce is a stale card.
     await other.tap_data("d:0:submit:")
     assert harness.db is not None

@@ -25,6 +25,7 @@ from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.rules.invites import deep_link, hash_code, new_code
 from bot.rules.unit_import import UnreadableFile, check_units
+from bot.rules.user_input import clean_text
 from bot.texts import plain
 from storage import invites, units
 from storage.db import open_database
@@ -66,6 +67,7 @@ async def cmd_invite(settings: Settings, unit_name: str | None, bot_username: st
     try:
         unit = None
         if unit_name is not None:
+            unit_name = clean_text(unit_name)
             unit = await units.find_by_name(db, unit_name)
             if unit is None or unit.archived:
                 print(plain("cli", "unit_not_found", name=unit_name), file=sys.stderr)

@@ -17,6 +17,7 @@ from bot.digest.excel import render_ledger
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import CADENCES, compliance, load_rules, slots_due
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
+from bot.rules.user_input import parse_id
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders
 from storage import units as unit_store
 from storage.db import Database
@@ -36,13 +37,12 @@ class Scope:
 
     @property
     def unit_id(self) -> int | None:
-        return int(self.code[1:]) if self.code.startswith("u") and self.code[1:].isdigit() else None
+        return parse_id(self.code[1:]) if self.code.startswith("u") else None
 
     @property
     def group(self) -> str | None:
-        if self.code.startswith("g") and self.code[1:].isdigit() and int(self.code[1:]) < len(UNIT_GROUPS):
-            return UNIT_GROUPS[int(self.code[1:])]
-        return None
+        index = parse_id(self.code[1:]) if self.code.startswith("g") else None
+        return UNIT_GROUPS[index] if index is not None and index < len(UNIT_GROUPS) else None
 
     @property
     def valid(self) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+from bot.rules.user_input import ascii_digits, clean_text, parse_number
 from bot.rules.words import WORDS
 
 MAX_PHOTOS = 9
@@ -35,23 +36,24 @@ LIMITS: dict[str, int] = {
     "next_plans": 1000,
     "deeds": 1000,
 }
+# Fields of one line: a line break typed into them reads as a space. The others keep their lines.
+SINGLE_LINE_FIELDS = frozenset({"topic", "place", "host", "recorder", "commitment_who"})
 
 RELATIVE_DAYS: dict[str, int] = dict(WORDS["relative_days"])
 
 # Full-width ／ － ． ： and the ideographic space, by code point, as their ASCII forms.
 _SEPARATORS = str.maketrans({0xFF0F: "/", 0xFF0D: "-", 0xFF0E: ".", 0xFF1A: ":", 0x3000: " "})
-_FULL_WIDTH_DIGITS = range(0xFF10, 0xFF1A)  # ０ … ９, each 0xFEE0 above its ASCII digit
 _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+# ``\d+`` also matches other scripts' digits and runs of any length: parse_number reads the match.
 _COUNT = re.compile(r"^(\d+)\s*[人名个位]?$")
 _COUNT_PAIR = re.compile(r"^(\d+)\s*[人名]?\s*[/、,，]\s*(\d+)\s*[人名]?$")
 _CLOCK = re.compile(r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：.]\s*(\d{2})|点\s*(?:(半)|(\d{1,2})\s*分?)?)?$")
 
 
 def normalise(text: str) -> str:
-    """Full-width digits and punctuation as ASCII, outer blanks removed."""
-    text = "".join(chr(ord(ch) - 0xFEE0) if ord(ch) in _FULL_WIDTH_DIGITS else ch for ch in text)
-    return text.translate(_SEPARATORS).strip()
+    """Full-width digits and punctuation as ASCII, control characters and outer blanks removed."""
+    return clean_text(ascii_digits(text).translate(_SEPARATORS))
 
 
 class DateProblem(Enum):
@@ -126,10 +128,13 @@ def check_due_on(day: date, today: date) -> DateProblem | None:
 def parse_count(text: str) -> int | None:
     """A number of people (``7``, ``7人``, ``７名``), or None when not a whole number in range."""
     match = _COUNT.match(normalise(text))
-    if not match:
-        return None
-    value = int(match[1])
-    return value if value <= MAX_PEOPLE else None
+    return _head_count(match[1]) if match else None
+
+
+def _head_count(digits: str) -> int | None:
+    """Matched digits as a head count: ASCII, a handful of them, at most MAX_PEOPLE."""
+    value = parse_number(digits)
+    return value if value is not None and value <= MAX_PEOPLE else None
 
 
 def parse_attendance(text: str) -> tuple[int, int | None] | None:
@@ -140,8 +145,8 @@ def parse_attendance(text: str) -> tuple[int, int | None] | None:
     match = _COUNT_PAIR.match(text)
     if not match:
         return None
-    attended, expected = int(match[1]), int(match[2])
-    if attended > MAX_PEOPLE or expected > MAX_PEOPLE:
+    attended, expected = _head_count(match[1]), _head_count(match[2])
+    if attended is None or expected is None:
         return None
     return attended, expected
 
@@ -180,9 +185,16 @@ class TextProblem:
     limit: int = 0
 
 
+def clean_field(text: str, field: str) -> str:
+    """Typed ``text`` as ``field`` keeps it (bot.rules.user_input.clean_text): several lines only
+    where the field allows them."""
+    return clean_text(text, multiline=field not in SINGLE_LINE_FIELDS)
+
+
 def check_text(text: str, field: str) -> TextProblem | None:
-    """None when ``text`` fits the field's limit; otherwise what to tell the person."""
-    if not text.strip():
+    """None when ``text`` (as :func:`clean_field` left it) fits the field's limit; otherwise what
+    to tell the person."""
+    if not clean_text(text):
         return TextProblem(empty=True)
     limit = LIMITS[field]
     if len(text) > limit:

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass, field
 
 from bot.rules.unit_kinds import UNIT_KINDS, is_unit_kind
+from bot.rules.user_input import clean_text, excerpt, parse_number
 from bot.rules.words import WORDS
 from bot.texts import plain
 
@@ -109,7 +110,7 @@ def check_units(content: bytes, file_name: str, existing_names: set[str]) -> Imp
     result = ImportCheck()
     seen: set[str] = set()
     for number, row in enumerate(rows[1:], start=2):
-        cell = lambda key: row[columns[key]].strip() if columns[key] < len(row) else ""  # noqa: E731
+        cell = lambda key: clean_text(row[columns[key]]) if columns[key] < len(row) else ""  # noqa: E731
         name, kind, members_text = cell("name"), cell("kind"), cell("members")
         if not name:
             result.bad.append((number, plain("rules", "import_name_empty")))
@@ -120,10 +121,10 @@ def check_units(content: bytes, file_name: str, existing_names: set[str]) -> Imp
         elif name in seen:
             result.bad.append((number, plain("rules", "import_name_repeated", name=name)))
         elif not is_unit_kind(kind):
-            result.bad.append((number, plain("rules", "import_kind_bad", kind=kind, kinds=UNIT_KINDS)))
-        elif not members_text.isdigit() or int(members_text) > MAX_MEMBERS:
-            result.bad.append((number, plain("rules", "import_members_bad", text=members_text, limit=MAX_MEMBERS)))
+            result.bad.append((number, plain("rules", "import_kind_bad", kind=excerpt(kind), kinds=UNIT_KINDS)))
+        elif (members := parse_number(members_text)) is None or members > MAX_MEMBERS:
+            result.bad.append((number, plain("rules", "import_members_bad", text=excerpt(members_text), limit=MAX_MEMBERS)))
         else:
             seen.add(name)
-            result.good.append((number, UnitRow(name, kind, int(members_text))))
+            result.good.append((number, UnitRow(name, kind, members)))
     return result

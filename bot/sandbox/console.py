@@ -17,6 +17,7 @@ from bot.fakeapi.harness import TEST_TOKEN, BotHarness
 from bot.fakeapi.server import SentMessage
 from bot.reminders.engine import engine_of
 from bot.rules.invites import deep_link, hash_code, new_code
+from bot.rules.user_input import parse_id
 from bot.sandbox.demo import DEMO_DATA, seed_demo_records, seed_demo_township
 from bot.texts import plain
 from storage import invites, people, units
@@ -107,8 +108,8 @@ async def run_sandbox(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
                 else:
                     current = chosen
                     print(plain("sandbox", "now_as", name=current.name), file=out)
-            elif line.startswith("#") and line[1:].isdigit():
-                await _tap_number(current, int(line[1:]), out)
+            elif line.startswith("#") and (number := parse_id(line[1:])) is not None:
+                await _tap_number(current, number, out)
             elif line == ":tick":
                 assert harness.app is not None
                 report = await engine_of(harness.app).run_once()
