@@ -5,6 +5,7 @@ import re
 
 from bot import texts
 from bot.rules.report_rules import normalise
+from bot.rules.user_input import trim
 from bot.rules.words import WORDS
 from handlers.access import leaders_only
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
@@ -30,7 +31,7 @@ def parse_plan_items(text: str) -> list[str]:
     """One item per line; a leading list marker (1、 2. （三） ①) is dropped since items are renumbered."""
     items = []
     for line in text.splitlines():
-        item = _LIST_MARKER.sub("", line.strip(), count=1).strip()
+        item = trim(_LIST_MARKER.sub("", trim(line), count=1))
         if item:
             items.append(item)
     return items

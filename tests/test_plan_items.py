@@ -38,3 +38,7 @@ def test_one_line(line: str, item: str) -> None:
 def test_lines_blank_lines_and_spaces() -> None:
     text = "  1、开展冬季走访慰问 \n\n2、做好年终党员评议\n   \n七一表彰"
     assert parse_plan_items(text) == ["开展冬季走访慰问", "做好年终党员评议", "七一表彰"]
+
+
+def test_a_line_of_zero_width_characters_is_no_item() -> None:
+    assert parse_plan_items("\u200b1、开展冬季走访慰问\u200b\n\u200b\ufeff\n2、\u200b") == ["开展冬季走访慰问"]
