@@ -24,7 +24,8 @@ from dotenv import find_dotenv, load_dotenv
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.rules.invites import deep_link, hash_code, new_code
-from bot.rules.unit_import import UnreadableFile, check_units
+from bot.rules.import_worker import read_table_apart
+from bot.rules.unit_import import MAX_FILE_BYTES, UnreadableFile, check_rows, too_big_message
 from bot.texts import plain
 from storage import invites, units
 from storage.db import open_database
@@ -42,7 +43,10 @@ async def cmd_import_units(settings: Settings, path: Path, only_good: bool) -> i
     db = await open_database(settings.database_path)
     try:
         try:
-            check = check_units(path.read_bytes(), path.name, await units.existing_names(db))
+            if path.stat().st_size > MAX_FILE_BYTES:  # refused before reading it into memory
+                raise UnreadableFile(too_big_message())
+            rows = await read_table_apart(path.read_bytes(), path.name)
+            check = check_rows(rows, await units.existing_names(db))
         except (OSError, UnreadableFile) as err:
             print(plain("cli", "import_failed", error=err), file=sys.stderr)
             return 1
