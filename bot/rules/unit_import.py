@@ -74,8 +74,9 @@ def too_big_message() -> str:
 def _common_share(text: str, encoding: str, leads: range) -> float:
     """The share of the text's Han characters that are everyday ones in ``encoding``: those whose
     first byte falls in ``leads`` (GB2312 level 1, or Big5's 常用字). Text decoded with the wrong
-    one of the two comes out as rare characters far more often."""
-    han = [ch for ch in text if 0x4E00 <= ord(ch) <= 0x9FFF]  # the CJK Unified Ideographs block
+    one of the two comes out as rare or private-use characters far more often."""
+    # The CJK Unified Ideographs, and the private-use area where a wrong decoding often lands.
+    han = [ch for ch in text if 0x4E00 <= ord(ch) <= 0x9FFF or 0xE000 <= ord(ch) <= 0xF8FF]
     if not han:
         return 0.0
     common = 0
@@ -173,6 +174,8 @@ def _bounded(rows: Iterable[list[str]]) -> list[list[str]]:
     characters = 0
     for scanned, row in enumerate(rows, start=1):
         row = row[:MAX_COLUMNS]
+        while row and not row[-1]:  # openpyxl pads a row to the sheet's width
+            row.pop()
         longest = max((len(cell) for cell in row), default=0)
         if longest > MAX_CELL_CHARS:
             raise UnreadableFile(plain("rules", "import_cell_too_long", number=scanned, limit=MAX_CELL_CHARS))
