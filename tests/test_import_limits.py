@@ -38,7 +38,7 @@ CELL_TOO_LONG = "有单元格超过 10000 个字符"
 
 # (what, file name, how to make it, what the refusal says)
 REFUSALS: list[tuple[str, str, Callable[[], bytes], tuple[str, ...]]] = [
-    ("zip bomb", "units.xlsx", lambda: zip_bomb_xlsx(200), ("解压后超过 32 MB",)),
+    ("zip bomb", "units.xlsx", lambda: zip_bomb_xlsx(200), ("解压后超过 16 MB",)),
     ("100,000-row CSV", "units.csv", lambda: csv_bytes(many_rows(100_000)), (TOO_MANY,)),
     ("100,000-row xlsx", "units.xlsx", lambda: xlsx_bytes(many_rows(100_000), dimension="A1:C100001"), (TOO_MANY,)),
     ("CSV cell over 128 KB", "units.csv", lambda: csv_bytes([HEADER, ("长" * 200_000, "村", "1")]), (CELL_TOO_LONG, "第 2 行")),
