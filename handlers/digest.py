@@ -18,12 +18,14 @@ from telegram.constants import ChatAction
 
 from bot import texts
 from bot.digest.chat import chat_messages
-from bot.digest.document import digest_document
+from bot.digest.build import Digest
+from bot.digest.document import Block, digest_document
 from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
 from bot.digest.word import render_docx
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
+from bot.services import Services
 from handlers import ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
@@ -215,6 +217,15 @@ def allowed(context: BotContext, scope: Scope) -> bool:
     return person.is_leader or (person.is_secretary and scope.unit_id == person.unit_id)
 
 
+async def _digest_blocks(services: Services, scope: Scope, period: Period, *, internal: bool) -> tuple[Digest, list[Block]]:
+    """The digest of ``scope`` over ``period``, and its document in the 上报版 or the 内部版."""
+    digest = await load_digest(
+        services.db, services.settings, services.kinds, scope=scope, start=period.start, end=period.end,
+        period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
+    )
+    return digest, digest_document(digest, services.settings.digest_date_style, services.settings.digest_script, internal=internal)
+
+
 async def send_digest(update: Update, context: BotContext, scope: Scope, start: date, end: date) -> None:
     """The 小结 in chat (split at paragraphs), then as a Word file, then the ledger offer."""
     services = context.services
@@ -229,11 +240,7 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
     period = period_for_range(start, end)
     label = scope_label(scope, units, services.settings.org_name)
     await context.bot.send_chat_action(user_id, ChatAction.TYPING)
-    digest = await load_digest(
-        services.db, services.settings, services.kinds, scope=scope, start=start, end=end,
-        period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
-    )
-    blocks = digest_document(digest, services.settings.digest_date_style, services.settings.digest_script)
+    digest, blocks = await _digest_blocks(services, scope, period, internal=False)
     for chunk in chat_messages(blocks):
         await context.bot.send_message(user_id, chunk)
     await context.bot.send_document(
@@ -263,11 +270,7 @@ async def send_internal_version(context: BotContext, scope: Scope, start: date, 
     label = scope_label(scope, units, services.settings.org_name)
     user_id = context.caller().user_id
     await context.bot.send_chat_action(user_id, ChatAction.UPLOAD_DOCUMENT)
-    digest = await load_digest(
-        services.db, services.settings, services.kinds, scope=scope, start=start, end=end,
-        period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
-    )
-    blocks = digest_document(digest, services.settings.digest_date_style, services.settings.digest_script, internal=True)
+    _, blocks = await _digest_blocks(services, scope, period, internal=True)
     await context.bot.send_document(
         user_id,
         document=await asyncio.to_thread(render_docx, blocks),

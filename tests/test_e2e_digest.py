@@ -84,6 +84,8 @@ async def test_secretary_sees_only_their_unit(harness: BotHarness, leader: Perso
     chat = "\n".join(m.visible for m in replies if m.text is not None)
     assert "山宁村党总支" in chat and "新城" not in chat and "博望中学" not in chat
     assert "活动形式比较单一" in chat
+    assert "本支部" in chat and "督促指导" not in chat  # written as the branch's own
+    assert "内部版" not in chat  # a unit's own 小结 names nobody: no second version to offer
     await secretary.tap_data("x:20261101:20261130:all")
     assert secretary.answers()[-1] == "您没有权限进行此操作。"
     await secretary.tap_data(f"x:20261101:20261130:u{ids['新城村党总支']}")
