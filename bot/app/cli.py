@@ -121,7 +121,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
             db, settings, load_kinds(), scope=scope, start=period.start, end=period.end,
             period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=today,
         )
-        blocks = digest_document(digest, settings.digest_date_style, settings.digest_script)
+        blocks = digest_document(digest, settings.digest_date_style, settings.digest_script, internal=args.internal)
         print(plain_text(blocks))
         if args.docx:
             Path(args.docx).write_bytes(render_docx(blocks))
@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--from", dest="start", help="custom start date, YYYY-MM-DD")
     digest.add_argument("--to", dest="end", help="custom end date, YYYY-MM-DD")
     digest.add_argument("--scope", default="all", help="all (default), g<group index>, or u<unit id>")
+    digest.add_argument("--internal", action="store_true", help=plain("cli", "help_internal"))
     digest.add_argument("--docx", help=plain("cli", "help_docx"))
     digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
     sub.add_parser("demo", help="fill the database with the demo township")
