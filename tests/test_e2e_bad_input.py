@@ -101,13 +101,21 @@ async def test_a_unit_name_of_only_zero_width_characters_is_refused(harness: Bot
 
 
 async def test_csv_cells_lose_their_control_characters(harness: BotHarness, leader: Person) -> None:
-    csv = "单位名称,类型,党员数\n山宁\x00村\x01党\x0b总支,村\x00,1\x0020\n横山村党支部,村,９\n".encode()
+    csv = "单位名称,类型,党员数\n山宁\x01村\x0b党\x1f总支\x7f,村\x01,1\x0b20\n横山村党支部,村,９\n\u200b,\u200b,\n".encode()
     await leader.send_document(csv, "units.csv")
     await leader.tap("导入全部 2 个单位")
     assert sorted((u.name, u.kind, u.member_count) for u in await units.list_units(harness.db)) == [
         ("山宁村党总支", "村", 120),
         ("横山村党支部", "村", 9),
     ]
+
+
+async def test_csv_with_a_nul_is_refused_as_not_text(harness: BotHarness, leader: Person) -> None:
+    """A NUL marks a binary file renamed .csv, so the reader refuses the file; cells that reach the
+    check without the reader (check_rows) lose it like any control character (tests/test_user_input.py)."""
+    replies = await leader.send_document("单位名称,类型,党员数\n山宁\x00村\x01党\x0b总支,村,120\n".encode(), "units.csv")
+    assert "这不是文本格式的 CSV 文件" in replies[-1].visible
+    assert await units.list_units(harness.db) == []
 
 
 async def test_csv_with_numbers_no_keyboard_makes_imports_nothing(harness: BotHarness, leader: Person) -> None:

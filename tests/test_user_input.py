@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.rules import report_rules
+from bot.rules.unit_import import UnitRow, check_rows
 from bot.rules.user_input import clean_text, excerpt, is_blank, parse_id, parse_number
 
 FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # an emoji held together by zero-width joiners
@@ -132,3 +133,11 @@ def test_invisible_text_is_empty(raw: str) -> None:
 
 def test_excerpt() -> None:
     assert (excerpt("很多"), excerpt("9" * 5000)) == ("很多", "9" * 20 + "\u2026")
+
+
+def test_import_cells_are_cleaned_and_invisible_rows_skipped() -> None:
+    rows = [["单位名称", "类型", "党员数"], ["山宁\x00村\x01党\x0b总支", "村\x00", "１２0"], ["\u200b", "\ufeff", ""], ["横山", "村", "²"]]
+    check = check_rows(rows, set())
+    assert check.good == [(2, UnitRow("山宁村党总支", "村", 120))]
+    [(_, reason)] = check.bad  # the invisible row is skipped like a blank one, not refused
+    assert "²" in reason
