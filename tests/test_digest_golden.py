@@ -16,11 +16,13 @@ import docx
 from bot.digest.build import build_digest
 from bot.digest.document import digest_document, plain_text
 from bot.digest.word import render_docx
-from bot.rules.meeting_rules import compliance, load_rules
+from bot.digest.query import owed_meetings
+from bot.rules.meeting_rules import load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 GOLDEN = Path(__file__).parent / "golden"
-START, END, TODAY = date(2026, 10, 1), date(2026, 12, 31), date(2026, 12, 31)
+# Written on the first working day after the quarter: every slot of the quarter is over.
+START, END, TODAY = date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 4)
 UNITS = [
     Unit(1, "山宁村党总支", "村", 40),
     Unit(2, "新城村党总支", "村", 32),
@@ -55,8 +57,6 @@ LEADER_WORK = [
 
 
 def small_digest():
-    rules = load_rules()
-    by_unit = {u.id: [a for a in ACTIVITIES if a.unit_id == u.id] for u in UNITS}
     return build_digest(
         org_name="博望镇党委",
         title="博望镇党委党建工作小结",
@@ -69,7 +69,7 @@ def small_digest():
         commitments=COMMITMENTS,
         notes=NOTES,
         leader_activities=LEADER_WORK,
-        compliance_for=lambda unit, _acts: compliance(rules, unit.kind, by_unit[unit.id], START, END),
+        compliance_for=owed_meetings(load_rules(), ACTIVITIES, {}, START, END, TODAY, None),
         scope_label="全镇",
     )
 
