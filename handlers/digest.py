@@ -1,8 +1,10 @@
 """/digest: the 工作小结 of a period, in chat and as a Word file, with the 台账 in Excel on request.
 
 Leaders choose the period and the scope (whole township, a group of units, one unit);
-secretaries get their own unit's digest only. The ledger button carries the period and scope
-(``x:<start>:<end>:<scope>``) and is re-authorised on every tap.
+secretaries get their own unit's digest only. The chat text and the Word file are the 上报版,
+which names no unit under 存在主要问题; one tap on the 内部版 button sends the Word file that names
+them (``x:<start>:<end>:<scope>:i``). The ledger button (``x:<start>:<end>:<scope>``) carries the
+same period and scope; both are re-authorised on every tap.
 """
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from telegram.constants import ChatAction
 
 from bot import texts
 from bot.digest.chat import chat_messages
-from bot.digest.document import digest_document
+from bot.digest.build import Digest
+from bot.digest.document import Block, digest_document
 from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
 from bot.digest.word import render_docx
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
 from bot.rules.report_rules import parse_date
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
+from bot.services import Services
 from handlers import ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
@@ -213,6 +217,15 @@ def allowed(context: BotContext, scope: Scope) -> bool:
     return person.is_leader or (person.is_secretary and scope.unit_id == person.unit_id)
 
 
+async def _digest_blocks(services: Services, scope: Scope, period: Period, *, internal: bool) -> tuple[Digest, list[Block]]:
+    """The digest of ``scope`` over ``period``, and its document in the 上报版 or the 内部版."""
+    digest = await load_digest(
+        services.db, services.settings, services.kinds, scope=scope, start=period.start, end=period.end,
+        period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
+    )
+    return digest, digest_document(digest, services.settings.digest_date_style, services.settings.digest_script, internal=internal)
+
+
 async def send_digest(update: Update, context: BotContext, scope: Scope, start: date, end: date) -> None:
     """The 小结 in chat (split at paragraphs), then as a Word file, then the ledger offer."""
     services = context.services
@@ -227,11 +240,7 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
     period = period_for_range(start, end)
     label = scope_label(scope, units, services.settings.org_name)
     await context.bot.send_chat_action(user_id, ChatAction.TYPING)
-    digest = await load_digest(
-        services.db, services.settings, services.kinds, scope=scope, start=start, end=end,
-        period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=services.today(),
-    )
-    blocks = digest_document(digest, services.settings.digest_date_style, services.settings.digest_script)
+    digest, blocks = await _digest_blocks(services, scope, period, internal=False)
     for chunk in chat_messages(blocks):
         await context.bot.send_message(user_id, chunk)
     await context.bot.send_document(
@@ -240,25 +249,52 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
         filename=texts.plain("digest_chat", "docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )
-    markup = InlineKeyboardMarkup(
-        [[ui.button(texts.label("export_ledger"), "x", _pack(start), _pack(end), scope.code)]]
+    # A unit's own 小结 names nobody, so it has no 内部版 to offer.
+    versions = scope.unit_id is None
+    row = [ui.button(texts.label("export_ledger"), "x", _pack(start), _pack(end), scope.code)]
+    if versions:
+        row.insert(0, ui.button(texts.label("internal_version"), "x", _pack(start), _pack(end), scope.code, INTERNAL))
+    offer = texts.say("digest_chat", "ledger_offer", count=len(digest.activity_ids), versions=versions)
+    await context.bot.send_message(user_id, offer, reply_markup=InlineKeyboardMarkup([row]))
+
+
+# The fourth part of ``x:`` button data that asks for the 内部版 Word file instead of the 台账.
+INTERNAL = "i"
+
+
+async def send_internal_version(context: BotContext, scope: Scope, start: date, end: date) -> None:
+    """The 内部版 Word file: the same 小结, with units named under 存在主要问题."""
+    services = context.services
+    units = await units_in_scope(services.db, scope)
+    period = period_for_range(start, end)
+    label = scope_label(scope, units, services.settings.org_name)
+    user_id = context.caller().user_id
+    await context.bot.send_chat_action(user_id, ChatAction.UPLOAD_DOCUMENT)
+    _, blocks = await _digest_blocks(services, scope, period, internal=True)
+    await context.bot.send_document(
+        user_id,
+        document=await asyncio.to_thread(render_docx, blocks),
+        filename=texts.plain("digest_chat", "internal_docx_name", scope=label, label=period.label),
+        caption=texts.say("digest_chat", "internal_caption", label=period.label, scope=label),
     )
-    await context.bot.send_message(user_id, texts.say("digest_chat", "ledger_offer", count=len(digest.activity_ids)), reply_markup=markup)
 
 
 async def ledger_button(update: Update, context: BotContext) -> None:
-    """The 导出台账 button: ``x:<start>:<end>:<scope>``."""
+    """The 导出台账 button ``x:<start>:<end>:<scope>``, and the 内部版 button ``x:…:<scope>:i``."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    packed_start, packed_end, code = ui.button_parts(query.data, 3)
+    packed_start, packed_end, code, version = ui.button_parts(query.data, 4)
     start, end, scope = _unpack(packed_start), _unpack(packed_end), Scope(code)
-    if start is None or end is None or not scope.valid or end < start:
+    if start is None or end is None or not scope.valid or end < start or version not in ("", INTERNAL):
         await query.answer(texts.say("common", "stale_card"))
         return
     if not allowed(context, scope):
         await query.answer(texts.say("common", "not_allowed"), show_alert=True)
         return
     await query.answer()
+    if version == INTERNAL:
+        await send_internal_version(context, scope, start, end)
+        return
     services = context.services
     units = await units_in_scope(services.db, scope)
     period = period_for_range(start, end)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot.rules.unit_import import UnreadableFile, check_units
+from bot.rules.import_worker import read_table_apart
+from bot.rules.unit_import import MAX_FILE_BYTES, UnreadableFile, check_rows, too_big_message
 from bot.rules.unit_kinds import UNIT_KINDS
 from handlers.access import leaders_only
 from handlers.context import BotContext
@@ -12,7 +13,6 @@ from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow
 from storage import units as unit_store
 from storage.units import DuplicateUnitName
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 SHOWN_PROBLEMS = 20
 
 
@@ -61,13 +61,15 @@ async def document_received(update: Update, context: BotContext) -> None:
     document = message.document
     file_name = document.file_name or "units.csv"
     user_id = context.caller().user_id
-    if document.file_size and document.file_size > MAX_FILE_BYTES:
-        await context.bot.send_message(user_id, texts.say("import", "unreadable", reason=texts.say("import", "too_big", megabytes=MAX_FILE_BYTES // (1024 * 1024))))
+    if document.file_size and document.file_size > MAX_FILE_BYTES:  # refused before downloading
+        await context.bot.send_message(user_id, texts.say("import", "unreadable", reason=too_big_message()))
         return
     telegram_file = await document.get_file()
     content = bytes(await telegram_file.download_as_bytearray())
     try:
-        check = check_units(content, file_name, await unit_store.existing_names(context.services.db))
+        # Read in a child process with a time limit: the event loop stays free for everyone else.
+        rows = await read_table_apart(content, file_name)
+        check = check_rows(rows, await unit_store.existing_names(context.services.db))
     except UnreadableFile as err:
         await context.bot.send_message(user_id, texts.say("import", "unreadable", reason=str(err)))
         return

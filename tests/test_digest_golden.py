@@ -15,8 +15,8 @@ import docx
 
 from bot.digest.build import build_digest
 from bot.digest.document import digest_document, plain_text
-from bot.digest.word import render_docx
 from bot.digest.query import owed_meetings
+from bot.digest.word import render_docx
 from bot.rules.meeting_rules import load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
@@ -56,21 +56,24 @@ LEADER_WORK = [
 ]
 
 
-def small_digest():
+def small_digest(unit_id: int | None = None):
+    """The small township's 小结, or (``unit_id``) one unit's own."""
+    units = [u for u in UNITS if unit_id is None or u.id == unit_id]
     return build_digest(
         org_name="博望镇党委",
-        title="博望镇党委党建工作小结",
+        title=f"{units[0].name}党建工作小结" if unit_id else "博望镇党委党建工作小结",
         period_label="2026年第四季度",
         start=START,
         end=END,
         today=TODAY,
-        units=UNITS,
+        units=units,
         activities=ACTIVITIES,
         commitments=COMMITMENTS,
         notes=NOTES,
         leader_activities=LEADER_WORK,
         compliance_for=owed_meetings(load_rules(), ACTIVITIES, {}, START, END, TODAY, None),
-        scope_label="全镇",
+        scope_label=units[0].name if unit_id else "全镇",
+        unit_scope=unit_id is not None,
     )
 
 
@@ -88,3 +91,12 @@ def test_text_matches_the_golden_file() -> None:
 def test_word_paragraphs_match_the_golden_file() -> None:
     document = docx.Document(io.BytesIO(render_docx(digest_document(small_digest()))))
     _check("digest_small_docx.txt", "\n".join(p.text for p in document.paragraphs if p.text.strip()) + "\n")
+
+
+def test_internal_version_matches_the_golden_file() -> None:
+    """The 内部版 differs from the 上报版 only in 存在主要问题, where it names units."""
+    _check("digest_small_internal.txt", plain_text(digest_document(small_digest(), internal=True)) + "\n")
+
+
+def test_a_units_own_digest_matches_the_golden_file() -> None:
+    _check("digest_unit.txt", plain_text(digest_document(small_digest(unit_id=2))) + "\n")

@@ -48,8 +48,8 @@ def digest(activities=(), commitments=(), notes=(), leader_plan=None, units=UNIT
     )
 
 
-def render_digest_html(d, date_style="hanzi", script="hans"):
-    return render_html(digest_document(d, date_style, script))
+def render_digest_html(d, date_style="hanzi", script="hans", internal=False):
+    return render_html(digest_document(d, date_style, script, internal=internal))
 
 
 def sample():
@@ -97,7 +97,7 @@ def assert_valid_html(text):
 
 
 def test_user_text_is_escaped():
-    html = render_digest_html(sample())
+    html = render_digest_html(sample(), internal=True)  # the 内部版 names units and quotes commitments
     assert "<script>" not in html and "<b>资金</b>" not in html
     assert "&lt;b&gt;资金&lt;/b&gt; &amp; 场地不足" in html
     assert "A&amp;B &lt;公司&gt;" in html
@@ -107,7 +107,7 @@ def test_user_text_is_escaped():
 
 def test_structure_follows_the_township_summary():
     d = sample()
-    html = render_digest_html(d)
+    html = render_digest_html(d, internal=True)
     pars = html.split("\n\n")
     assert pars[0] == "<b>博望镇党委党建工作小结</b>"
     assert "<b>一、基本情况</b>" in pars
@@ -116,9 +116,11 @@ def test_structure_follows_the_township_summary():
     assert pars.index("<b>一、基本情况</b>") < pars.index("<b>二、工作开展情况</b>") < pars.index("<b>三、下一步计划</b>")
     assert "全镇现有基层党组织3个，其中村（社区）党组织2个，“两新”党组织1个，党员共108名。" in html
     assert "本期各党组织均报送了活动记录，共报送活动3次" in html
-    problems = next(p for p in pars if "存在主要问题" in p)
-    assert re.match(r"<b>\d、存在主要问题。</b>", problems)
-    assert "修&lt;路&gt;" in problems  # overdue commitment
+    heading = next(i for i, p in enumerate(pars) if "存在主要问题" in p)
+    assert re.match(r"<b>\d、存在主要问题。</b>", pars[heading])
+    points = pars[heading + 1 : pars.index("<b>三、下一步计划</b>")]
+    assert [p[:2] for p in points] == ["一是", "二是"]  # one point a paragraph
+    assert any("修&lt;路&gt;" in p for p in points)  # overdue commitment
     assert "1、开展“双向承诺”活动。" in pars and "2、认真做好资料归档 &amp; &lt;整理&gt;。" in pars
     assert pars[-2:] == ["博望镇党委", "二〇二六年十一月二十七日"]
     assert render_digest_html(d, "arabic").endswith("2026年11月27日")
@@ -325,6 +327,10 @@ def _phrase(kind):
     return f"开展{kind}活动"
 
 
+def _measure(kind):
+    return "堂" if kind.endswith("课") else "次"
+
+
 activity_lists = st.lists(
     st.tuples(
         st.integers(1, 7),  # unit 7 is out of scope
@@ -351,7 +357,10 @@ def test_rendered_figures_match_the_records(rows):
         assert "本期暂无报送记录" in html
         return
     total_att = sum(a.attended for a in counted)
-    assert f"共报送活动{len(counted)}次，参加党员{total_att}人次" in html
+    if total_att:
+        assert f"共报送活动{len(counted)}次，参加党员{total_att}人次" in html
+    else:  # no clause states a zero count
+        assert f"共报送活动{len(counted)}次。" in html
     statutory = [a for a in counted if KINDS.by_name(a.kind).is_statutory]
     for kind in KINDS.all:
         these = [a for a in counted if a.kind == kind.name]
@@ -359,21 +368,29 @@ def test_rendered_figures_match_the_records(rows):
             assert _phrase(kind.name) not in html.replace("“", "").replace("”", "")
             continue
         if kind.is_statutory:
-            assert f"{_phrase(kind.name)}{len(these)}次" in html
+            # A run of kinds with the same verb says it once: 召开支部党员大会1次、支委会2次，上党课1堂.
+            assert re.search(rf"(?:{_phrase(kind.name)}|、{kind.name}){len(these)}{_measure(kind.name)}", html), kind.name
         else:
             att = sum(a.attended for a in these)
             exp = sum(a.expected for a in these)
             units = len({a.unit_id for a in these})
-            sentence = re.search(re.escape(_phrase(kind.name)) + r"(\d+)次，涉及(\d+)个党组织[^，]*，参加党员(\d+)人次(?:，平均出席率([\d.]+)%)?", html)
+            sentence = re.search(re.escape(_phrase(kind.name)) + r"(\d+)次，涉及(\d+)个党组织[^，。]*(?:，参加党员(\d+)人次(?:，平均出席率([\d.]+)%)?)?", html)
             assert sentence, kind.name
-            assert [int(x) for x in sentence.groups()[:3]] == [len(these), units, att]
+            assert [int(x or 0) for x in sentence.groups()[:3]] == [len(these), units, att]
+            if not att:
+                assert sentence.group(3) is None and sentence.group(4) is None
+                continue
             if exp:
                 assert float(sentence.group(4)) == pytest.approx(round(att / exp * 100, 1), abs=0.051)
             else:
                 assert sentence.group(4) is None
     if statutory:
         att = sum(a.attended for a in statutory)
-        assert re.search(rf"次，参加党员{att}人次", html.split("、“三会一课”落实情况。")[1].split("\n\n")[0])
+        section = html.split("、“三会一课”落实情况。")[1].split("\n\n")[0]
+        if att:
+            assert re.search(rf"[次堂]，参加党员{att}人次", section)
+        else:
+            assert "参加党员" not in section
 
 
 def test_docx_drops_control_characters_in_user_text():

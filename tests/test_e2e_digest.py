@@ -50,13 +50,23 @@ async def test_leader_digest_for_the_township(harness: BotHarness, leader: Perso
     assert "现有基层党组织3个" in chat and "党员共90名" in chat
     assert "本期有2个党组织报送了活动记录" in chat
     assert "<b>学习</b> & 讨论" not in chat  # topics are not quoted in the summary, but nothing broke
-    assert "博望中学" in chat  # named as a unit that did not report
+    assert "博望中学" not in chat  # the 上报版 leaves names to the 台账
+    assert "个别党组织本期未报送活动记录" in chat
     assert "二〇二六年十一月二十七日" in chat
     document = next(m for m in replies if m.document)
     assert document.document["file_name"] == "全镇2026年11月工作小结.docx"
     paragraphs = _docx_paragraphs(harness, document)
     assert paragraphs[0] == "博望镇党委党建工作小结" and paragraphs[-1] == "二〇二六年十一月二十七日"
     assert "一、基本情况" in paragraphs
+    assert not any("博望中学" in p for p in paragraphs)
+
+    replies = await leader.tap("内部版")
+    [internal] = [m for m in replies if m.document]
+    assert internal.document["file_name"] == "全镇2026年11月工作小结（内部版）.docx"
+    paragraphs = _docx_paragraphs(harness, internal)
+    # The 内部版 names the unit that did not report, under that point only.
+    assert "一是活动记录报送不够及时，1个党组织本期未报送活动记录（博望中学）。" in paragraphs
+    assert sum("博望中学" in p for p in paragraphs) == 1
 
     replies = await leader.tap("导出台账")
     [ledger] = [m for m in replies if m.document]
@@ -74,6 +84,8 @@ async def test_secretary_sees_only_their_unit(harness: BotHarness, leader: Perso
     chat = "\n".join(m.visible for m in replies if m.text is not None)
     assert "山宁村党总支" in chat and "新城" not in chat and "博望中学" not in chat
     assert "活动形式比较单一" in chat
+    assert "本支部" in chat and "督促指导" not in chat  # written as the branch's own
+    assert "内部版" not in chat  # a unit's own 小结 names nobody: no second version to offer
     await secretary.tap_data("x:20261101:20261130:all")
     assert secretary.answers()[-1] == "您没有权限进行此操作。"
     await secretary.tap_data(f"x:20261101:20261130:u{ids['新城村党总支']}")

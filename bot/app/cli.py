@@ -24,7 +24,8 @@ from dotenv import find_dotenv, load_dotenv
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.rules.invites import deep_link, hash_code, new_code
-from bot.rules.unit_import import UnreadableFile, check_units
+from bot.rules.import_worker import read_table_apart
+from bot.rules.unit_import import MAX_FILE_BYTES, UnreadableFile, check_rows, too_big_message
 from bot.texts import plain
 from storage import invites, units
 from storage.db import open_database
@@ -42,7 +43,10 @@ async def cmd_import_units(settings: Settings, path: Path, only_good: bool) -> i
     db = await open_database(settings.database_path)
     try:
         try:
-            check = check_units(path.read_bytes(), path.name, await units.existing_names(db))
+            if path.stat().st_size > MAX_FILE_BYTES:  # refused before reading it into memory
+                raise UnreadableFile(too_big_message())
+            rows = await read_table_apart(path.read_bytes(), path.name)
+            check = check_rows(rows, await units.existing_names(db))
         except (OSError, UnreadableFile) as err:
             print(plain("cli", "import_failed", error=err), file=sys.stderr)
             return 1
@@ -117,7 +121,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
             db, settings, load_kinds(), scope=scope, start=period.start, end=period.end,
             period_label=period.label, period_key=None if period.kind == "custom" else period.key, today=today,
         )
-        blocks = digest_document(digest, settings.digest_date_style, settings.digest_script)
+        blocks = digest_document(digest, settings.digest_date_style, settings.digest_script, internal=args.internal)
         print(plain_text(blocks))
         if args.docx:
             Path(args.docx).write_bytes(render_docx(blocks))
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--from", dest="start", help="custom start date, YYYY-MM-DD")
     digest.add_argument("--to", dest="end", help="custom end date, YYYY-MM-DD")
     digest.add_argument("--scope", default="all", help="all (default), g<group index>, or u<unit id>")
+    digest.add_argument("--internal", action="store_true", help=plain("cli", "help_internal"))
     digest.add_argument("--docx", help=plain("cli", "help_docx"))
     digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
     sub.add_parser("demo", help="fill the database with the demo township")

@@ -22,7 +22,11 @@ Rules decided here, in one place:
   over, on ``today`` it is not), or in progress.
 * Problems come from facts first (units that did not report, meetings due but not held,
   attendance below :data:`LOW_ATTENDANCE_THRESHOLD`, overdue commitments), then the problems units
-  wrote themselves, deduplicated.
+  wrote themselves, deduplicated. ``Problems.points`` gathers them the way the 小结 speaks of them:
+  one point per kind of problem, with a count, and each unit named under one point only — its main
+  problem, the first that applies — so the 内部版 can name examples and the 上报版 none. A unit that
+  reported nothing is counted as not reporting, never again as missing meetings.
+* Short names are unique within a digest: units whose short names collide keep their full names.
 * The next-period plan is the leader's when one is given, otherwise the units' own plans,
   deduplicated.
 """
@@ -49,6 +53,16 @@ LOW_ATTENDANCE_THRESHOLD = 0.5
 
 # How many units a kind names as examples, as in “部分村（如山宁、新城、新联、东城）”.
 MAX_EXAMPLES = 4
+
+# How many units (or overdue commitments) a point of 存在主要问题 names as examples in the 内部版.
+MAX_NAMED = 2
+
+# The points of 存在主要问题, in the order the 小结 lists them (a unit is named under the first).
+POINT_UNREPORTED = "unreported"
+POINT_MEETINGS = "meetings"
+POINT_ATTENDANCE = "attendance"
+POINT_COMMITMENTS = "commitments"
+POINT_SELF_REPORTED = "self_reported"
 
 
 def _data(name: str) -> dict[str, Any]:
@@ -223,12 +237,43 @@ class OverdueCommitment:
 
 
 @dataclass(frozen=True, slots=True)
+class MissedKind:
+    """Units that reported but held fewer meetings of one kind than were due."""
+
+    kind: str
+    unit_ids: tuple[int, ...]
+    named: tuple[UnitRef, ...]  # examples, none of them named under an earlier point
+
+    @property
+    def count(self) -> int:
+        return len(self.unit_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemPoint:
+    """One 一是/二是 of 存在主要问题: which problem, the units it counts, the few it names."""
+
+    topic: str  # one of the POINT_* names
+    unit_ids: tuple[int, ...]
+    named: tuple[UnitRef, ...] = ()  # every unit named by this point, each named nowhere else
+    kinds: tuple[MissedKind, ...] = ()  # POINT_MEETINGS: by kind, in catalogue order
+    commitment_ids: tuple[int, ...] = ()  # POINT_COMMITMENTS: every overdue commitment
+    examples: tuple[OverdueCommitment, ...] = ()  # POINT_COMMITMENTS: at most MAX_NAMED
+    items: tuple[Attributed, ...] = ()  # POINT_SELF_REPORTED
+
+    @property
+    def count(self) -> int:
+        return len(self.unit_ids)
+
+
+@dataclass(frozen=True, slots=True)
 class Problems:
     unreported: tuple[UnitRef, ...]
     missed_meetings: tuple[MissedMeeting, ...]
     low_attendance: tuple[LowAttendance, ...]
     overdue_commitments: tuple[OverdueCommitment, ...]
     reported: tuple[Attributed, ...]  # written by units in their period notes
+    points: tuple[ProblemPoint, ...] = ()  # the above as the 小结 lists them
 
     @property
     def from_facts(self) -> bool:
@@ -274,6 +319,14 @@ class Digest:
     problems: Problems
     next_plan: tuple[Attributed, ...]
     next_plan_source: str  # PLAN_FROM_LEADER, PLAN_FROM_UNITS or PLAN_NONE
+
+    # A unit's own 小结: written as the branch's, signed by it.
+    unit_scope: bool = False
+
+    @property
+    def author(self) -> str:
+        """Who signs the 小结: the unit for its own, else the organisation."""
+        return self.units[0].name if self.unit_scope and len(self.units) == 1 else self.org_name
 
     @property
     def as_of(self) -> date | None:
@@ -327,6 +380,17 @@ def short_name(name: str, prefix: str = "") -> str:
         if short.endswith(suffix) and rest and not rest.endswith(_STEM_MUST_NOT_END_WITH):
             return rest
     return short
+
+
+def unique_short_names(names: Sequence[str], prefix: str = "") -> list[str]:
+    """Each name's short name, or the name itself where two short names would be the same."""
+    shorts = [short_name(n, prefix) for n in names]
+    taken: dict[str, int] = defaultdict(int)
+    for short in shorts:
+        taken[short] += 1
+    # A short name equal to another unit's full name would read as that unit too.
+    full = set(names)
+    return [n if taken[short] > 1 or (short in full and short != n) else short for n, short in zip(names, shorts)]
 
 
 def township_of(org_name: str) -> str:
@@ -454,6 +518,55 @@ def _compliance(
     return compliance, missed
 
 
+def _problem_points(
+    unreported: Sequence[UnitRef],
+    missed: Sequence[MissedMeeting],
+    low: Sequence[LowAttendance],
+    overdue: Sequence[OverdueCommitment],
+    reported: tuple[Attributed, ...],
+) -> tuple[ProblemPoint, ...]:
+    """The problems as the 小结 lists them; a unit is named under the first point that counts it."""
+    named: set[int] = set()
+
+    def pick(units: Iterable[UnitRef], limit: int | None = MAX_NAMED) -> tuple[UnitRef, ...]:
+        fresh = [u for u in units if u.id not in named]
+        chosen = tuple(fresh if limit is None else fresh[:limit])
+        named.update(u.id for u in chosen)
+        return chosen
+
+    points: list[ProblemPoint] = []
+    if unreported:
+        points.append(ProblemPoint(POINT_UNREPORTED, tuple(u.id for u in unreported), pick(unreported, None)))
+    silent = {u.id for u in unreported}
+    # Units that reported nothing are counted once, as not reporting: their meetings are unknown.
+    short = [m for m in missed if m.unit.id not in silent]
+    if short:
+        kinds = []
+        for kind in dict.fromkeys(m.kind for m in short):
+            units = [m.unit for m in short if m.kind == kind]
+            kinds.append(MissedKind(kind, tuple(u.id for u in units), pick(units)))
+        unit_ids = tuple(dict.fromkeys(m.unit.id for m in short))
+        points.append(ProblemPoint(POINT_MEETINGS, unit_ids, tuple(u for k in kinds for u in k.named), kinds=tuple(kinds)))
+    if low:
+        points.append(ProblemPoint(POINT_ATTENDANCE, tuple(x.unit.id for x in low), pick(x.unit for x in low)))
+    if overdue:
+        examples = tuple(o for o in overdue if o.unit.id not in named)[:MAX_NAMED]
+        chosen = pick(dict.fromkeys(o.unit for o in examples))
+        points.append(
+            ProblemPoint(
+                POINT_COMMITMENTS,
+                tuple(dict.fromkeys(o.unit.id for o in overdue)),
+                chosen,
+                commitment_ids=tuple(o.commitment_id for o in overdue),
+                examples=examples,
+            )
+        )
+    if reported:
+        unit_ids = tuple(dict.fromkeys(u.id for item in reported for u in item.units))
+        points.append(ProblemPoint(POINT_SELF_REPORTED, unit_ids, items=reported))
+    return tuple(points)
+
+
 @dataclass(frozen=True, slots=True)
 class _CommitmentJudge:
     """How a period sees its commitments: which existed, which were kept, which were overdue."""
@@ -504,6 +617,7 @@ def build_digest(
     scope_label: str,
     kinds: ActivityKinds | None = None,
     zone: tzinfo | None = None,
+    unit_scope: bool = False,
 ) -> Digest:
     """Compute the 小结 of one period. Pure: the same records give the same digest.
 
@@ -514,7 +628,11 @@ def build_digest(
     prefix = township_of(org_name)
     scope_units = [u for u in units if not u.archived]
     # Names go into one-line sentences: collapse any line breaks a leader typed into them.
-    refs = {u.id: UnitRef(u.id, " ".join(u.name.split()), short_name(" ".join(u.name.split()), prefix)) for u in scope_units}
+    names = [" ".join(u.name.split()) for u in scope_units]
+    refs = {
+        u.id: UnitRef(u.id, name, short)
+        for u, name, short in zip(scope_units, names, unique_short_names(names, prefix))
+    }
     position = {u.id: i for i, u in enumerate(scope_units)}
 
     counted: list[Activity] = []
@@ -655,9 +773,13 @@ def build_digest(
             low_attendance=tuple(low),
             overdue_commitments=overdue_problems,
             reported=reported_problems,
+            points=_problem_points(
+                tuple(refs[uid] for uid in unreported), missed, low, overdue_problems, reported_problems
+            ),
         ),
         next_plan=next_plan,
         next_plan_source=plan_source,
+        unit_scope=unit_scope,
     )
 
 

@@ -6,6 +6,10 @@ text with a bold flag. This module decides which blocks the 小结 has; ``templa
 words each of them, one macro per block, rendered without HTML escaping because the text is plain.
 Renderers only lay the blocks out (chat HTML in bot/digest/chat.py, Word in bot/digest/word.py,
 plain text here), so every format says the same sentences and no role is guessed from position.
+
+A digest has two versions that differ only in 存在主要问题: the 上报版 (the default, for sending
+upward) speaks of 个别/少数/部分党组织 and leaves names to the 台账; the 内部版 (``internal=True``)
+names a few units under each point. A unit's own 小结 is written as the branch's and names nobody.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from bot.digest.build import PLAN_FROM_LEADER, PLAN_FROM_UNITS, Digest
+from bot.digest.build import LOW_ATTENDANCE_THRESHOLD, PLAN_FROM_LEADER, PLAN_FROM_UNITS, Digest
 from bot.rules.chinese_date import HANZI, format_date_cn, format_span_cn
 from bot.texts import environment
 
@@ -121,24 +125,27 @@ WORK_SECTIONS: tuple[tuple[str, Callable[[Digest], bool]], ...] = (
 )
 
 
-def _work_sections(d: Digest) -> Iterable[Block]:
+def _work_sections(d: Digest, internal: bool) -> Iterable[Block]:
     shown = [name for name, applies in WORK_SECTIONS if applies(d)]
     for n, name in enumerate(shown, 1):
         yield Block(BlockKind.HEADING_2, (Run(_say(f"{name}_heading", n), bold=True), Run(_say(name, d))))
+    # Each 一是/二是 of 存在主要问题 is a paragraph of its own, as in the township's 小结.
+    for n, point in enumerate(d.problems.points, 1):
+        yield _block(BlockKind.PARAGRAPH, _say("problem_point", d, point, n, internal, LOW_ATTENDANCE_THRESHOLD))
 
 
 def _plan(d: Digest) -> Iterable[Block]:
     items = d.next_plan
     if d.next_plan_source == PLAN_FROM_UNITS:
-        yield _block(BlockKind.PARAGRAPH, _say("plan_from_units"))
+        yield _block(BlockKind.PARAGRAPH, _say("plan_from_units", d.unit_scope))
         items = items[:MAX_PLAN_ITEMS]
     elif d.next_plan_source != PLAN_FROM_LEADER:
-        yield _block(BlockKind.PARAGRAPH, _say("no_plan"))
+        yield _block(BlockKind.PARAGRAPH, _say("no_plan", d.unit_scope))
     for n, item in enumerate(items, 1):
-        yield _block(BlockKind.ITEM, _say("plan_item", n, item))
+        yield _block(BlockKind.ITEM, _say("plan_item", n, item, d.unit_scope))
 
 
-def _blocks(d: Digest, date_style: str) -> list[Block]:
+def _blocks(d: Digest, date_style: str, internal: bool) -> list[Block]:
     span = format_span_cn(d.start, d.end, "arabic")
     blocks = [_block(BlockKind.TITLE, _line(d.title or digest_title(d.org_name)), bold=True)]
     if d.empty:
@@ -148,19 +155,22 @@ def _blocks(d: Digest, date_style: str) -> list[Block]:
         blocks.append(_heading_1("basics_heading"))
         blocks.append(_block(BlockKind.PARAGRAPH, _say("basics", d)))
         blocks.append(_heading_1("work_heading"))
-        blocks.extend(_work_sections(d))
+        blocks.extend(_work_sections(d, internal))
         blocks.append(_heading_1("plan_heading"))
         blocks.extend(_plan(d))
-    blocks.append(_block(BlockKind.SIGNATURE, _line(d.org_name)))
+    blocks.append(_block(BlockKind.SIGNATURE, _line(d.author)))
     blocks.append(_block(BlockKind.DATE, format_date_cn(d.today, date_style)))
     return blocks
 
 
-def digest_document(digest: Digest, date_style: str = HANZI, script: str = HANS) -> list[Block]:
-    """The 小结 as blocks, in Simplified (``hans``) or Traditional (``hant``) characters."""
+def digest_document(digest: Digest, date_style: str = HANZI, script: str = HANS, *, internal: bool = False) -> list[Block]:
+    """The 小结 as blocks, in Simplified (``hans``) or Traditional (``hant``) characters.
+
+    ``internal`` gives the 内部版, which names units under 存在主要问题; the default is the 上报版.
+    """
     if script not in (HANS, HANT):
         raise ValueError(f"unknown script: {script!r}")
-    blocks = _blocks(digest, date_style)
+    blocks = _blocks(digest, date_style, internal)
     if script == HANT:
         blocks = [Block(b.kind, tuple(Run(to_traditional(r.text), r.bold) for r in b.runs)) for b in blocks]
     return blocks

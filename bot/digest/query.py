@@ -100,9 +100,11 @@ async def load_digest(
     zone = settings.timezone
     compliance_for = owed_meetings(load_rules(), acts, excused, start, end, today, zone)
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
+    # A unit's own 小结 is titled and signed with the unit's name.
+    author = units[0].name if scope.unit_id is not None and units else settings.org_name
     return build_digest(
         org_name=settings.org_name,
-        title=digest_title(settings.org_name, settings.campaign_name),
+        title=digest_title(author, settings.campaign_name),
         period_label=period_label,
         start=start,
         end=end,
@@ -117,6 +119,7 @@ async def load_digest(
         scope_label=scope_label(scope, units, settings.org_name),
         kinds=kinds,
         zone=zone,
+        unit_scope=scope.unit_id is not None,
     )
 
 
