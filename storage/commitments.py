@@ -15,7 +15,7 @@ from storage import audit
 from storage.activities import AlreadySubmitted, consume_dialog
 from storage.db import Database
 from storage.models import Commitment, CommitmentProgress
-from storage.timeutil import ds, parse_ds, ts
+from storage.timeutil import ds, parse_ds, parse_ts, ts
 
 
 def _commitment(row: sqlite3.Row) -> Commitment:
@@ -31,6 +31,7 @@ def _commitment(row: sqlite3.Row) -> Commitment:
         evaluation=row["evaluation"],
         evaluation_comment=row["evaluation_comment"],
         withdrawn=row["withdrawn_at"] is not None,
+        created_at=parse_ts(row["created_at"]),
     )
 
 

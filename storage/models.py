@@ -21,6 +21,7 @@ class Unit:
     kind: str
     member_count: int
     archived: bool = False
+    created_at: datetime | None = None  # when the unit was added; None when not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class Commitment:
     evaluation: str | None = None
     evaluation_comment: str | None = None
     withdrawn: bool = False
+    created_at: datetime | None = None  # when it was recorded; None when not read
 
     def is_overdue(self, today: date) -> bool:
         return self.fulfilled_on is None and not self.withdrawn and self.due_on < today

@@ -8,7 +8,7 @@ from datetime import datetime
 from storage import audit
 from storage.db import Database
 from storage.models import Unit
-from storage.timeutil import ts
+from storage.timeutil import parse_ts, ts
 
 
 class DuplicateUnitName(ValueError):
@@ -22,6 +22,7 @@ def _unit(row: sqlite3.Row) -> Unit:
         kind=row["kind"],
         member_count=row["member_count"],
         archived=bool(row["archived"]),
+        created_at=parse_ts(row["created_at"]),
     )
 
 
@@ -51,7 +52,7 @@ async def add_unit(db: Database, name: str, kind: str, member_count: int, actor_
             raise DuplicateUnitName(name) from exc
         unit_id = cursor.lastrowid
         await audit.record(conn, now, actor_id, "unit.add", f"unit:{unit_id}", {"name": name, "kind": kind})
-    return Unit(id=unit_id, name=name, kind=kind, member_count=member_count)
+    return Unit(id=unit_id, name=name, kind=kind, member_count=member_count, created_at=parse_ts(ts(now)))
 
 
 async def add_units(

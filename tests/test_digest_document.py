@@ -56,7 +56,7 @@ def test_block_kinds_of_the_small_township_in_order() -> None:
     assert not section.runs[1].bold and section.runs[1].text.startswith("本期各党组织共召开支部党员大会1次")
     assert [b.text for b in blocks if b.kind is K.HEADING_1] == ["一、基本情况", "二、工作开展情况", "三、下一步计划"]
     assert [b.text for b in blocks if b.kind is K.ITEM] == ["1、开展冬训（山宁）。", "2、做好年终党员评议（山宁、新城）。"]
-    assert blocks[-2].text == "博望镇党委" and blocks[-1].text == "二〇二六年十二月三十一日"
+    assert blocks[-2].text == "博望镇党委" and blocks[-1].text == "二〇二七年一月四日"
 
 
 def test_an_empty_period_has_no_sections() -> None:
@@ -75,7 +75,7 @@ def test_a_leaders_plan_is_items_without_a_lead_in() -> None:
 def test_traditional_script_keeps_the_blocks() -> None:
     hans, hant = digest_document(small_digest()), digest_document(small_digest(), "arabic", "hant")
     assert [(b.kind, [r.bold for r in b.runs]) for b in hant] == [(b.kind, [r.bold for r in b.runs]) for b in hans]
-    assert hant[0].text == "博望鎮黨委黨建工作小結" and hant[-1].text == "2026年12月31日"
+    assert hant[0].text == "博望鎮黨委黨建工作小結" and hant[-1].text == "2027年1月4日"
 
 
 def test_chat_word_and_text_say_the_same_sentences() -> None:

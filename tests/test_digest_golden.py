@@ -15,12 +15,14 @@ import docx
 
 from bot.digest.build import build_digest
 from bot.digest.document import digest_document, plain_text
+from bot.digest.query import owed_meetings
 from bot.digest.word import render_docx
-from bot.rules.meeting_rules import compliance, load_rules
+from bot.rules.meeting_rules import load_rules
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 GOLDEN = Path(__file__).parent / "golden"
-START, END, TODAY = date(2026, 10, 1), date(2026, 12, 31), date(2026, 12, 31)
+# Written on the first working day after the quarter: every slot of the quarter is over.
+START, END, TODAY = date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 4)
 UNITS = [
     Unit(1, "山宁村党总支", "村", 40),
     Unit(2, "新城村党总支", "村", 32),
@@ -56,8 +58,6 @@ LEADER_WORK = [
 
 def small_digest(unit_id: int | None = None):
     """The small township's 小结, or (``unit_id``) one unit's own."""
-    rules = load_rules()
-    by_unit = {u.id: [a for a in ACTIVITIES if a.unit_id == u.id] for u in UNITS}
     units = [u for u in UNITS if unit_id is None or u.id == unit_id]
     return build_digest(
         org_name="博望镇党委",
@@ -71,7 +71,7 @@ def small_digest(unit_id: int | None = None):
         commitments=COMMITMENTS,
         notes=NOTES,
         leader_activities=LEADER_WORK,
-        compliance_for=lambda unit, _acts: compliance(rules, unit.kind, by_unit[unit.id], START, END),
+        compliance_for=owed_meetings(load_rules(), ACTIVITIES, {}, START, END, TODAY, None),
         scope_label=units[0].name if unit_id else "全镇",
         unit_scope=unit_id is not None,
     )

@@ -597,3 +597,19 @@ async def test_a_tap_naming_an_unknown_reminder_changes_nothing(h: BotHarness) -
     assert "不是发给您所在单位" in secretary.answers()[-1]
     assert h.db is not None and await store.list_excuses(h.db) == []
     assert len(h.api.bot_messages(secretary.user_id)) == 1
+
+
+async def test_units_added_today_are_not_escalated_or_reminded_for_last_month(h: BotHarness) -> None:
+    leader = h.person(LEADER_ID, "王书记")
+    [(old, _)] = await units_with_secretaries(h, 1)  # added on 20 November
+    h.clock.set(at(2026, 12, 1, 9))
+    added_today = [
+        (await add_unit(h, name), name) for name in ("新建村党支部", "新建社区党支部")
+    ]
+    newcomers = [await add_secretary(h, unit, 2101 + i, f"新书记{i}") for i, (unit, _) in enumerate(added_today)]
+    await tick(h, at(2026, 12, 1, 9, 30))
+    [escalation] = [m for m in h.api.bot_messages(leader.user_id) if "逾期未报送" in m.visible]
+    assert "逾期未报送｜2026年11月" in escalation.visible and "共 1 个单位尚未报齐" in escalation.visible
+    assert old.name in escalation.visible
+    assert not any(name in escalation.visible for _, name in added_today)
+    assert all("2026年11月" not in text for person in newcomers for text in texts_to(h, person.user_id))

@@ -263,7 +263,7 @@ def test_board_rows_put_overdue_units_first_and_add_up() -> None:
 
 
 def test_build_unit_records_joins_activities_and_excuses() -> None:
-    records = plan.build_unit_records([(1, "村"), (2, "社区")], [held(2, "支委会", date(2026, 11, 3))], {1: {("党课", "2026-Q4")}})
+    records = plan.build_unit_records([(1, "村", None), (2, "社区", None)], [held(2, "支委会", date(2026, 11, 3))], {1: {("党课", "2026-Q4")}})
     assert records[0].excused == frozenset({("党课", "2026-Q4")}) and records[0].activities == ()
     assert [a.kind for a in records[1].activities] == ["支委会"]
 

@@ -10,10 +10,16 @@ Rules decided here, in one place:
 * Activities count when they are not withdrawn, fall inside ``start``–``end`` and belong to a unit
   in scope; anything else passed in is listed in ``Digest.ignored_activity_ids``.
 * A unit *took part* when it reported at least one counted activity.
-* Commitments tracked in a period: not withdrawn, of a unit in scope, and either still open
-  (whenever due — an open promise stays on the books until it is kept), or due in the period, or
-  fulfilled in the period. Their state is judged as of ``today``: fulfilled, overdue
-  (``Commitment.is_overdue(today)``), or in progress.
+* The 小结 says what is true on the day it is written: meetings count as due only for slots
+  that are over (``compliance_for`` passes ``as_of=today`` to the meeting rules), and a unit
+  added after the period's last day is not named as unreported (nor does it owe any slot: see
+  ``bot.rules.meeting_rules.owed_slots``).
+* Commitments tracked in a period: not withdrawn, of a unit in scope, recorded by the period's
+  last day, and either still open on the day the period is judged (whenever due — an open promise
+  stays on the books until it is kept), or due in the period, or fulfilled in the period. They
+  are judged as of the period's last day, or ``today`` while the period runs: fulfilled by then,
+  overdue (due before then and not kept by then; on a period's last day that day is already
+  over, on ``today`` it is not), or in progress.
 * Problems come from facts first (units that did not report, meetings due but not held,
   attendance below :data:`LOW_ATTENDANCE_THRESHOLD`, overdue commitments), then the problems units
   wrote themselves, deduplicated. ``Problems.points`` gathers them the way the 小结 speaks of them:
@@ -32,11 +38,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
+from bot.rules.periods import local_day
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
@@ -322,6 +329,11 @@ class Digest:
         return self.units[0].name if self.unit_scope and len(self.units) == 1 else self.org_name
 
     @property
+    def as_of(self) -> date | None:
+        """While the period still runs, the day its figures stand at (截至…); else None."""
+        return self.today if self.today <= self.end else None
+
+    @property
     def unit_count(self) -> int:
         return len(self.units)
 
@@ -555,12 +567,36 @@ def _problem_points(
     return tuple(points)
 
 
-def _tracked(c: Commitment, start: date, end: date) -> bool:
-    if c.withdrawn:
-        return False
-    if c.fulfilled_on is None:
-        return True
-    return start <= c.due_on <= end or start <= c.fulfilled_on <= end
+@dataclass(frozen=True, slots=True)
+class _CommitmentJudge:
+    """How a period sees its commitments: which existed, which were kept, which were overdue."""
+
+    start: date
+    end: date
+    known_until: date  # last day whose facts count: the period's end, or today while it runs
+    overdue_before: date  # due before this day and not kept: overdue
+    zone: tzinfo | None
+
+    @classmethod
+    def of(cls, start: date, end: date, today: date, zone: tzinfo | None) -> _CommitmentJudge:
+        return cls(start, end, min(today, end), min(today, end + timedelta(days=1)), zone)
+
+    def kept(self, c: Commitment) -> bool:
+        return c.fulfilled_on is not None and c.fulfilled_on <= self.known_until
+
+    def tracked(self, c: Commitment) -> bool:
+        if c.withdrawn:
+            return False
+        recorded = local_day(c.created_at, self.zone)
+        if recorded is not None and recorded > self.end:
+            return False
+        if not self.kept(c):
+            return True
+        assert c.fulfilled_on is not None
+        return self.start <= c.due_on <= self.end or self.start <= c.fulfilled_on <= self.end
+
+    def overdue(self, c: Commitment) -> bool:
+        return not self.kept(c) and c.due_on < self.overdue_before
 
 
 def build_digest(
@@ -580,9 +616,12 @@ def build_digest(
     compliance_for: ComplianceFor | None = None,
     scope_label: str,
     kinds: ActivityKinds | None = None,
+    zone: tzinfo | None = None,
     unit_scope: bool = False,
 ) -> Digest:
-    """Compute the 小结 of one period. Pure: the same records give the same digest."""
+    """Compute the 小结 of one period. Pure: the same records give the same digest.
+
+    ``zone`` turns the moments units and commitments were recorded into local days."""
     if end < start:
         raise ValueError(f"period ends before it starts: {start} – {end}")
     catalogue = kinds or load_kinds()
@@ -612,7 +651,9 @@ def build_digest(
         by_kind[a.kind].append(a)
 
     reporting = tuple(u.id for u in scope_units if u.id in by_unit)
-    unreported = tuple(u.id for u in scope_units if u.id not in by_unit)
+    # A unit added after the period owed it nothing, so it is not named as unreported.
+    existed = {u.id for u in scope_units if (local_day(u.created_at, zone) or end) <= end}
+    unreported = tuple(u.id for u in scope_units if u.id not in by_unit and u.id in existed)
 
     group_units: dict[str, list[int]] = defaultdict(list)
     for u in scope_units:
@@ -656,18 +697,19 @@ def build_digest(
         if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
             low.append(LowAttendance(refs[u.id], attended, expected, tuple(a.id for a in acts)))
 
+    judge = _CommitmentJudge.of(start, end, today, zone)
     tracked = sorted(
-        (c for c in commitments if c.unit_id in refs and _tracked(c, start, end)),
+        (c for c in commitments if c.unit_id in refs and judge.tracked(c)),
         key=lambda c: (c.due_on, position[c.unit_id], c.id),
     )
-    fulfilled = tuple(c.id for c in tracked if c.fulfilled_on is not None)
-    overdue_list = [c for c in tracked if c.is_overdue(today)]
+    fulfilled = tuple(c.id for c in tracked if judge.kept(c))
+    overdue_list = [c for c in tracked if judge.overdue(c)]
     overdue = tuple(c.id for c in overdue_list)
     commitment_summary = Commitments(
         tracked_ids=tuple(c.id for c in tracked),
         fulfilled_ids=fulfilled,
         overdue_ids=overdue,
-        in_progress_ids=tuple(c.id for c in tracked if c.fulfilled_on is None and c.id not in overdue),
+        in_progress_ids=tuple(c.id for c in tracked if not judge.kept(c) and c.id not in overdue),
         unit_ids=tuple(sorted({c.unit_id for c in tracked}, key=position.__getitem__)),
     )
     overdue_problems = tuple(

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 
 from bot.config import Settings
-from bot.digest.build import Digest, build_digest
+from bot.digest.build import ComplianceFor, Digest, build_digest
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
 from bot.rules.activity_kinds import ActivityKinds
-from bot.rules.meeting_rules import CADENCES, compliance, load_rules, slots_due
+from bot.rules.meeting_rules import CADENCES, KindStatus, MeetingRules, compliance, load_rules, slots_due
+from bot.rules.periods import local_day
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders
@@ -94,16 +96,9 @@ async def load_digest(
     unit_ids = [u.id for u in units]
     window_start = rules_window_start(start, end)
     acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
-    rules = load_rules()
     excused = await reminders.excused_slots(db)
-    by_unit: dict[int, list[Activity]] = defaultdict(list)
-    for activity in acts:
-        by_unit[activity.unit_id].append(activity)
-
-    def compliance_for(unit: Unit, _in_period: list[Activity]) -> list:  # noqa: ANN202 - KindStatus list
-        # Meetings held earlier in a due slot (e.g. October for a fourth-quarter 党课) count too.
-        return compliance(rules, unit.kind, by_unit.get(unit.id, []), start, end, excused.get(unit.id, set()))
-
+    zone = settings.timezone
+    compliance_for = owed_meetings(load_rules(), acts, excused, start, end, today, zone)
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
     # A unit's own 小结 is titled and signed with the unit's name.
     author = units[0].name if scope.unit_id is not None and units else settings.org_name
@@ -123,8 +118,34 @@ async def load_digest(
         compliance_for=compliance_for,
         scope_label=scope_label(scope, units, settings.org_name),
         kinds=kinds,
+        zone=zone,
         unit_scope=scope.unit_id is not None,
     )
+
+
+def owed_meetings(
+    rules: MeetingRules,
+    activities: Iterable[Activity],
+    excused: Mapping[int, Collection[tuple[str, str]]],
+    start: date,
+    end: date,
+    today: date,
+    zone: tzinfo | None,
+) -> ComplianceFor:
+    """The 小结's question to the meeting rules: what each unit owed in [start, end] as of
+    ``today`` (slots over by then, and ended on or after the day the unit was added)."""
+    by_unit: dict[int, list[Activity]] = defaultdict(list)
+    for activity in activities:
+        by_unit[activity.unit_id].append(activity)
+
+    def compliance_for(unit: Unit, _in_period: list[Activity]) -> list[KindStatus]:
+        # Meetings held earlier in a due slot (e.g. October for a fourth-quarter 党课) count too.
+        return compliance(
+            rules, unit.kind, by_unit.get(unit.id, []), start, end, excused.get(unit.id, set()),
+            added_on=local_day(unit.created_at, zone), as_of=today,
+        )
+
+    return compliance_for
 
 
 async def load_ledger(db: Database, *, scope: Scope, start: date, end: date, period_label: str, today: date) -> bytes:

@@ -171,11 +171,14 @@ class UnitRecord:
     kind: str
     activities: tuple[Activity, ...] = ()
     excused: frozenset[tuple[str, str]] = frozenset()  # (activity kind, slot key)
+    added_on: date | None = None  # local day the unit was added: it owes no slot that ended before
 
 
 def statuses(rules: MeetingRules, unit: UnitRecord, period: Period) -> list[KindStatus]:
-    """应开 / 已开 / 未开 per required kind for the unit over the whole period."""
-    return compliance(rules, unit.kind, unit.activities, period.start, period.end, unit.excused)
+    """应开 / 已开 / 未开 per required kind for the unit over the whole period (slots still
+    running count: reminders and the board speak of what is still to be held), leaving out the
+    slots that ended before the unit was added."""
+    return compliance(rules, unit.kind, unit.activities, period.start, period.end, unit.excused, added_on=unit.added_on)
 
 
 def gaps(rules: MeetingRules, unit: UnitRecord, period: Period) -> list[KindStatus]:
@@ -343,15 +346,15 @@ def board_totals(rows: Sequence[BoardRow]) -> BoardTotals:
 
 
 def build_unit_records(
-    units: Iterable[tuple[int, str]],
+    units: Iterable[tuple[int, str, date | None]],
     activities: Iterable[Activity],
     excused: Mapping[int, Iterable[tuple[str, str]]],
 ) -> list[UnitRecord]:
-    """Join units (id, kind) with their activities and excuses, keeping the units' order."""
+    """Join units (id, kind, day added) with their activities and excuses, keeping the units' order."""
     by_unit: dict[int, list[Activity]] = {}
     for activity in activities:
         by_unit.setdefault(activity.unit_id, []).append(activity)
     return [
-        UnitRecord(unit_id, kind, tuple(by_unit.get(unit_id, ())), frozenset(excused.get(unit_id, ())))
-        for unit_id, kind in units
+        UnitRecord(unit_id, kind, tuple(by_unit.get(unit_id, ())), frozenset(excused.get(unit_id, ())), added_on)
+        for unit_id, kind, added_on in units
     ]

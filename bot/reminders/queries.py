@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.reminders import plan
 from bot.reminders.slots import ReminderPolicy
-from bot.rules.periods import Period
+from bot.rules.periods import Period, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
 from storage import reminders as store
@@ -57,7 +57,8 @@ async def unit_records(services: Services, periods: Iterable[Period]) -> tuple[d
     start, end = plan.activity_window(periods)
     activities = await store.held_activities(services.db, start, end)
     excused = await store.excused_slots(services.db)
-    records = plan.build_unit_records(((u.id, u.kind) for u in units), activities, excused)
+    tz = services.settings.timezone
+    records = plan.build_unit_records(((u.id, u.kind, local_day(u.created_at, tz)) for u in units), activities, excused)
     return {u.id: u for u in units}, records
 
 

@@ -13,6 +13,12 @@ quarterly kind over a year 4 times, a yearly kind is due in the range containing
 not in a range that stops before it; a range that starts in the middle of a month still owes that
 month. Pass whole reporting periods, not "up to today": the status board checking November on
 20 November asks about 1–30 November and reads ``missing`` as "not yet held".
+
+Which slots a unit owes *as of a moment* is decided here and nowhere else (``owed_slots``): a
+unit owes nothing for a slot that ended before the day it was added (``added_on``), and a
+document that states what was missed (the 小结) passes ``as_of`` = the day it is written, so a
+slot still running that day (it ends at midnight of its last day) is not yet due. The reminders
+and the status board pass no ``as_of``: they speak of what is still to be held.
 An activity anywhere in a due slot counts, even before ``start`` (a 组织生活会 held in February
 satisfies the year checked in a fourth-quarter report), so callers pass the unit's activities
 from ``slots_due(...)[0].start`` on.
@@ -144,6 +150,18 @@ def slots_due(every: str, start: date, end: date) -> list[Period]:
     return list(_slots_due(every, start, end))
 
 
+def owed_slots(
+    every: str, start: date, end: date, *, added_on: date | None = None, as_of: date | None = None
+) -> tuple[Period, ...]:
+    """The slots a unit owes in [start, end]: due there, ended on or after ``added_on`` (the unit
+    existed by the slot's last day), and, when ``as_of`` is given, over before that day."""
+    return tuple(
+        slot
+        for slot in _slots_due(every, start, end)
+        if (added_on is None or slot.end >= added_on) and (as_of is None or slot.end < as_of)
+    )
+
+
 @lru_cache(maxsize=512)
 def _slots_due(every: str, start: date, end: date) -> tuple[Period, ...]:
     # Cached: the 小结 asks the same question for every unit and every required kind.
@@ -159,13 +177,17 @@ def compliance(
     start: date,
     end: date,
     excused: Collection[tuple[str, str]] = (),
+    *,
+    added_on: date | None = None,
+    as_of: date | None = None,
 ) -> list[KindStatus]:
     """Due, held, excused and missing counts per required kind for one unit over [start, end].
 
     ``activities`` are the unit's own; withdrawn ones are ignored. A due slot is held when at
     least one activity of the kind was held on a day inside it; a slot not held is excused when
     ``(activity_kind, slot key)`` is in ``excused`` (the secretary answered 本期未开展 with a
-    reason). See the module docstring for which slots are due.
+    reason). Only the slots of ``owed_slots(…, added_on=, as_of=)`` are due; see the module
+    docstring.
     """
     held_days: dict[str, list[date]] = {}
     for activity in activities:
@@ -177,7 +199,7 @@ def compliance(
         days = held_days.get(requirement.activity_kind, [])
         held = excused_count = 0
         missing: list[str] = []
-        slots = _slots_due(requirement.every, start, end)
+        slots = owed_slots(requirement.every, start, end, added_on=added_on, as_of=as_of)
         for slot in slots:
             if any(slot.start <= day <= slot.end for day in days):
                 held += 1

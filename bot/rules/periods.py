@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from bot.rules.chinese_date import number_hanzi
@@ -52,6 +52,12 @@ class Period:
     def days(self) -> int:
         """Number of days in the period, both ends included."""
         return (self.end - self.start).days + 1
+
+
+def local_day(moment: datetime | None, tz: tzinfo | None) -> date | None:
+    """The local calendar day of a stored moment (the day a unit or a commitment came to exist);
+    None stays None: nothing is known, so nothing is held against the record."""
+    return None if moment is None else moment.astimezone(tz).date()
 
 
 def contains(period: Period, day: date) -> bool:
