@@ -301,7 +301,10 @@ async def ledger_button(update: Update, context: BotContext) -> None:
     label = scope_label(scope, units, services.settings.org_name)
     user_id = context.caller().user_id
     await context.bot.send_chat_action(user_id, ChatAction.UPLOAD_DOCUMENT)
-    content = await load_ledger(services.db, scope=scope, start=start, end=end, period_label=period.label, today=services.today())
+    content = await load_ledger(
+        services.db, scope=scope, start=start, end=end, period_label=period.label, today=services.today(),
+        zone=services.settings.timezone,
+    )
     await context.bot.send_document(
         user_id,
         document=content,

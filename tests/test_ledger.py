@@ -16,18 +16,22 @@ from bot.digest.excel import (
     ACTIVITY_SHEET,
     COMMITMENT_LAYOUT,
     COMMITMENT_SHEET,
+    LEADER_LAYOUT,
+    LEADER_SHEET,
+    MEETING_LAYOUT,
+    MEETING_SHEET,
     SUMMARY_LAYOUT,
     SUMMARY_SHEET,
     render_ledger,
 )
 from storage.models import Activity, Commitment, PeriodNote, Unit
 
-TODAY = date(2026, 11, 27)
+START, END, TODAY = date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 27)
 UNITS = [Unit(1, "山宁村党支部", "村", 40), Unit(2, "新城社区党总支", "社区", 60)]
 
 
 def ledger(activities=(), commitments=(), notes=(), units=UNITS):
-    data = render_ledger(list(units), list(activities), list(commitments), list(notes), "2026年11月", today=TODAY)
+    data = render_ledger(list(units), list(activities), list(commitments), list(notes), "2026年11月", start=START, end=END, today=TODAY)
     return data, openpyxl.load_workbook(io.BytesIO(data))
 
 
@@ -38,11 +42,18 @@ def as_excel_reads(value):
 
 def test_sheets_titles_and_headers_come_from_the_templates():
     _, wb = ledger()
-    assert wb.sheetnames == [ACTIVITY_SHEET, COMMITMENT_SHEET, SUMMARY_SHEET] == ["活动台账", "承诺践诺", "本期小结"]
+    assert wb.sheetnames == [ACTIVITY_SHEET, COMMITMENT_SHEET, SUMMARY_SHEET, MEETING_SHEET, LEADER_SHEET] == [
+        "活动台账", "承诺践诺", "本期小结", "组织生活落实", "领导指导",
+    ]
     assert ACTIVITY_SHEET == texts.plain("ledger", "activities_sheet")
     assert wb.properties.title == "2026年11月台账"
-    headings = ("2026年11月活动台账", "2026年11月承诺践诺", "2026年11月各党组织小结")
-    for ws, layout, heading in zip(wb.worksheets, (ACTIVITY_LAYOUT, COMMITMENT_LAYOUT, SUMMARY_LAYOUT), headings):
+    headings = (
+        "2026年11月活动台账", "2026年11月承诺践诺", "2026年11月各党组织小结", "2026年11月“三会一课”等组织生活落实情况",
+        "2026年11月镇领导讲党课、调研指导",
+    )
+    layouts = (ACTIVITY_LAYOUT, COMMITMENT_LAYOUT, SUMMARY_LAYOUT, MEETING_LAYOUT, LEADER_LAYOUT)
+    assert len(wb.worksheets) == len(layouts) == len(headings)
+    for ws, layout, heading in zip(wb.worksheets, layouts, headings):
         assert ws["A1"].value == heading and ws["A1"].font.b and ws["A1"].font.sz == 14
         header = [c.value for c in ws[2]]
         assert header == [name for name, _ in layout.columns]
@@ -61,13 +72,17 @@ def test_sheets_titles_and_headers_come_from_the_templates():
         "单位", "承诺人", "承诺内容", "承诺期限", "践诺日期", "践诺情况", "评价", "评价意见", "状态", "记录编号",
     ]
     assert [c.value for c in wb[SUMMARY_SHEET][2]] == [
-        "单位", "单位类型", "党员数", "活动次数", "应到人次", "实到人次", "出席率", "承诺数", "已践诺", "存在问题", "下一步计划", "典型事迹",
+        "单位", "单位类型", "党员数", "活动次数", "应到人次", "实到人次", "出席率", "承诺数", "已践诺", "小结月份", "存在问题", "下一步计划",
+        "典型事迹",
     ]
+    assert [c.value for c in wb[MEETING_SHEET][2]] == ["单位", "单位类型", "活动类型", "应开", "已开", "说明未开展"]
+    assert [c.value for c in wb[LEADER_SHEET][2]] == ["日期", "活动类型", "单位", "内容"]
 
 
 def test_empty_period_has_headers_and_a_filter_over_them():
     _, wb = ledger(units=[])
-    for ws, last in zip(wb.worksheets, "RJL"):
+    assert len(wb.worksheets) == 5
+    for ws, last in zip(wb.worksheets, "RJMFD"):
         assert ws.max_row == 2 and ws.auto_filter.ref == f"A2:{last}2"
 
 
@@ -87,11 +102,11 @@ def test_cells_are_typed():
 
     ws = wb[ACTIVITY_SHEET]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
-    assert [r[17] for r in rows] == [8, 7, 9]  # by date
+    assert [r[17] for r in rows] == ["HD0008", "HD0007", "HD0009"]  # by date, numbered as secretaries see them
     first = ws[3]
     assert isinstance(first[3].value, datetime) and first[3].value.date() == date(2026, 11, 3)
     assert first[3].number_format == "yyyy-mm-dd"
-    assert all(type(first[i].value) is int for i in (5, 6, 16, 17))
+    assert all(type(first[i].value) is int for i in (5, 6, 16))
     assert (first[5].value, first[6].value, first[16].value) == (30, 40, 0)  # 实到, 应到, 照片数
     assert type(first[7].value) is float and first[7].value == pytest.approx(0.75) and first[7].number_format == "0.0%"
     assert rows[1][:2] == ["新城社区党总支", "社区"] and rows[1][16] == 1
@@ -102,12 +117,13 @@ def test_cells_are_typed():
     kept = [c.value for c in cm[3]]
     assert kept[:2] == ["山宁村党支部", "王五"]
     assert [d.date() for d in kept[3:5]] == [date(2026, 11, 20), date(2026, 11, 18)]
-    assert kept[8:] == ["已践诺", 4]
+    assert kept[8:] == ["已践诺", "CN0004"]
     assert [c.value for c in cm[4]][4] is None and cm.cell(4, 9).value == "推进中"
 
     summary = wb[SUMMARY_SHEET]
     assert [c.value for c in summary[4]][:9] == ["新城社区党总支", "社区", 60, 1, 7, 5, pytest.approx(5 / 7), 1, 0]  # withdrawn: not counted
-    problems, plans = summary.cell(4, 10), summary.cell(4, 11)
+    assert summary.cell(4, 10).value == "2026年11月"
+    problems, plans = summary.cell(4, 11), summary.cell(4, 12)
     assert problems.value == "场地不足\n经费紧张" and problems.alignment.wrap_text and problems.alignment.vertical == "top"
     assert plans.value == "=做好年终评议" and plans.data_type == "s" and plans.quotePrefix and plans.alignment.wrap_text
 
@@ -165,8 +181,8 @@ def test_user_text_cannot_break_the_file_or_become_a_formula():
     assert [c.value for c in wb[COMMITMENT_SHEET][3]][1:3] == ["=王", "修路"]
     assert wb[COMMITMENT_SHEET].cell(3, 8).value == "<r>好</r>"
     note = wb[SUMMARY_SHEET]
-    assert (note.cell(3, 10).value, note.cell(3, 12).value) == ("=1+1", "<r>x</r>")
-    assert note.cell(3, 10).quotePrefix and note.cell(3, 12).alignment.wrap_text
+    assert (note.cell(3, 11).value, note.cell(3, 13).value) == ("=1+1", "<r>x</r>")
+    assert note.cell(3, 11).quotePrefix and note.cell(3, 13).alignment.wrap_text
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -129,7 +129,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
             Path(args.docx).write_bytes(render_docx(blocks))
             print("\n" + plain("cli", "written", path=args.docx), file=sys.stderr)
         if args.xlsx:
-            ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today)
+            ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today, zone=settings.timezone)
             Path(args.xlsx).write_bytes(ledger)
             print(plain("cli", "written", path=args.xlsx), file=sys.stderr)
         return 0

@@ -14,12 +14,8 @@ Rules decided here, in one place:
   that are over (``compliance_for`` passes ``as_of=today`` to the meeting rules), and a unit
   added after the period's last day is not named as unreported (nor does it owe any slot: see
   ``bot.rules.meeting_rules.owed_slots``).
-* Commitments tracked in a period: not withdrawn, of a unit in scope, recorded by the period's
-  last day, and either still open on the day the period is judged (whenever due — an open promise
-  stays on the books until it is kept), or due in the period, or fulfilled in the period. They
-  are judged as of the period's last day, or ``today`` while the period runs: fulfilled by then,
-  overdue (due before then and not kept by then; on a period's last day that day is already
-  over, on ``today`` it is not), or in progress.
+* Commitments tracked in a period, and the leaders' own work of it, follow the rule the 台账
+  shares (bot/digest/period_records.py), restricted to the units in scope.
 * Problems come from facts first (units that did not report, meetings due but not held,
   attendance below :data:`LOW_ATTENDANCE_THRESHOLD`, overdue commitments), then the problems units
   wrote themselves, deduplicated. ``Problems.points`` gathers them the way the 小结 speaks of them:
@@ -38,10 +34,11 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.digest.period_records import CommitmentJudge, leader_work_in
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
 from bot.rules.periods import local_day
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
@@ -567,38 +564,6 @@ def _problem_points(
     return tuple(points)
 
 
-@dataclass(frozen=True, slots=True)
-class _CommitmentJudge:
-    """How a period sees its commitments: which existed, which were kept, which were overdue."""
-
-    start: date
-    end: date
-    known_until: date  # last day whose facts count: the period's end, or today while it runs
-    overdue_before: date  # due before this day and not kept: overdue
-    zone: tzinfo | None
-
-    @classmethod
-    def of(cls, start: date, end: date, today: date, zone: tzinfo | None) -> _CommitmentJudge:
-        return cls(start, end, min(today, end), min(today, end + timedelta(days=1)), zone)
-
-    def kept(self, c: Commitment) -> bool:
-        return c.fulfilled_on is not None and c.fulfilled_on <= self.known_until
-
-    def tracked(self, c: Commitment) -> bool:
-        if c.withdrawn:
-            return False
-        recorded = local_day(c.created_at, self.zone)
-        if recorded is not None and recorded > self.end:
-            return False
-        if not self.kept(c):
-            return True
-        assert c.fulfilled_on is not None
-        return self.start <= c.due_on <= self.end or self.start <= c.fulfilled_on <= self.end
-
-    def overdue(self, c: Commitment) -> bool:
-        return not self.kept(c) and c.due_on < self.overdue_before
-
-
 def build_digest(
     *,
     org_name: str,
@@ -697,7 +662,7 @@ def build_digest(
         if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
             low.append(LowAttendance(refs[u.id], attended, expected, tuple(a.id for a in acts)))
 
-    judge = _CommitmentJudge.of(start, end, today, zone)
+    judge = CommitmentJudge.of(start, end, today, zone)
     tracked = sorted(
         (c for c in commitments if c.unit_id in refs and judge.tracked(c)),
         key=lambda c: (c.due_on, position[c.unit_id], c.id),
@@ -716,7 +681,7 @@ def build_digest(
         OverdueCommitment(refs[c.unit_id], c.id, clean_text(c.content), c.made_by, c.due_on) for c in overdue_list
     )
 
-    led = [la for la in leader_activities if start <= la.held_on <= end and (la.unit_id is None or la.unit_id in refs)]
+    led = leader_work_in(leader_activities, start, end, refs)
     leader_order = {kind: i for i, kind in enumerate(LEADER_ACTIVITY_KINDS)}
     leader_kinds = sorted({la.kind for la in led}, key=lambda k: (leader_order.get(k, len(leader_order)), k))
     leader_work = LeaderWork(

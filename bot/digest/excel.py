@@ -1,9 +1,13 @@
 """The 台账: every record of a period as an Excel workbook, for filing and for checking the 小结.
 
-Three sheets — 活动台账 (one row per activity), 承诺践诺 (one row per commitment) and 本期小结
-(one row per unit: its figures and what it wrote in its period note). Each sheet has a title row,
-then a bold header row with filters, frozen below the header. Sheet names, headings and column
-headers come from ``templates/ledger.j2``; the layouts below only name the columns and their widths.
+Every figure the 小结 states can be checked here by filtering one sheet: 活动台账 (one row per
+activity held), 承诺践诺 (one row per commitment the period tracks, with its state as the 小结 judges
+it — the rule is bot/digest/period_records.py, shared with the text), 本期小结 (one row per unit:
+its figures, then one row per monthly note it wrote), 组织生活落实 (unit × kind: meetings due, held,
+and answered 本期未开展 with a reason, as the meeting rules count them) and 领导指导 (the leaders'
+own work). Each sheet has a title row, then a bold header row with filters, frozen below the header;
+it prints landscape, one page wide, with both rows repeated on every page. Sheet names, headings and
+column headers come from ``templates/ledger.j2``; the layouts below only name columns and widths.
 
 Written with XlsxWriter in constant-memory mode: rows go to the file in order and are not kept,
 so memory stays flat however many records a period has (see bench/digest_scale.py for times).
@@ -18,14 +22,18 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from bot import texts
-from storage.models import ACTIVITY_FIELDS, Activity, Commitment, PeriodNote, Unit
+from bot.digest.build import KindStatusLike
+from bot.digest.period_records import FULFILLED, OVERDUE, CommitmentJudge, leader_work_in
+from bot.rules.periods import period_from_key
+from bot.rules.report_rules import activity_short_id, commitment_short_id
+from storage.models import ACTIVITY_FIELDS, Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 HEADER_ROW = 2  # row 1 is the sheet's title; the header is row 2 and data start on row 3
 
@@ -74,16 +82,25 @@ SUMMARY_LAYOUT = _layout(
     "summary",
     ("unit", 24), ("unit_kind", 10), ("members", 8), ("activities_held", 9), ("expected_total", 9),
     ("attended_total", 9), ("rate", 9), ("commitments_made", 8), ("commitments_kept", 8),
-    ("problems", 40), ("next_plans", 40), ("deeds", 40),
+    ("note_period", 12), ("problems", 40), ("next_plans", 40), ("deeds", 40),
 )
+MEETING_LAYOUT = _layout(
+    "meetings",
+    ("unit", 24), ("unit_kind", 10), ("kind", 12), ("meetings_due", 8), ("meetings_held", 8), ("meetings_excused", 10),
+)
+LEADER_LAYOUT = _layout("leaders", ("held_on", 12), ("kind", 12), ("unit", 24), ("leader_note", 40))
 ACTIVITY_SHEET = ACTIVITY_LAYOUT.name
 COMMITMENT_SHEET = COMMITMENT_LAYOUT.name
 SUMMARY_SHEET = SUMMARY_LAYOUT.name
+MEETING_SHEET = MEETING_LAYOUT.name
+LEADER_SHEET = LEADER_LAYOUT.name
 
 STATUS_FULFILLED = _text("status_fulfilled")
 STATUS_OVERDUE = _text("status_overdue")
 STATUS_OPEN = _text("status_open")
-STATUS_WITHDRAWN = _text("status_withdrawn")
+_STATUS = {FULFILLED: STATUS_FULFILLED, OVERDUE: STATUS_OVERDUE}
+MADE_BY_UNIT = _text("made_by_unit")
+NO_UNIT = _text("no_unit")
 
 # Text starting with these is what spreadsheets (and CSV exports opened in them) read as formulas
 # (a leading carriage return, the other such start, is made a line break first).
@@ -143,6 +160,10 @@ class _SheetWriter:
         for col, (_, width) in enumerate(layout.columns):
             self.ws.set_column(col, col, width)
         self.ws.freeze_panes(HEADER_ROW, 0)
+        # Printed for filing: landscape, one page wide however long, title and header on every page.
+        self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 0)
+        self.ws.repeat_rows(0, HEADER_ROW - 1)
         self._write_text(0, 0, layout.heading(period_label), formats.title, formats.title)
         for col, (header, _) in enumerate(layout.columns):
             self.ws.write_string(1, col, header, formats.header)
@@ -194,20 +215,19 @@ def rate(attended: int, expected: int) -> Rate | None:
     return Rate(attended / expected) if expected else None
 
 
-def commitment_status(c: Commitment, today: date) -> str:
-    if c.withdrawn:
-        return STATUS_WITHDRAWN
-    if c.fulfilled_on is not None:
-        return STATUS_FULFILLED
-    return STATUS_OVERDUE if c.is_overdue(today) else STATUS_OPEN
-
-
 class _UnitLabels(dict):
     """(name, kind) of each unit id; a record of a unit not in the list gets a placeholder name."""
 
     def __missing__(self, unit_id: int) -> tuple[str, str]:
         self[unit_id] = label = (_text("unknown_unit", unit_id=unit_id), "")
         return label
+
+
+def _month_label(key: str) -> str:
+    try:
+        return period_from_key(key).label
+    except ValueError:  # not a key this bot made: shown as stored
+        return key
 
 
 def render_ledger(
@@ -217,9 +237,17 @@ def render_ledger(
     notes: Sequence[PeriodNote],
     period_label: str,
     *,
+    start: date,
+    end: date,
     today: date | None = None,
+    zone: tzinfo | None = None,
+    meetings: Sequence[tuple[int, KindStatusLike]] = (),
+    leader_activities: Sequence[LeaderActivity] = (),
 ) -> bytes:
-    """The 台账 as .xlsx bytes. Withdrawn activities and commitments are left out, as in the 小结."""
+    """The 台账 of [start, end] as .xlsx bytes: the records the 小结 counts, as it counts them.
+
+    ``meetings`` is what the meeting rules answered for each unit, (unit id, status of one kind),
+    in order. Withdrawn activities and commitments are left out, as in the 小结."""
     today = today or date.today()
     labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
     order = {u.id: i for i, u in enumerate(units)}
@@ -232,7 +260,7 @@ def render_ledger(
 
     sheet = _SheetWriter(workbook, formats, ACTIVITY_LAYOUT, period_label)
     kept = sorted(
-        (a for a in activities if not a.withdrawn),
+        (a for a in activities if not a.withdrawn and start <= a.held_on <= end),
         key=lambda a: (a.held_on, order.get(a.unit_id, len(order)), a.id),
     )
     per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -247,34 +275,57 @@ def render_ledger(
             row.append(getattr(a, field))
             if field == _RATE_AFTER:
                 row.append(rate(a.attended, a.expected))
-        row += (len(a.photos), a.id)
+        row += (len(a.photos), activity_short_id(a.id))
         sheet.append(row)
     sheet.close()
 
     sheet = _SheetWriter(workbook, formats, COMMITMENT_LAYOUT, period_label)
+    judge = CommitmentJudge.of(start, end, today, zone)
     promised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for c in sorted(
-        (c for c in commitments if not c.withdrawn),
+        (c for c in commitments if judge.tracked(c)),
         key=lambda c: (order.get(c.unit_id, len(order)), c.due_on, c.id),
     ):
+        state = judge.state(c)
         promised[c.unit_id][0] += 1
-        promised[c.unit_id][1] += c.fulfilled_on is not None
+        promised[c.unit_id][1] += state == FULFILLED
         sheet.append(
             [
-                labels[c.unit_id][0], c.made_by, c.content, c.due_on, c.fulfilled_on, c.result, c.evaluation,
-                c.evaluation_comment, commitment_status(c, today), c.id,
+                labels[c.unit_id][0], c.made_by or MADE_BY_UNIT, c.content, c.due_on, c.fulfilled_on, c.result,
+                c.evaluation, c.evaluation_comment, _STATUS.get(state, STATUS_OPEN), commitment_short_id(c.id),
             ]
         )
     sheet.close()
 
     sheet = _SheetWriter(workbook, formats, SUMMARY_LAYOUT, period_label)
-    notes_of = {n.unit_id: n for n in notes}
+    notes_of: dict[int, list[PeriodNote]] = defaultdict(list)
+    for n in sorted(notes, key=lambda n: n.period):
+        notes_of[n.unit_id].append(n)
     for u in units:
         held, expected, attended = per_unit.get(u.id, (0, 0, 0))
         made, kept_count = promised.get(u.id, (0, 0))
-        note = notes_of.get(u.id)
-        written = [None if v is None else Wrapped(v) for v in ((note.problems, note.next_plans, note.deeds) if note else ())]
-        sheet.append([u.name, u.kind, u.member_count, held, expected, attended, rate(attended, expected), made, kept_count, *written])
+        figures = [u.name, u.kind, u.member_count, held, expected, attended, rate(attended, expected), made, kept_count]
+        # The unit's figures once, on its first row; each further monthly note gets a row of its
+        # own, so summing a column still gives the period's total.
+        for i, note in enumerate(notes_of.get(u.id) or [None]):
+            row = figures if i == 0 else [u.name, u.kind, *(None,) * (len(figures) - 2)]
+            if note is not None:
+                written = (note.problems, note.next_plans, note.deeds)
+                row = [*row, _month_label(note.period), *(None if v is None else Wrapped(v) for v in written)]
+            sheet.append(row)
+    sheet.close()
+
+    sheet = _SheetWriter(workbook, formats, MEETING_LAYOUT, period_label)
+    for unit_id, status in meetings:
+        due, held, excused = int(status.due), int(status.held), int(getattr(status, "excused", 0) or 0)
+        if due or held or excused:
+            sheet.append([*labels[unit_id], status.activity_kind, due, held, excused])
+    sheet.close()
+
+    sheet = _SheetWriter(workbook, formats, LEADER_LAYOUT, period_label)
+    for la in leader_work_in(leader_activities, start, end, order):
+        unit = NO_UNIT if la.unit_id is None else labels[la.unit_id][0]
+        sheet.append([la.held_on, la.kind, unit, la.note])
     sheet.close()
 
     workbook.close()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 
 from bot.config import Settings
-from bot.digest.build import ComplianceFor, Digest, build_digest
+from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
 from bot.rules.activity_kinds import ActivityKinds
@@ -23,7 +23,7 @@ from bot.rules.user_input import parse_id
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders
 from storage import units as unit_store
 from storage.db import Database
-from storage.models import Activity, Unit
+from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 WHOLE_TOWNSHIP = "all"
 
@@ -79,6 +79,36 @@ def rules_window_start(start: date, end: date) -> date:
     return min([start, *starts])
 
 
+@dataclass(frozen=True)
+class PeriodRecords:
+    """The records of a scope and period, read once for the 小结 or the 台账 so both see the same."""
+
+    units: list[Unit]
+    activities: list[Activity]  # held in the period
+    commitments: list[Commitment]  # every commitment of the units; the period's rule picks
+    notes: list[PeriodNote]  # of every month of the period
+    leader_activities: list[LeaderActivity]
+    compliance_for: ComplianceFor
+
+
+async def load_records(
+    db: Database, *, scope: Scope, start: date, end: date, today: date, zone: tzinfo | None
+) -> PeriodRecords:
+    units = await units_in_scope(db, scope)
+    unit_ids = [u.id for u in units]
+    window_start = rules_window_start(start, end)
+    acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
+    excused = await reminders.excused_slots(db)
+    return PeriodRecords(
+        units=units,
+        activities=[a for a in acts if a.held_on >= start],
+        commitments=await commitments.list_commitments(db, unit_ids),
+        notes=await period_notes.list_notes(db, start=start, end=end, unit_ids=unit_ids),
+        leader_activities=await leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
+        compliance_for=owed_meetings(load_rules(), acts, excused, start, end, today, zone),
+    )
+
+
 async def load_digest(
     db: Database,
     settings: Settings,
@@ -92,13 +122,9 @@ async def load_digest(
     today: date,
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
-    units = await units_in_scope(db, scope)
-    unit_ids = [u.id for u in units]
-    window_start = rules_window_start(start, end)
-    acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
-    excused = await reminders.excused_slots(db)
     zone = settings.timezone
-    compliance_for = owed_meetings(load_rules(), acts, excused, start, end, today, zone)
+    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
+    units = records.units
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
     # A unit's own 小结 is titled and signed with the unit's name.
     author = units[0].name if scope.unit_id is not None and units else settings.org_name
@@ -110,12 +136,12 @@ async def load_digest(
         end=end,
         today=today,
         units=units,
-        activities=[a for a in acts if a.held_on >= start],
-        commitments=await commitments.list_commitments(db, unit_ids),
-        notes=await period_notes.list_notes(db, start=start, end=end, unit_ids=unit_ids),
-        leader_activities=await leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
+        activities=records.activities,
+        commitments=records.commitments,
+        notes=records.notes,
+        leader_activities=records.leader_activities,
         leader_plan=leader_plan,
-        compliance_for=compliance_for,
+        compliance_for=records.compliance_for,
         scope_label=scope_label(scope, units, settings.org_name),
         kinds=kinds,
         zone=zone,
@@ -148,14 +174,30 @@ def owed_meetings(
     return compliance_for
 
 
-async def load_ledger(db: Database, *, scope: Scope, start: date, end: date, period_label: str, today: date) -> bytes:
-    """The 台账 of ``scope`` in [start, end] as an .xlsx file."""
-    units = await units_in_scope(db, scope)
-    unit_ids = [u.id for u in units]
-    records = (
-        await activities.list_activities(db, start=start, end=end, unit_ids=unit_ids),
-        await commitments.list_commitments(db, unit_ids),
-        await period_notes.list_notes(db, start=start, end=end, unit_ids=unit_ids),
-    )
+async def load_ledger(
+    db: Database, *, scope: Scope, start: date, end: date, period_label: str, today: date, zone: tzinfo | None = None
+) -> bytes:
+    """The 台账 of ``scope`` in [start, end] as an .xlsx file: the records the 小结 counts."""
+    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
+    # The meeting rules are asked here, where the records are; the workbook only writes the answer.
+    meetings = meeting_rows(records.units, records.compliance_for)
     # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
-    return await asyncio.to_thread(render_ledger, units, *records, period_label, today=today)
+    return await asyncio.to_thread(
+        render_ledger,
+        records.units,
+        records.activities,
+        records.commitments,
+        records.notes,
+        period_label,
+        start=start,
+        end=end,
+        today=today,
+        zone=zone,
+        meetings=meetings,
+        leader_activities=records.leader_activities,
+    )
+
+
+def meeting_rows(units: Iterable[Unit], compliance_for: ComplianceFor) -> list[tuple[int, KindStatusLike]]:
+    """(unit id, status of one kind) for each unit the 小结 judges, in the order it judges them."""
+    return [(u.id, status) for u in units if not u.archived for status in compliance_for(u, [])]
