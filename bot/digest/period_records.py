@@ -21,11 +21,6 @@ from datetime import date, timedelta, tzinfo
 from bot.rules.periods import local_day
 from storage.models import Commitment, LeaderActivity
 
-FULFILLED = "fulfilled"
-OVERDUE = "overdue"
-IN_PROGRESS = "in_progress"
-
-
 @dataclass(frozen=True, slots=True)
 class CommitmentJudge:
     """How a period sees its commitments: which existed, which were kept, which were overdue."""
@@ -62,6 +57,12 @@ class CommitmentJudge:
         if self.kept(c):
             return FULFILLED
         return OVERDUE if self.overdue(c) else IN_PROGRESS
+
+
+# A commitment's state as :meth:`CommitmentJudge.state` names it.
+FULFILLED = "fulfilled"
+OVERDUE = "overdue"
+IN_PROGRESS = "in_progress"
 
 
 def leader_work_in(
