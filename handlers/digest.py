@@ -17,8 +17,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot import texts
-from bot.digest.chat import chat_messages
 from bot.digest.build import Digest
+from bot.digest.chat import chat_messages
 from bot.digest.document import Block, digest_document
 from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
 from bot.digest.word import render_docx

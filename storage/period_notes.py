@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from storage import audit
@@ -15,22 +15,6 @@ from storage.models import PeriodNote
 from storage.timeutil import ts
 
 NOTE_FIELDS = ("problems", "next_plans", "deeds")
-
-
-def month_keys(start: date, end: date) -> list[str]:
-    """The keys (``2026-11``) of the calendar months sharing a day with ``start``..``end``.
-
-    The same keys as the month periods of ``bot.rules.periods``; computed here because storage
-    depends on nothing above it.
-    """
-    keys: list[str] = []
-    if end < start:
-        return keys
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        keys.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return keys
 
 
 def _note(row: sqlite3.Row) -> PeriodNote:
@@ -59,22 +43,12 @@ async def save_note_field(db: Database, unit_id: int, period: str, field: str, v
     return _note(row)
 
 
-async def list_notes(
-    db: Database,
-    period_keys: Collection[str] | None = None,
-    *,
-    start: date | None = None,
-    end: date | None = None,
-    unit_ids: Collection[int] | None = None,
-) -> list[PeriodNote]:
-    """Notes of the given period keys, or of the months overlapping ``start``..``end``.
+async def list_notes(db: Database, period_keys: Collection[str], *, unit_ids: Collection[int] | None = None) -> list[PeriodNote]:
+    """Notes of the given period keys (``2026-11`` …). ``unit_ids`` None means every unit.
 
-    ``unit_ids`` None means every unit. Ordered by period, then unit.
+    Ordered by period, then unit. Which keys a date range covers is the calendar's business
+    (``bot.rules.periods``), not storage's.
     """
-    if period_keys is None:
-        if start is None or end is None:
-            raise ValueError("give period_keys, or both start and end")
-        period_keys = month_keys(start, end)
     keys = sorted(set(period_keys))
     if not keys or (unit_ids is not None and not unit_ids):
         return []

@@ -495,5 +495,5 @@ async def test_period_note_from_report_menu(harness: BotHarness, secretary: tupl
     await p.tap("本期小结")
     await p.tap("存在问题")
     await p.tap("清空")
-    notes = await period_notes.list_notes(harness.db, start=date(2026, 11, 1), end=date(2026, 11, 30))
+    notes = await period_notes.list_notes(harness.db, ["2026-11"])
     assert len(notes) == 1 and notes[0].problems is None and notes[0].deeds

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -28,7 +29,6 @@ from bot.digest.query import meeting_rows, owed_meetings
 from bot.rules.meeting_rules import load_rules
 from bot.rules.periods import period_from_key
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
-from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
 QUARTER = period_from_key("2026-Q4")

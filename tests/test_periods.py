@@ -17,7 +17,6 @@ from bot.rules.periods import (
     periods_overlapping,
     previous_period,
 )
-from storage.period_notes import month_keys
 
 days_2000_2100 = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 
@@ -113,9 +112,3 @@ def test_custom_periods_round_trip(start, length):
     period = custom_period(start, start + timedelta(days=length))
     assert period_from_key(period.key) == period
     assert previous_period(next_period(period)) == period
-
-
-@given(days_2000_2100, st.integers(min_value=-40, max_value=400))
-def test_storage_month_keys_are_the_month_periods_keys(start: date, length: int) -> None:
-    end = start + timedelta(days=length)
-    assert month_keys(start, end) == [p.key for p in periods_overlapping("month", start, end)]

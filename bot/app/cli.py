@@ -23,8 +23,8 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
-from bot.rules.invites import deep_link, hash_code, new_code
 from bot.rules.import_worker import read_table_apart
+from bot.rules.invites import deep_link, hash_code, new_code
 from bot.rules.unit_import import MAX_FILE_BYTES, UnreadableFile, check_rows, too_big_message
 from bot.rules.user_input import clean_text
 from bot.texts import plain

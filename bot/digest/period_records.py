@@ -21,6 +21,7 @@ from datetime import date, timedelta, tzinfo
 from bot.rules.periods import local_day
 from storage.models import Commitment, LeaderActivity
 
+
 @dataclass(frozen=True, slots=True)
 class CommitmentJudge:
     """How a period sees its commitments: which existed, which were kept, which were overdue."""

@@ -17,7 +17,7 @@ from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import CADENCES, KindStatus, MeetingRules, compliance, load_rules, slots_due
-from bot.rules.periods import local_day
+from bot.rules.periods import MONTH, local_day, periods_overlapping
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders
@@ -103,7 +103,7 @@ async def load_records(
         units=units,
         activities=[a for a in acts if a.held_on >= start],
         commitments=await commitments.list_commitments(db, unit_ids),
-        notes=await period_notes.list_notes(db, start=start, end=end, unit_ids=unit_ids),
+        notes=await period_notes.list_notes(db, [p.key for p in periods_overlapping(MONTH, start, end)], unit_ids=unit_ids),
         leader_activities=await leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
         compliance_for=owed_meetings(load_rules(), acts, excused, start, end, today, zone),
     )
