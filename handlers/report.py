@@ -467,11 +467,29 @@ async def submit(turn: Turn) -> None:
     await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
 
 
+def _album_aware(step: Step) -> Step:
+    """A report step that keeps the rest of an album whose first photo started the report (the
+    draft's ``album``) with it, without a word, instead of answering each photo as a wrong answer."""
+
+    async def handle(turn: Turn) -> None:
+        message, album = turn.message, turn.data.get("album")
+        photo = photo_of(message)
+        if album and photo and message is not None and message.media_group_id == album and turn.dialog.step != "photos":
+            photos: list[dict[str, Any]] = turn.data.setdefault("photos", [])
+            if len(photos) < rules.MAX_PHOTOS:
+                photos.append(photo)
+                await turn.save()
+            return
+        await step.run(turn)
+
+    return Step(step.prompt, handle)
+
+
 REPORT = Flow(
     name=drafts.REPORT_FLOW,
     title=label("starter_title", name=drafts.REPORT_FLOW),
     steps={
-        name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
+        name: drafts.resumable(_album_aware(Step(prompt, handle, shortcuts={"review": go_review})))
         for name, prompt, handle in (
             ("kind", prompt_kind, handle_kind),
             ("date", prompt_date, handle_date),
@@ -532,6 +550,8 @@ async def start_from_message(update: Update, context: BotContext, intent: Report
     photo = photo_of(message)
     if photo is not None:
         filled["photos"] = [photo]
+        if message is not None and message.media_group_id:
+            filled["album"] = message.media_group_id
         caption = rules.clean_field((message.caption if message else None) or "", "topic")
         if rules.check_text(caption, "topic") is None:
             filled["topic_offer"] = caption

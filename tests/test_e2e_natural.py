@@ -123,3 +123,14 @@ async def test_a_leader_gets_a_short_hint(harness: BotHarness) -> None:
     await leader.send("/start")
     replies = await leader.send("今天开了支委会")
     assert "/digest" in replies[-1].visible and "开始汇报" not in replies[-1].visible
+
+
+async def test_the_rest_of_an_album_joins_the_report_its_first_photo_started(harness: BotHarness, secretary: tuple[Person, Unit]) -> None:
+    p, _ = secretary
+    await p.send_photo(caption="昨天开了党小组会", album="A1")
+    assert await p.send_photo(album="A1") == []  # kept without a word
+    assert await p.send_photo(album="A1") == []
+    assert len((await draft_of(harness, p))["photos"]) == 3
+    replies = await p.send_photo(album="B2")  # another album: not this one's, asked for text
+    assert "请直接输入文字回复" in replies[-1].visible
+    assert len((await draft_of(harness, p))["photos"]) == 3
