@@ -231,18 +231,21 @@ class Turn:
             await ui.reply(self.update, self.context, text, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
-async def start_flow(update: Update, context: BotContext, flow: Flow, step: str, data: dict[str, Any] | None = None) -> Turn:
-    """Begin ``flow`` at ``step`` for the caller, replacing (and naming) any unfinished one."""
+async def start_flow(
+    update: Update, context: BotContext, flow: Flow, step: str, data: dict[str, Any] | None = None, prefix: str | None = None
+) -> Turn:
+    """Begin ``flow`` at ``step`` for the caller, replacing (and naming) any unfinished one; ``prefix``
+    is a line said before the first card."""
     person = context.caller()
     services = context.services
     previous = await dialog_store.get_dialog(services.db, person.user_id)
     flows = flows_of(context)
-    prefix = None
+    lines = [prefix] if prefix else []
     if previous is not None and previous.flow in flows and previous.flow != flow.name:
-        prefix = texts.say("common", "discarded", title=flows[previous.flow].title)
+        lines.insert(0, texts.say("common", "discarded", title=flows[previous.flow].title))
     dialog = Dialog(user_id=person.user_id, flow=flow.name, step=step, data=dict(data or {}), nonce=0)
     turn = Turn(update, context, dialog)
-    await turn.ask(step, prefix=prefix)
+    await turn.ask(step, prefix="\n".join(lines) or None)
     return turn
 
 

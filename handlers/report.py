@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules import report_rules as rules
+from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
 from handlers import drafts, ui
 from handlers.access import secretaries_only
@@ -163,14 +164,21 @@ async def prompt_date(turn: Turn) -> Card:
     return Card(say("ask_date", kind=turn.data["kind"]), [days, [Button(label("b_other_date"), "other")], _nav(turn)])
 
 
-async def _accept_date(turn: Turn, day: date) -> None:
-    services = turn.services
+def _date_problem(services: Any, day: date) -> str | None:  # noqa: ANN401 - bot.services.Services
+    """What is wrong with ``day`` as the day a meeting was held, or None."""
     today, window = services.today(), services.settings.report_window_days
     problem = rules.check_held_on(day, today, window)
     if problem is rules.DateProblem.FUTURE:
-        await turn.reask(say("date_future", today=today))
-    elif problem is rules.DateProblem.TOO_OLD:
-        await turn.reask(say("date_too_old", oldest=rules.oldest_allowed(today, window), window=window))
+        return say("date_future", today=today)
+    if problem is rules.DateProblem.TOO_OLD:
+        return say("date_too_old", oldest=rules.oldest_allowed(today, window), window=window)
+    return None
+
+
+async def _accept_date(turn: Turn, day: date) -> None:
+    problem = _date_problem(turn.services, day)
+    if problem is not None:
+        await turn.reask(problem)
     else:
         await _keep(turn, "held_on", day.isoformat(), "topic")
 
@@ -200,10 +208,16 @@ async def handle_date_typed(turn: Turn) -> None:
 
 # ----- topic -------------------------------------------------------------------------------------
 async def prompt_topic(turn: Turn) -> Card:
-    return Card(say("ask_topic", kind=turn.data["kind"], limit=rules.LIMITS["topic"], current=turn.data.get("topic")), [_nav(turn)])
+    offer = turn.data.get("topic_offer")
+    rows = [[Button(label("b_use_topic", topic=offer), "offer")]] if offer else []
+    text = say("ask_topic", kind=turn.data["kind"], limit=rules.LIMITS["topic"], current=turn.data.get("topic"), offer=offer)
+    return Card(text, [*rows, _nav(turn)])
 
 
 async def handle_topic(turn: Turn) -> None:
+    if turn.action == "offer" and turn.data.get("topic_offer"):
+        await _keep(turn, "topic", turn.data.pop("topic_offer"), "attended")
+        return
     topic = await turn.typed(_text("topic"))
     if topic is not None:
         await _keep(turn, "topic", topic, "attended")
@@ -286,8 +300,11 @@ async def prompt_photos(turn: Turn) -> Card:
 
 
 def _photo_of(turn: Turn) -> dict[str, str | None] | None:
-    """The largest size of a sent photo, or an image sent as a file."""
-    message = turn.message
+    return photo_of(turn.message)
+
+
+def photo_of(message: Message | None) -> dict[str, str | None] | None:
+    """The largest size of a sent photo, or an image sent as a file, as the draft keeps it."""
     if message is None:
         return None
     if message.photo:
@@ -450,11 +467,29 @@ async def submit(turn: Turn) -> None:
     await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
 
 
+def _album_aware(step: Step) -> Step:
+    """A report step that keeps the rest of an album whose first photo started the report (the
+    draft's ``album``) with it, without a word, instead of answering each photo as a wrong answer."""
+
+    async def handle(turn: Turn) -> None:
+        message, album = turn.message, turn.data.get("album")
+        photo = photo_of(message)
+        if album and photo and message is not None and message.media_group_id == album and turn.dialog.step != "photos":
+            photos: list[dict[str, Any]] = turn.data.setdefault("photos", [])
+            if len(photos) < rules.MAX_PHOTOS:
+                photos.append(photo)
+                await turn.save()
+            return
+        await step.run(turn)
+
+    return Step(step.prompt, handle)
+
+
 REPORT = Flow(
     name=drafts.REPORT_FLOW,
     title=label("starter_title", name=drafts.REPORT_FLOW),
     steps={
-        name: drafts.resumable(Step(prompt, handle, shortcuts={"review": go_review}))
+        name: drafts.resumable(_album_aware(Step(prompt, handle, shortcuts={"review": go_review})))
         for name, prompt, handle in (
             ("kind", prompt_kind, handle_kind),
             ("date", prompt_date, handle_date),
@@ -474,7 +509,9 @@ REPORT = Flow(
 
 
 # ----- entry points -----------------------------------------------------------------------------
-async def start_report(update: Update, context: BotContext, kind_code: str | None = None) -> None:
+async def start_report(
+    update: Update, context: BotContext, kind_code: str | None = None, filled: dict[str, Any] | None = None, prefix: str | None = None
+) -> None:
     """Open the report flow for the caller (a secretary), with ``kind_code`` preselected if given.
 
     Other features (e.g. a reminder's 去汇报 button) call this. A half-filled report is never
@@ -498,8 +535,31 @@ async def start_report(update: Update, context: BotContext, kind_code: str | Non
     kind = context.services.kinds.by_code(kind_code) if kind_code else None
     if kind is not None:
         data["kind"] = kind.name
+        data.update(filled or {})
     drafts.mark_seen(context, person.user_id)
-    await start_flow(update, context, REPORT, "date" if kind else "kind", data)
+    step = "kind" if kind is None else "topic" if data.get("held_on") else "date"
+    await start_flow(update, context, REPORT, step, data, prefix=prefix)
+
+
+async def start_from_message(update: Update, context: BotContext, intent: ReportIntent) -> None:
+    """A sentence (``昨天开了支委会``) or a captioned photo that names a kind (handlers.fallback):
+    a report with the kind, the day and the photo filled in, asking only for the rest. A photo's
+    caption is offered as the topic; a day that may not be reported is asked again, saying why."""
+    message = update.message
+    filled: dict[str, Any] = {}
+    photo = photo_of(message)
+    if photo is not None:
+        filled["photos"] = [photo]
+        if message is not None and message.media_group_id:
+            filled["album"] = message.media_group_id
+        caption = rules.clean_field((message.caption if message else None) or "", "topic")
+        if rules.check_text(caption, "topic") is None:
+            filled["topic_offer"] = caption
+    problem = _date_problem(context.services, intent.held_on) if intent.held_on else None
+    if intent.held_on and problem is None:
+        filled["held_on"] = intent.held_on.isoformat()
+    prefix = say("started_from_message", kind=intent.kind.name, held_on=filled.get("held_on") and intent.held_on, photo=photo is not None, problem=problem)
+    await start_report(update, context, intent.kind.code, filled, prefix)
 
 
 async def start_from_offer(update: Update, context: BotContext, arg: str) -> None:

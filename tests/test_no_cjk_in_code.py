@@ -24,8 +24,11 @@ ALLOWED: frozenset[str] = frozenset(
         "十",
         # Patterns that read what people type: dates (2026年11月20日, 11月20号), head counts
         # (7人, 7/9名) and clock times (下午2点半) (bot/rules/report_rules.py).
-        r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$",
-        r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$",
+        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?",
+        r"(?<!\d)(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号]?",
+        r"(?<![\d.])(\d{1,2})\s*[日号]",
+        # Chinese numerals before 年/月/日/号 (十二月十五日), read as digits (bot/rules/chinese_date.py).
+        "[〇零一二三四五六七八九十两]+(?=[年月日号])",
         r"^(\d+)\s*[人名个位]?$",
         r"^(\d+)\s*[人名]?\s*[/、,，]\s*(\d+)\s*[人名]?$",
         r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：.]\s*(\d{2})|点\s*(?:(半)|(\d{1,2})\s*分?)?)?$",

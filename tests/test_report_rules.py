@@ -124,3 +124,49 @@ def test_short_ids_and_words() -> None:
     assert rules.is_skip("跳过") and not rules.is_skip("跳过吧我们")
     assert rules.days_overdue(date(2026, 11, 20), TODAY) == 7
     assert rules.days_overdue(date(2026, 12, 20), TODAY) == 0
+
+
+# ----- dates as people write them (today injected; 2026-11-27 is a Friday) ------------------------
+FRIDAY = date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("typed", "today", "expected"),
+    [
+        ("15号", FRIDAY, date(2026, 11, 15)),
+        ("15日", FRIDAY, date(2026, 11, 15)),
+        ("28号", FRIDAY, date(2026, 10, 28)),  # still to come this month: last month's
+        ("27号", FRIDAY, date(2026, 11, 27)),
+        ("31号", date(2026, 3, 1), date(2026, 1, 31)),  # no 31 February
+        ("15号", date(2027, 1, 3), date(2026, 12, 15)),  # the year boundary
+        ("上周五", FRIDAY, date(2026, 11, 20)),
+        ("上星期一", FRIDAY, date(2026, 11, 16)),
+        ("上周日", FRIDAY, date(2026, 11, 22)),
+        ("上周五", date(2027, 1, 2), date(2026, 12, 25)),  # the year boundary
+        ("周三", FRIDAY, date(2026, 11, 25)),
+        ("周六", FRIDAY, date(2026, 11, 21)),  # a bare weekday still to come: the one just past
+        ("本周六", FRIDAY, date(2026, 11, 28)),  # said as this week's: kept (the caller refuses it)
+        ("星期天", FRIDAY, date(2026, 11, 22)),
+        ("昨天上午", FRIDAY, date(2026, 11, 26)),
+        ("今天下午", FRIDAY, date(2026, 11, 27)),
+        ("前天晚上", FRIDAY, date(2026, 11, 25)),
+        ("11月20日下午", FRIDAY, date(2026, 11, 20)),
+        ("十二月十五日", date(2027, 1, 3), date(2026, 12, 15)),
+        ("十一月二十日", FRIDAY, date(2026, 11, 20)),
+        ("十五号", FRIDAY, date(2026, 11, 15)),
+        ("二〇二六年十一月二十七日", FRIDAY, date(2026, 11, 27)),
+        ("11.20", FRIDAY, date(2026, 11, 20)),
+        ("11。20", FRIDAY, date(2026, 11, 20)),
+        ("１１．２０", FRIDAY, date(2026, 11, 20)),
+        ("１１月２０日", FRIDAY, date(2026, 11, 20)),
+        ("１５号", FRIDAY, date(2026, 11, 15)),
+        ("12.30", date(2027, 1, 3), date(2026, 12, 30)),
+    ],
+)
+def test_parse_date_reads_what_people_write(typed: str, today: date, expected: date) -> None:
+    assert rules.parse_date(typed, today) == expected
+
+
+@pytest.mark.parametrize("typed", ["32号", "0号", "十三月一日", "上周八", "11.2.3", "下午", "号"])
+def test_parse_date_refuses_what_is_no_day(typed: str) -> None:
+    assert rules.parse_date(typed, FRIDAY) is None

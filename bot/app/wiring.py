@@ -146,6 +146,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Text([report.keyboard_label()]), report.report_command))
 
     app.add_handler(MessageHandler(filters.Document.ALL, unit_import.document_or_dialog))
+    # mn = the main buttons shown under a message nothing else took (handlers/fallback.py).
+    app.add_handler(CallbackQueryHandler(fallback.main_button, pattern=r"^mn:"))
     # Fallbacks last: unknown commands, then typed answers to the current step, then stray taps.
     app.add_handler(MessageHandler(filters.COMMAND, fallback.on_unknown_command))
     app.add_handler(MessageHandler(filters.ALL, fallback.on_message))

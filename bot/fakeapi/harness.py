@@ -61,8 +61,10 @@ class Person:
     async def send(self, text: str) -> list[SentMessage]:
         return await self.harness.run(lambda: self.harness.api.send_text(self.user_id, text), self.user_id)
 
-    async def send_photo(self, caption: str | None = None) -> list[SentMessage]:
-        return await self.harness.run(lambda: self.harness.api.send_photo(self.user_id, caption=caption)[0], self.user_id)
+    async def send_photo(self, caption: str | None = None, album: str | None = None) -> list[SentMessage]:
+        """A photo, captioned or not; ``album`` is the media group it belongs to, if any."""
+        send = self.harness.api.send_photo
+        return await self.harness.run(lambda: send(self.user_id, caption=caption, media_group_id=album)[0], self.user_id)
 
     async def send_document(self, content: bytes, file_name: str) -> list[SentMessage]:
         return await self.harness.run(lambda: self.harness.api.send_document(self.user_id, content, file_name), self.user_id)

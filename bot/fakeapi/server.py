@@ -254,7 +254,9 @@ class FakeBotApi:
         self.files[stored.file_id] = stored
         return stored
 
-    def send_photo(self, user_id: int, content: bytes = b"\x89PNG fake", caption: str | None = None, bot: str | None = None) -> tuple[int, str]:
+    def send_photo(
+        self, user_id: int, content: bytes = b"\x89PNG fake", caption: str | None = None, bot: str | None = None, media_group_id: str | None = None
+    ) -> tuple[int, str]:
         stored = self.upload(content, "photo.jpg", "image/jpeg", kind="photos")
         sizes = [
             {"file_id": stored.file_id + "s", "file_unique_id": stored.file_unique_id + "s", "width": 90, "height": 90, "file_size": 100},
@@ -263,6 +265,8 @@ class FakeBotApi:
         extra: dict[str, Any] = {"photo": sizes}
         if caption:
             extra["caption"] = caption
+        if media_group_id:
+            extra["media_group_id"] = media_group_id  # one photo of an album
         update_id = self._push_update(self._account(bot), {"message": self._user_message(user_id, **extra)})
         return update_id, stored.file_id
 

@@ -28,6 +28,8 @@ class ActivityKind:
     name: str
     group: str | None = None
     quorum: bool = False
+    aliases: tuple[str, ...] = ()  # what people also call it in a sentence (党员大会, 党日活动)
+    spoken: bool = True  # False: never read from a sentence (其他 is no kind anyone names)
 
     @property
     def is_statutory(self) -> bool:
@@ -61,6 +63,12 @@ class ActivityKinds:
     def names(self) -> list[str]:
         return [k.name for k in self.all]
 
+    def spoken_names(self) -> list[tuple[str, ActivityKind]]:
+        """Every name and alias a sentence may use for a kind, longest first (so 支部党员大会
+        is found before 党员大会, and 党小组会 before 小组会)."""
+        pairs = [(word, k) for k in self.all if k.spoken for word in (k.name, *k.aliases)]
+        return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
 
 def parse_kinds(text: str) -> ActivityKinds:
     data = tomllib.loads(text)
@@ -71,6 +79,8 @@ def parse_kinds(text: str) -> ActivityKinds:
                 name=str(item["name"]),
                 group=item.get("group"),
                 quorum=bool(item.get("quorum", False)),
+                aliases=tuple(str(a) for a in item.get("aliases", [])),
+                spoken=bool(item.get("spoken", True)),
             )
             for item in data.get("kind", [])
         ]

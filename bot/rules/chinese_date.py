@@ -3,11 +3,15 @@
 Two styles: ``hanzi`` (二〇二六年十一月二十七日 — the traditional 成文日期 with 〇 for zero, the
 year read digit by digit, month and day read as numbers) and ``arabic`` (2026年11月27日, the form
 GB/T 9704-2012 prescribes: full year, no leading zeros). Also small helpers for Chinese
-numerals that the 小结 needs (一是、二是 …).
+numerals that the 小结 needs (一是、二是 …), and the reverse for dates people type
+(十二月十五日 → 12月15日, read with the ``cn2an`` package).
 """
 from __future__ import annotations
 
+import re
 from datetime import date
+
+import cn2an
 
 from bot.texts import plain
 
@@ -55,3 +59,21 @@ def format_span_cn(start: date, end: date, style: str = HANZI) -> str:
     first = format_date_cn(start, style)
     last = _format(end, style, with_year=start.year != end.year)
     return plain("rules", "span", first=first, last=last)
+
+
+# A run of Chinese numerals just before 年, 月, 日 or 号 (十二月十五日, 二〇二六年).
+_NUMERAL_RUN = re.compile(r"[〇零一二三四五六七八九十两]+(?=[年月日号])")
+
+
+def arabic_date_numbers(text: str) -> str:
+    """``text`` with the Chinese numerals of a date written in digits: 十二月十五日 → 12月15日,
+    二〇二六年 → 2026年. Other numerals (一次, 三会一课) are left as they are; a run that cannot be
+    read as a number is left too, and the date reader then refuses it."""
+
+    def digits(match: re.Match[str]) -> str:
+        try:
+            return str(int(cn2an.cn2an(match[0], "smart")))
+        except (ValueError, KeyError, TypeError):
+            return match[0]
+
+    return _NUMERAL_RUN.sub(digits, text)

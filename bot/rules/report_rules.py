@@ -7,11 +7,14 @@ database; every function takes the values it needs (including ``today``) and is 
 """
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+from bot.rules.chinese_date import arabic_date_numbers
 from bot.rules.user_input import ascii_digits, clean_text, parse_number
 from bot.rules.words import WORDS
 
@@ -43,8 +46,6 @@ RELATIVE_DAYS: dict[str, int] = dict(WORDS["relative_days"])
 
 # Full-width ／ － ． ： and the ideographic space, by code point, as their ASCII forms.
 _SEPARATORS = str.maketrans({0xFF0F: "/", 0xFF0D: "-", 0xFF0E: ".", 0xFF1A: ":", 0x3000: " "})
-_FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
-_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 # ``\d+`` also matches other scripts' digits and runs of any length: parse_number reads the match.
 _COUNT = re.compile(r"^(\d+)\s*[人名个位]?$")
 _COUNT_PAIR = re.compile(r"^(\d+)\s*[人名]?\s*[/、,，]\s*(\d+)\s*[人名]?$")
@@ -64,27 +65,99 @@ class DateProblem(Enum):
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """The day meant by ``text``, or None when it cannot be read.
+    """The day meant by ``text`` (the whole of it), or None when it cannot be read.
 
-    Without a year, the day of that month and day nearest to today is meant: typed on
-    2027-01-03, ``12-30`` is 2026-12-30; typed on 2026-11-27, ``11-28`` is tomorrow (which the
-    caller may refuse) and ``01-15`` is 2027-01-15.
+    Accepted: ``2026-11-20``, ``11-20``, ``11.20``, ``11。20``, ``11月20日``, ``十二月十五日``,
+    ``15号``, ``昨天``, ``上周五``, ``周五``, with full-width digits and a part of the day after
+    it (``昨天上午``). Without a year, the day of that month and day nearest to today is meant:
+    typed on 2027-01-03, ``12-30`` is 2026-12-30; typed on 2026-11-27, ``11-28`` is tomorrow
+    (which the caller may refuse) and ``01-15`` is 2027-01-15. A day alone (``15号``) is in this
+    month, or last month if that day is still to come; a day of the week is the latest such day
+    up to today (``上周五``: the Friday of last week).
     """
-    text = normalise(text)
-    if text in RELATIVE_DAYS:
-        return today - timedelta(days=RELATIVE_DAYS[text])
-    try:
-        if match := _FULL_DATE.match(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _MONTH_DAY.match(text):
-            month, day = int(match[1]), int(match[2])
-            candidates = [d for year in (today.year - 1, today.year, today.year + 1) if (d := _in_year(year, month, day))]
-            if not candidates:
+    text = _PART_OF_DAY_AT_END.sub("", _date_text(text))
+    return _read_date(text, today, whole=True)
+
+
+def find_date(text: str, today: date) -> date | None:
+    """The first day named inside a sentence (``昨天下午开了支委会`` → yesterday), read as
+    :func:`parse_date` reads a whole answer; None when the sentence names none."""
+    return _read_date(_date_text(text), today, whole=False)
+
+
+def _date_text(text: str) -> str:
+    return arabic_date_numbers(normalise(text)).replace(_IDEOGRAPHIC_FULL_STOP, ".")
+
+
+def _read_date(text: str, today: date, *, whole: bool) -> date | None:
+    for pattern, read in _DATE_FORMS:
+        match = pattern.fullmatch(text) if whole else pattern.search(text)
+        if match:
+            try:
+                return read(match, today)
+            except ValueError:
                 return None
-            return min(candidates, key=lambda d: abs((d - today).days))
-    except ValueError:
-        return None
     return None
+
+
+def _full_date(match: re.Match[str], today: date) -> date | None:
+    return date(int(match[1]), int(match[2]), int(match[3]))
+
+
+def _month_day(match: re.Match[str], today: date) -> date | None:
+    month, day = int(match[1]), int(match[2])
+    candidates = [d for year in (today.year - 1, today.year, today.year + 1) if (d := _in_year(year, month, day))]
+    return min(candidates, key=lambda d: abs((d - today).days)) if candidates else None
+
+
+def _relative_day(match: re.Match[str], today: date) -> date | None:
+    return today - timedelta(days=RELATIVE_DAYS[match[0]])
+
+
+def _weekday(match: re.Match[str], today: date) -> date | None:
+    weekday = 6 if match[2] == _SUNDAY else _WEEKDAYS.index(match[2])
+    this_monday = today - timedelta(days=today.weekday())
+    if match[1] in _LAST_WEEK:
+        return this_monday - timedelta(days=7) + timedelta(days=weekday)
+    day = this_monday + timedelta(days=weekday)
+    # A bare 周五 typed before Friday means the one just past; 本周五 stays this week's.
+    return day - timedelta(days=7) if day > today and match[1] in _BARE_WEEK else day
+
+
+def _day_of_month(match: re.Match[str], today: date) -> date | None:
+    """``15号``: the latest 15th up to today (this month's, else an earlier month's)."""
+    day = int(match[1])
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(3):  # 31号 on 1 March: not in February, so January
+        if day <= calendar.monthrange(year, month)[1] and (candidate := date(year, month, day)) <= today:
+            return candidate
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
+
+
+def _alternatives(words: list[str]) -> str:
+    """A regex group matching any of ``words``, longest first."""
+    return "(" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")"
+
+
+_IDEOGRAPHIC_FULL_STOP = chr(0x3002)  # 11。20: a full stop typed for the dot
+_DATE_WORDS = WORDS["dates"]
+_LAST_WEEK = frozenset(_DATE_WORDS["last_week"])
+_BARE_WEEK = frozenset(_DATE_WORDS["this_week"][-3:])  # 周, 星期, 礼拜 without 本/这
+_WEEKDAYS: list[str] = _DATE_WORDS["weekdays"]
+_SUNDAY: str = _DATE_WORDS["sunday"]
+_PART_OF_DAY_AT_END = re.compile(_alternatives(_DATE_WORDS["parts_of_day"]) + "$")
+# In order: the first form found is the one read (a full date before a month and day before a
+# day alone). ``(?<!\d)`` keeps 2026-11-20 from being read as 26-11 inside a sentence.
+_DATE_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], date], date | None]], ...] = (
+    (re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"), _full_date),
+    (re.compile(r"(?<!\d)(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号]?"), _month_day),
+    (re.compile(_alternatives([*_DATE_WORDS["last_week"], *_DATE_WORDS["this_week"]]) + "([" + "".join(_WEEKDAYS) + _SUNDAY + "])"), _weekday),
+    (re.compile(_alternatives(list(RELATIVE_DAYS))), _relative_day),
+    (re.compile(r"(?<![\d.])(\d{1,2})\s*[日号]"), _day_of_month),
+)
 
 
 def _in_year(year: int, month: int, day: int) -> date | None:
