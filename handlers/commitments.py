@@ -220,7 +220,7 @@ async def handle_due(turn: Turn) -> None:
             await turn.reask(day.message)
             return
     else:
-        typed = await turn.typed(lambda text: _due_on(rules.parse_date(text, today), today))
+        typed = await turn.typed(lambda text: _due_on(rules.parse_due_date(text, today), today))
         if typed is None:
             return
         day = typed

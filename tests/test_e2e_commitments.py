@@ -103,6 +103,18 @@ async def test_member_commitment_with_typed_date(harness: BotHarness, secretary:
     assert (stored.made_by, stored.due_on) == ("张建国", date(2027, 1, 15))
 
 
+async def test_a_deadline_typed_as_a_day_alone_lies_ahead(harness: BotHarness, secretary: tuple[Person, Unit]) -> None:
+    p, _ = secretary  # the clock stands at Friday 27 November 2026
+    await p.send("/commit")
+    await p.tap("新增承诺")
+    await p.send("王芳")
+    await p.send("走访慰问困难党员")
+    replies = await p.send("15号")
+    assert "2026年12月15日" in replies[-1].visible
+    [stored] = await all_commitments(harness)
+    assert (stored.made_by, stored.due_on) == ("王芳", date(2026, 12, 15))
+
+
 async def test_name_typed_directly_at_who_step(harness: BotHarness, secretary: tuple[Person, Unit]) -> None:
     p, _ = secretary
     await p.send("/commit")

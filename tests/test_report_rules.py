@@ -170,3 +170,29 @@ def test_parse_date_reads_what_people_write(typed: str, today: date, expected: d
 @pytest.mark.parametrize("typed", ["32号", "0号", "十三月一日", "上周八", "11.2.3", "下午", "号"])
 def test_parse_date_refuses_what_is_no_day(typed: str) -> None:
     assert rules.parse_date(typed, FRIDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("15号", date(2026, 12, 15)),  # typed on Tuesday 1 December: a deadline lies ahead
+        ("1号", date(2026, 12, 1)),
+        ("31号", date(2026, 12, 31)),
+        ("周五", date(2026, 12, 4)),
+        ("周一", date(2026, 12, 7)),
+        ("周二", date(2026, 12, 1)),
+        ("本周五", date(2026, 12, 4)),
+        ("上周五", date(2026, 11, 27)),  # stays in the past: the commitment flow refuses it
+        ("12月20日", date(2026, 12, 20)),
+        ("十二月十五日", date(2026, 12, 15)),
+        ("2027-01-10", date(2027, 1, 10)),
+    ],
+)
+def test_a_deadline_reads_a_day_alone_and_a_weekday_ahead(text: str, due: date) -> None:
+    assert rules.parse_due_date(text, date(2026, 12, 1)) == due
+
+
+def test_a_deadline_day_past_the_end_of_the_month_is_next_month_or_later() -> None:
+    assert rules.parse_due_date("31号", date(2027, 2, 1)) == date(2027, 3, 31)
+    assert rules.parse_due_date("15号", date(2026, 12, 20)) == date(2027, 1, 15)
+    assert rules.parse_due_date("没看懂", date(2026, 12, 20)) is None

@@ -79,6 +79,14 @@ def parse_date(text: str, today: date) -> date | None:
     return _read_date(text, today, whole=True)
 
 
+def parse_due_date(text: str, today: date) -> date | None:
+    """A deadline typed by a person, read as :func:`parse_date` reads a day, except that a day
+    alone (``15号``) or a day of the week without 上 (``周五``) is the next such day from today
+    on, since a deadline lies ahead."""
+    text = _PART_OF_DAY_AT_END.sub("", _date_text(text))
+    return _read_date(text, today, whole=True, forms=_DUE_DATE_FORMS)
+
+
 def find_date(text: str, today: date) -> date | None:
     """The first day named inside a sentence (``昨天下午开了支委会`` → yesterday), read as
     :func:`parse_date` reads a whole answer; None when the sentence names none."""
@@ -89,8 +97,8 @@ def _date_text(text: str) -> str:
     return arabic_date_numbers(normalise(text)).replace(_IDEOGRAPHIC_FULL_STOP, ".")
 
 
-def _read_date(text: str, today: date, *, whole: bool) -> date | None:
-    for pattern, read in _DATE_FORMS:
+def _read_date(text: str, today: date, *, whole: bool, forms: tuple[tuple[re.Pattern[str], DateReader], ...] | None = None) -> date | None:
+    for pattern, read in forms or _DATE_FORMS:
         match = pattern.fullmatch(text) if whole else pattern.search(text)
         if match:
             try:
@@ -137,6 +145,27 @@ def _day_of_month(match: re.Match[str], today: date) -> date | None:
     return None
 
 
+def _day_of_month_ahead(match: re.Match[str], today: date) -> date | None:
+    """``15号`` as a deadline: the next 15th from today on (this month's, else a later month's)."""
+    day = int(match[1])
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(3):  # 31号 on 1 February: not in February, so March
+        if day <= calendar.monthrange(year, month)[1] and (candidate := date(year, month, day)) >= today:
+            return candidate
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return None
+
+
+def _weekday_ahead(match: re.Match[str], today: date) -> date | None:
+    """``周五`` as a deadline: the next Friday from today on; 上周五 stays last week's."""
+    day = _weekday(match, today)
+    if day is not None and day < today and match[1] in _BARE_WEEK:
+        day += timedelta(days=7)
+    return day
+
+
 def _alternatives(words: list[str]) -> str:
     """A regex group matching any of ``words``, longest first."""
     return "(" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")"
@@ -151,13 +180,17 @@ _SUNDAY: str = _DATE_WORDS["sunday"]
 _PART_OF_DAY_AT_END = re.compile(_alternatives(_DATE_WORDS["parts_of_day"]) + "$")
 # In order: the first form found is the one read (a full date before a month and day before a
 # day alone). ``(?<!\d)`` keeps 2026-11-20 from being read as 26-11 inside a sentence.
-_DATE_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], date], date | None]], ...] = (
+DateReader = Callable[[re.Match[str], date], date | None]
+_DATE_FORMS: tuple[tuple[re.Pattern[str], DateReader], ...] = (
     (re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"), _full_date),
     (re.compile(r"(?<!\d)(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号]?"), _month_day),
     (re.compile(_alternatives([*_DATE_WORDS["last_week"], *_DATE_WORDS["this_week"]]) + "([" + "".join(_WEEKDAYS) + _SUNDAY + "])"), _weekday),
     (re.compile(_alternatives(list(RELATIVE_DAYS))), _relative_day),
     (re.compile(r"(?<![\d.])(\d{1,2})\s*[日号]"), _day_of_month),
 )
+# The same forms for a deadline: a day alone and a bare day of the week look ahead.
+_AHEAD = {_day_of_month: _day_of_month_ahead, _weekday: _weekday_ahead}
+_DUE_DATE_FORMS = tuple((pattern, _AHEAD.get(read, read)) for pattern, read in _DATE_FORMS)
 
 
 def _in_year(year: int, month: int, day: int) -> date | None:
