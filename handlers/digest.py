@@ -262,15 +262,18 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
 INTERNAL = "i"
 
 
-async def send_internal_version(context: BotContext, scope: Scope, start: date, end: date) -> None:
-    """The 内部版 Word file: the same 小结, with units named under 存在主要问题."""
-    services = context.services
-    units = await units_in_scope(services.db, scope)
-    period = period_for_range(start, end)
-    label = scope_label(scope, units, services.settings.org_name)
+async def _file_coming(context: BotContext, scope: Scope, start: date, end: date) -> tuple[Period, str, int]:
+    """Say a file is on its way; the period, the scope's name for the file, and who gets it."""
+    units = await units_in_scope(context.services.db, scope)
     user_id = context.caller().user_id
     await context.bot.send_chat_action(user_id, ChatAction.UPLOAD_DOCUMENT)
-    _, blocks = await _digest_blocks(services, scope, period, internal=True)
+    return period_for_range(start, end), scope_label(scope, units, context.services.settings.org_name), user_id
+
+
+async def send_internal_version(context: BotContext, scope: Scope, start: date, end: date) -> None:
+    """The 内部版 Word file: the same 小结, with units named under 存在主要问题."""
+    period, label, user_id = await _file_coming(context, scope, start, end)
+    _, blocks = await _digest_blocks(context.services, scope, period, internal=True)
     await context.bot.send_document(
         user_id,
         document=await asyncio.to_thread(render_docx, blocks),
@@ -296,11 +299,7 @@ async def ledger_button(update: Update, context: BotContext) -> None:
         await send_internal_version(context, scope, start, end)
         return
     services = context.services
-    units = await units_in_scope(services.db, scope)
-    period = period_for_range(start, end)
-    label = scope_label(scope, units, services.settings.org_name)
-    user_id = context.caller().user_id
-    await context.bot.send_chat_action(user_id, ChatAction.UPLOAD_DOCUMENT)
+    period, label, user_id = await _file_coming(context, scope, start, end)
     content = await load_ledger(
         services.db, scope=scope, start=start, end=end, period_label=period.label, today=services.today(),
         zone=services.settings.timezone,
