@@ -9,18 +9,20 @@ docs/report.mmd. Rules (dates, numbers, limits) live in bot.report_rules.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
 
 from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
-from handlers import drafts, ui
+from handlers import drafts, owed, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
@@ -30,6 +32,8 @@ from storage import dialogs as dialog_store
 from storage import units as unit_store
 from storage.activities import ActivityFields, ActivityNotFound, AlreadySubmitted, Photo
 from storage.models import ACTIVITY_FIELDS, REQUIRED_ACTIVITY_FIELDS, Activity, Person
+
+log = logging.getLogger(__name__)
 
 FAMILY = "report"
 # The fields asked on the way (and offered under 修改), and the extra ones offered under 更多信息.
@@ -457,14 +461,22 @@ async def submit(turn: Turn) -> None:
         await turn.finish(say("activity_gone"))
         return
     short_id = rules.activity_short_id(activity.id)
-    await ui.reply(turn.update, turn.context, say("revised_card" if activity_id else "submitted_card", r=activity, short_id=short_id))
     if activity_id:
         text = say("revised", short_id=short_id)
     else:
         period = period_containing(MONTH, services.today())
         count = await activity_store.count_unit_activities(services.db, person.unit_id, period.start, period.end)
         text = say("submitted", short_id=short_id, count=count, period_label=period.label)
-    await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
+    try:
+        await ui.reply(turn.update, turn.context, say("revised_card" if activity_id else "submitted_card", r=activity, short_id=short_id))
+        await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
+    except Forbidden:
+        raise  # they blocked the bot: the error handler marks them unreachable
+    except TelegramError as err:
+        # Stored, but not said: the next thing they do is answered with it first, so nobody
+        # reports the same meeting again thinking it was lost.
+        log.warning("the confirmation of %s did not reach the person: %s", short_id, err)
+        await owed.owe(turn.context, person.user_id, say("owed_confirmation", text=text), services.now())
 
 
 def _album_aware(step: Step) -> Step:

@@ -1,7 +1,8 @@
 """Builds the Application: settings in, a ready bot out. The one place handlers are registered.
 
 Handler groups, in the order they run for each update:
-  -1  the access gate (private chats only; strangers stopped here)
+  -2  the access gate (private chats only; strangers stopped here)
+  -1  what the bot owes the caller (a report's confirmation that did not reach them) is said first
    0  commands, button taps by prefix, files, and then everything else (fallbacks last)
    1  after any of those: a person who had blocked the bot and writes again is reachable again
 The reminder tick (bot/reminders/engine.py) runs on the JobQueue, started in post_init.
@@ -46,6 +47,7 @@ from handlers import (
     leader_work,
     menus,
     my_reports,
+    owed,
     people,
     period_notes,
     plans,
@@ -103,7 +105,8 @@ def quiet_noisy_loggers() -> None:
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(TypeHandler(Update, access.gate), group=-1)
+    app.add_handler(TypeHandler(Update, access.gate), group=-2)
+    app.add_handler(TypeHandler(Update, owed.say_owed), group=-1)
 
     commands = {
         "start": start.start,
@@ -162,6 +165,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await menus.set_default_menu(app.bot)
     for leader in await people_store.list_leaders(services.db):
         await menus.set_menu_for(app.bot, leader)
+    await owed.load(app, services.db)
     reminder_engine.start_ticking(app)
 
 
