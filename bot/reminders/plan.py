@@ -13,7 +13,7 @@ outage), only the latest is kept, so nobody gets yesterday's and today's reminde
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -132,24 +132,24 @@ def _latest_due(timing: Timing, slots: Iterable[Slot], now: datetime) -> Slot | 
     return due[-1] if due else None
 
 
-def due_reminder_slots(timing: Timing, now: datetime) -> list[DueSlot]:
-    """Per period in play, the latest unit-reminder slot that is due now (if any)."""
+def _due_per_period(timing: Timing, now: datetime, slots_of: Callable[[PeriodTimes], Iterable[Slot]]) -> list[DueSlot]:
+    """Per period in play, the latest of its ``slots_of`` that is due now (if any)."""
     found = []
     for times in periods_in_play(timing, now):
-        slot = _latest_due(timing, times.reminders, now)
+        slot = _latest_due(timing, slots_of(times), now)
         if slot is not None:
             found.append(DueSlot(times, slot))
     return found
+
+
+def due_reminder_slots(timing: Timing, now: datetime) -> list[DueSlot]:
+    """Per period in play, the latest unit-reminder slot that is due now (if any)."""
+    return _due_per_period(timing, now, lambda times: times.reminders)
 
 
 def due_escalation_slots(timing: Timing, now: datetime) -> list[DueSlot]:
     """Per period in play, the latest escalation slot that is due now (if any)."""
-    found = []
-    for times in periods_in_play(timing, now):
-        slot = _latest_due(timing, times.escalations, now)
-        if slot is not None:
-            found.append(DueSlot(times, slot))
-    return found
+    return _due_per_period(timing, now, lambda times: times.escalations)
 
 
 def activity_window(periods: Iterable[Period]) -> tuple[date, date]:
