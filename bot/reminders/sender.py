@@ -40,6 +40,15 @@ class SendResult:
         return self.message_id is not None
 
 
+class Bulk(int):
+    """``rate_limit_args`` marking a bulk send (a reminder, a notice): bot/app/limiter.py lets
+    replies to people go first. As an int it is the number of 429 retries, which is all a plain
+    ``AIORateLimiter`` reads from it."""
+
+
+BULK = Bulk(3)
+
+
 def retry_after_seconds(error: RetryAfter) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -59,12 +68,15 @@ class ReliableSender:
         self.bot = bot
         self.delays = tuple(delays)
         self.sleep = sleep
+        # Marked as bulk only where a rate limiter reads the mark (python-telegram-bot refuses
+        # rate_limit_args without one).
+        self._bulk: dict[str, Bulk] = {"rate_limit_args": BULK} if getattr(bot, "rate_limiter", None) is not None else {}
 
     async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> SendResult:
         last_error = ""
         for attempt in range(len(self.delays) + 1):
             try:
-                message = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                message = await self.bot.send_message(chat_id, text, reply_markup=markup, **self._bulk)
                 return SendResult(message_id=message.message_id)
             except Forbidden as err:
                 return SendResult(blocked=True, error=str(err))
