@@ -12,7 +12,7 @@ from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
 from bot.rules.user_input import parse_id
-from handlers import drafts, report, ui
+from handlers import drafts, long_text, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import page_of
@@ -64,9 +64,17 @@ async def show_card(update: Update, context: BotContext, activity: Activity) -> 
     rows = [[ui.button(label("b_edit"), PREFIX, "edit", activity.id), ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
         rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id)])
+    text, cut = _card_text(context, activity)
+    if cut:
+        rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", activity.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
-    text = say("card", a=activity, short_id=short_id, quorum_warning=_quorum_warning(context, activity))
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+def _card_text(context: BotContext, activity: Activity) -> tuple[str, list[str]]:
+    """The record card, fitted to Telegram's limit, and the fields it shortened."""
+    short_id, quorum_warning = rules.activity_short_id(activity.id), _quorum_warning(context, activity)
+    return long_text.fit_record(lambda a: say("card", a=a, short_id=short_id, quorum_warning=quorum_warning), activity)
 
 
 @secretaries_only
@@ -104,7 +112,7 @@ async def my_button(update: Update, context: BotContext) -> None:
     if activity_id is None:
         return
     activity = await activity_store.get_activity(services.db, activity_id, unit_id=person.unit_id or 0)
-    if activity is None or action not in ("open", "edit", "wd", "wdok", "ph"):
+    if activity is None or action not in ("open", "edit", "wd", "wdok", "ph", "full"):
         await ui.answer(update, say("not_found"), alert=True)
         return
     short_id = rules.activity_short_id(activity.id)
@@ -125,6 +133,10 @@ async def my_button(update: Update, context: BotContext) -> None:
             return
         await ui.answer(update)
         await show_list(update, context, period_containing(MONTH, activity.held_on), prefix=say("withdrawn", short_id=short_id))
+    elif action == "full":
+        await ui.answer(update)
+        _, cut = _card_text(context, activity)
+        await long_text.send_full_text(context, long_text.record_pieces(activity, cut))
     elif action == "ph":
         await ui.answer(update)
         caption = say("photos_caption", short_id=short_id, count=len(activity.photos))

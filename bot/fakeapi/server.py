@@ -2,8 +2,9 @@
 
 It holds simulated users and chats, hands their messages and button presses to the bot through
 ``getUpdates`` (long polling with offsets), and records what the bot sends. Like real Telegram it
-refuses malformed HTML ("can't parse entities"), text over 4096 characters, ``callback_data``
-over 64 bytes, unchanged edits, messages to people who blocked the bot (403), and answers 429
+refuses malformed HTML ("can't parse entities"), text over 4096 (a caption over 1024, a tap's
+answer over 200) — counted as Telegram counts, in UTF-16 code units of the text after its HTML
+entities are parsed —, ``callback_data`` over 64 bytes, unchanged edits, messages to people who blocked the bot (403), and answers 429
 with ``retry_after`` when a flood limit is passed. Faults (a burst of 502s) can be injected.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.texts import plain
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
 
 
 class ApiError(Exception):
@@ -598,7 +600,7 @@ class FakeBotApi:
 
     async def _api_answerCallbackQuery(self, account: BotAccount, params: dict[str, Any]) -> bool:
         text = params.get("text")
-        if text is not None and len(str(text)) > 200:
+        if text is not None and utf16_length(str(text)) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         return True
 
