@@ -1,12 +1,17 @@
-"""/invite: leaders create single-use deep links for a unit's secretary or for a new leader."""
+"""/invite: leaders create single-use deep links for a unit's secretary or for a new leader; and
+the throttle on redeeming them (/start <code>, handlers/start.py): a person whose codes failed
+five times in ten minutes is told to wait, so codes cannot be guessed at speed.
+"""
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules.invites import deep_link, hash_code, new_code
+from bot.rules.throttle import FailureThrottle
 from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
@@ -15,6 +20,11 @@ from handlers.paging import grid, page_of, pager_row
 from storage import invites
 from storage import units as unit_store
 from storage.models import LEADER, SECRETARY, Unit
+
+# Failed redemptions (unknown, used, expired codes) a person may make per window.
+REDEEM_FAILURES_ALLOWED = 5
+REDEEM_WINDOW = timedelta(minutes=10)
+_THROTTLE_KEY = "invites.redeem_throttle"
 
 
 async def create_link(context: BotContext, unit: Unit | None) -> str:
@@ -81,3 +91,26 @@ async def invite_button(update: Update, context: BotContext) -> None:
         await ui.reply(update, context, texts.say("invites", "unit_archived", unit=unit), None)
     else:
         await context.bot.send_message(context.caller().user_id, await create_link(context, unit))
+
+
+# ----- redeeming: the throttle -------------------------------------------------------------------
+def _throttle(context: BotContext) -> FailureThrottle:
+    return context.application.bot_data.setdefault(_THROTTLE_KEY, FailureThrottle(REDEEM_FAILURES_ALLOWED, REDEEM_WINDOW))
+
+
+async def redeeming_refused(context: BotContext, user_id: int) -> bool:
+    """True, after telling the person how long to wait, when their codes failed too often of late."""
+    wait = _throttle(context).wait(user_id, context.services.now())
+    if wait is None:
+        return False
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    await context.bot.send_message(user_id, texts.say("invites", "too_many_attempts", minutes=minutes))
+    return True
+
+
+def note_redemption(context: BotContext, user_id: int, succeeded: bool) -> None:
+    """Count a failed redemption of ``user_id``, or forget their failures once one succeeds."""
+    if succeeded:
+        _throttle(context).succeeded(user_id)
+    else:
+        _throttle(context).failed(user_id, context.services.now())

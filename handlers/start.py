@@ -5,6 +5,7 @@ from telegram import Update
 
 from bot import texts
 from bot.rules.invites import hash_code, looks_like_code
+from handlers import invites as invite_links
 from handlers.context import BotContext
 from handlers.menus import set_menu_for
 from handlers.report import keyboard_for
@@ -19,6 +20,10 @@ _REFUSALS = {
     RedeemOutcome.UNIT_ARCHIVED: "invite_unit_archived",
     RedeemOutcome.LEADER_KEEPS_ROLE: "invite_for_secretary",
 }
+
+# Outcomes of a code that was real and good (the person is in, or was already, or is a leader
+# who was not changed): they do not count as failed attempts.
+_ACCEPTED = frozenset({RedeemOutcome.JOINED, RedeemOutcome.ALREADY_JOINED, RedeemOutcome.LEADER_KEEPS_ROLE, RedeemOutcome.UNIT_ARCHIVED})
 
 
 def _is_cjk(text: str) -> bool:
@@ -60,10 +65,14 @@ async def start(update: Update, context: BotContext) -> None:
         )
         await set_menu_for(context.bot, context.person)
         return
+    if await invite_links.redeeming_refused(context, user.id):
+        return
     if not looks_like_code(code):
+        invite_links.note_redemption(context, user.id, succeeded=False)
         await context.bot.send_message(user.id, texts.say("start", "invite_unknown"))
         return
     result = await invites.redeem_invite(services.db, hash_code(code), user.id, display_name_of(update), services.now())
+    invite_links.note_redemption(context, user.id, succeeded=result.outcome in _ACCEPTED)
     if result.outcome is RedeemOutcome.ALREADY_JOINED and context.person is not None:
         await context.bot.send_message(user.id, await welcome(context, context.person), reply_markup=keyboard_for(context.person))
         return
