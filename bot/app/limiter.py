@@ -49,9 +49,13 @@ class PriorityRateLimiter(AIORateLimiter):
         super().__init__(**limits)
         self.reply_delays = tuple(reply_delays)
         self._sleep = sleep
+        # False makes bulk sends queue like replies (python-telegram-bot's own behaviour), for
+        # bench/replies_during_fanout.py to measure what giving way is worth.
+        self.replies_first = True
         self._replies_waiting = 0
         self._no_reply_waiting = asyncio.Event()
         self._no_reply_waiting.set()
+        self._bulk_slot = asyncio.Semaphore(1)  # bulk sends waiting for their turn: one at most
 
     @property
     def replies_waiting(self) -> int:
@@ -77,11 +81,11 @@ class PriorityRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         if isinstance(rate_limit_args, Bulk):
-            await self._no_reply_waiting.wait()
-            return await super().process_request(callback, args, kwargs, endpoint, data, int(rate_limit_args))
+            return await self._bulk(callback, args, kwargs, endpoint, data, int(rate_limit_args))
         for attempt in range(len(self.reply_delays) + 1):
             try:
-                return await self._reply(callback, args, kwargs, endpoint, data, rate_limit_args)
+                self._reply_queued()
+                return await self._queued(self._reply_admitted, callback, args, kwargs, endpoint, data, rate_limit_args)
             except (BadRequest, Forbidden):
                 raise  # BadRequest is a NetworkError to python-telegram-bot, but it is final
             except (NetworkError, RetryAfter) as err:
@@ -94,8 +98,22 @@ class PriorityRateLimiter(AIORateLimiter):
                 await self._sleep(pause)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _reply(
+    async def _bulk(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any], retries: int) -> Any:
+        """A bulk send: it joins the queue only when no reply is waiting, and one at a time, so a
+        reply that comes meanwhile competes with one bulk send at most for the next turn."""
+        if not self.replies_first:
+            return await super().process_request(callback, args, kwargs, endpoint, data, retries)
+        while True:
+            await self._no_reply_waiting.wait()
+            await self._bulk_slot.acquire()
+            if self._no_reply_waiting.is_set():
+                break
+            self._bulk_slot.release()  # a reply came while this send waited for the slot
+        return await self._queued(self._bulk_slot.release, callback, args, kwargs, endpoint, data, retries)
+
+    async def _queued(
         self,
+        on_admitted: Callable[[], None],
         callback: Callable[..., Coroutine[Any, Any, Any]],
         args: Any,
         kwargs: dict[str, Any],
@@ -103,19 +121,21 @@ class PriorityRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        """One try of a reply, counted as waiting until the limiter lets it through."""
+        """The call through the rate limit; ``on_admitted`` runs once, when the limiter lets it
+        through (or when it fails or is cancelled before that)."""
         waiting = True
-        self._reply_queued()
 
-        async def admitted(*call_args: Any, **call_kwargs: Any) -> Any:
+        def admit() -> None:
             nonlocal waiting
             if waiting:
                 waiting = False
-                self._reply_admitted()
+                on_admitted()
+
+        async def admitted(*call_args: Any, **call_kwargs: Any) -> Any:
+            admit()
             return await callback(*call_args, **call_kwargs)
 
         try:
             return await super().process_request(admitted, args, kwargs, endpoint, data, rate_limit_args)
         finally:
-            if waiting:
-                self._reply_admitted()
+            admit()
