@@ -166,7 +166,7 @@ async def build_report_bot(base_url: str, database: str) -> tuple[Application[An
     # but limits nothing.
     from bot.app.limiter import PriorityRateLimiter
 
-    limiter = PriorityRateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)
+    limiter = PriorityRateLimiter(rate=0, group_max_rate=0, max_retries=0)
     app = build_application(settings, db, clock=system_clock, update_processor=processor, rate_limiter=limiter)
     return app, processor, db
 

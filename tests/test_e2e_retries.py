@@ -11,7 +11,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot import texts
-from bot.app.limiter import PriorityRateLimiter
+from bot.app.limiter import Pacer, PriorityRateLimiter
 from bot.fakeapi.harness import BotHarness, Person
 from bot.reminders.sender import BULK
 from storage import activities, owed_messages
@@ -134,23 +134,46 @@ async def test_bulk_sends_are_not_retried_here_their_sender_retries_them() -> No
     assert call.calls == 1
 
 
-async def test_a_bulk_send_waits_while_a_reply_waits_for_its_turn() -> None:
-    # One call an hour: the first reply takes the only token and the second has to wait for it.
-    limiter = _limiter([], overall_max_rate=1, overall_time_period=3600)
-    await _request(limiter, _Flaky())
-    waiting_reply = asyncio.create_task(_request(limiter, _Flaky()))
-    bulk_call = _Flaky()
-    bulk = asyncio.create_task(_request(limiter, bulk_call, BULK))
-    for _ in range(5):
-        await asyncio.sleep(0)  # let both tasks run as far as they can
-    assert limiter.replies_waiting == 1 and not bulk.done() and bulk_call.calls == 0
-    waiting_reply.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting_reply
-    assert limiter.replies_waiting == 0  # the bulk send may now join the queue
-    bulk.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await bulk
+class _Time:
+    """A clock the pacer reads and a sleep that moves it, so turns are handed out without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_turns_go_to_waiting_replies_first_then_in_order_at_the_rate() -> None:
+    time = _Time()
+    pacer = Pacer(rate=10, burst=1, clock=time, sleep=time.sleep)
+    granted: list[str] = []
+
+    async def take(name: str, bulk: bool) -> None:
+        await pacer.turn(bulk)
+        granted.append(name)
+
+    tasks = [asyncio.create_task(take(name, bulk)) for name, bulk in (("bulk1", True), ("bulk2", True), ("reply1", False), ("bulk3", True), ("reply2", False))]
+    await asyncio.gather(*tasks)
+    assert granted == ["reply1", "reply2", "bulk1", "bulk2", "bulk3"]
+    # The first two turns are free (a burst of one after the first); then one every 0.1 s.
+    assert time.now - 100.0 == pytest.approx(0.3)
+
+
+async def test_a_turn_given_up_is_skipped() -> None:
+    time = _Time()
+    pacer = Pacer(rate=10, burst=0, clock=time, sleep=time.sleep)
+    await pacer.turn(bulk=False)  # the first turn is free
+    given_up = asyncio.create_task(pacer.turn(bulk=False))
+    waiting = asyncio.create_task(pacer.turn(bulk=True))
+    await asyncio.sleep(0)
+    given_up.cancel()
+    await waiting
+    assert given_up.cancelled() and pacer.replies_waiting == 0 and pacer.bulk_waiting == 0
 
 
 async def test_the_reminder_sender_marks_its_sends_as_bulk(harness: BotHarness, leader: Person, monkeypatch: pytest.MonkeyPatch) -> None:
