@@ -52,7 +52,8 @@ async def on_error(update: object, context: BotContext) -> None:
         log.info("user %s cannot be reached: %s", update.effective_user.id, error)
         return
     if isinstance(error, BadRequest):
-        log.error("Telegram refused a request the bot made (a bug): %s", error.message, exc_info=error)
+        where = "; ".join(getattr(error, "__notes__", ()))  # the method and payload size (bot/app/limiter.py)
+        log.error("Telegram refused a request the bot made (a bug): %s [%s]", error.message, where, exc_info=error)
     else:
         log.error("unhandled error while handling an update", exc_info=error)
     await _tell(update, context, texts.say("common", "error"))

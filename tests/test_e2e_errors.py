@@ -28,6 +28,7 @@ async def test_a_refused_request_is_logged_as_a_bug_and_the_person_gets_the_apol
     assert [m.visible for m in replies] == [texts.say("common", "error")]
     records = [r for r in caplog.records if r.name == "bot.errors"]
     assert [r.levelno for r in records] == [logging.ERROR] and "refused" in records[0].getMessage()
+    assert "sendMessage" in records[0].getMessage() and "bytes" in records[0].getMessage()
 
 
 async def test_a_failed_tap_is_answered_with_an_alert(harness: BotHarness, caplog: pytest.LogCaptureFixture) -> None:

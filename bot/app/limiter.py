@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import json
 import logging
 import time
 from collections import deque
@@ -159,8 +160,13 @@ class PriorityRateLimiter(AIORateLimiter):
         for attempt in range(len(self.reply_delays) + 1):
             try:
                 return await super().process_request(paced, args, kwargs, endpoint, data, rate_limit_args)
-            except (BadRequest, Forbidden):
-                raise  # BadRequest is a NetworkError to python-telegram-bot, but it is final
+            except BadRequest as err:
+                # Final, although python-telegram-bot makes it a NetworkError. Which call and how
+                # big, for the log (handlers/errors.py) to say what was refused.
+                err.add_note(f"{endpoint}, {len(json.dumps(data, default=str, ensure_ascii=False).encode())} bytes")
+                raise
+            except Forbidden:
+                raise
             except (NetworkError, RetryAfter) as err:
                 if attempt == len(self.reply_delays):
                     raise
