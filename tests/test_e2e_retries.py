@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from bot import texts
 from bot.app.limiter import Pacer, PriorityRateLimiter
 from bot.fakeapi.harness import BotHarness, Person
+from bot.fakeapi.server import DROP
 from bot.reminders.sender import BULK
 from storage import activities, owed_messages
 from tests.reporting_helpers import join_secretary
@@ -32,6 +33,14 @@ async def test_a_reply_that_fails_twice_arrives_on_the_third_try(harness: BotHar
     retried = [r.getMessage() for r in caplog.records if r.name == "bot.app.limiter"]
     assert len(retried) == 2 and all("sendMessage failed transiently" in line for line in retried)
     assert not [r for r in caplog.records if r.name == "bot.errors"]  # nothing reached the error handler
+
+
+async def test_a_reply_whose_connection_drops_is_tried_again(harness: BotHarness, leader: Person) -> None:
+    before = _calls(harness, "sendMessage")
+    harness.api.inject_faults("sendMessage", [DROP, 504])
+    replies = await leader.send("/help")
+    assert len(replies) == 1 and "/digest" in replies[0].visible
+    assert _calls(harness, "sendMessage") - before == 3
 
 
 async def test_a_submit_whose_confirmation_fails_twice_is_confirmed_in_place(harness: BotHarness) -> None:
