@@ -6,7 +6,7 @@ reminder slot's fan-out (at ``REMINDER_SEND_RATE``, 29/s); once it is under way,
 secretaries each send /help five times, one after another as on a phone, and the time from their
 message to the bot's reply is measured. Three runs: no fan-out (the baseline), the fan-out with
 bulk sends giving way to replies (bot/app/limiter.py, as deployed), and the fan-out with bulk
-sends queueing like replies (python-telegram-bot's AIORateLimiter alone). Printed per run: reply
+sends and replies in one queue, first come, first served. Printed per run: reply
 latency p50/p95/max, the fan-out's rate and how long it took, 429s.
 
     .venv/bin/python -m bench.replies_during_fanout [--units 600] [--people 20] [--steps 5]
@@ -85,7 +85,7 @@ async def run(units: int, people: int, steps: int) -> None:
     for title, fanout, replies_first in (
         ("no fan-out                        ", False, True),
         ("fan-out, replies first (deployed) ", True, True),
-        ("fan-out, one queue (PTB alone)    ", True, False),
+        ("fan-out, one queue                ", True, False),
     ):
         print(f"{title} {await one_run(units, people, steps, fanout, replies_first)}", flush=True)
 
