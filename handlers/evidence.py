@@ -11,8 +11,9 @@ looked up within the unit its button names, so a forged pair finds nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 
@@ -251,34 +252,35 @@ async def show_commitment(update: Update, context: BotContext, unit: Unit, commi
 
 
 # ----- taps -------------------------------------------------------------------------------------
-async def find_record(update: Update, context: BotContext, arg: str) -> tuple[Unit, Activity, str] | None:
-    """The unit and live record a button names, or None (the tap answered) when there is none."""
+T = TypeVar("T")
+
+
+async def _find(update: Update, context: BotContext, arg: str, fetch: Callable[[Any, int, int], Awaitable[T | None]], missing: str) -> tuple[Unit, T, str] | None:
+    """The unit a button names and the thing ``fetch(db, id, unit id)`` finds within it, with the
+    period key; None (the tap answered) when the data is forged or there is no such thing."""
     ref = parse_ref(arg)
     if ref is None:
         await ui.answer(update, texts.say("common", "stale_card"))
         return None
     db = context.services.db
     unit = await unit_store.get_unit(db, ref.unit_id)
-    activity = await activity_store.get_activity(db, ref.record_id, unit_id=ref.unit_id) if unit else None
-    if unit is None or activity is None:
-        await ui.answer(update, say("not_found"), alert=True)
+    found = await fetch(db, ref.record_id, ref.unit_id) if unit else None
+    if unit is None or found is None:
+        await ui.answer(update, say(missing), alert=True)
         return None
-    return unit, activity, ref.period_key
+    return unit, found, ref.period_key
+
+
+async def find_record(update: Update, context: BotContext, arg: str) -> tuple[Unit, Activity, str] | None:
+    """The unit and live record a button names, or None (the tap answered) when there is none."""
+    return await _find(update, context, arg, lambda db, record_id, unit_id: activity_store.get_activity(db, record_id, unit_id=unit_id), "not_found")
 
 
 async def find_commitment(update: Update, context: BotContext, arg: str) -> tuple[Unit, Commitment, str] | None:
-    """The unit and live commitment a button names (same form as a record's), or None."""
-    found = parse_ref(arg)
-    if found is None:
-        await ui.answer(update, texts.say("common", "stale_card"))
-        return None
-    db = context.services.db
-    unit = await unit_store.get_unit(db, found.unit_id)
-    commitment = await commitment_store.get_commitment(db, found.record_id, unit_id=found.unit_id) if unit else None
-    if unit is None or commitment is None:
-        await ui.answer(update, say("commitment_not_found"), alert=True)
-        return None
-    return unit, commitment, found.period_key
+    """The unit and live commitment a button names (addressed as a record is), or None."""
+    return await _find(
+        update, context, arg, lambda db, record_id, unit_id: commitment_store.get_commitment(db, record_id, unit_id=unit_id), "commitment_not_found"
+    )
 
 
 async def _unit_and_period(update: Update, context: BotContext, arg: str) -> tuple[Unit, Period, int] | None:
