@@ -211,7 +211,7 @@ async def show_review(update: Update, context: BotContext, page: int = 0, prefix
     waiting = await reviews.waiting_records(db, since) if since else []
     shown, page, pages = page_of(waiting, page, PAGE_SIZE)
     news = context.caller().user_id in await reviews.news_readers(db)
-    text = say("review_page", on_since=since, waiting=waiting, ids={}, units={}, returned=len(await reviews.returned_activity_ids(db)), page=page, pages=pages, news=news)
+    text = say("review_page", on_since=since, waiting=waiting, returned=len(await reviews.returned_activity_ids(db)), page=page, pages=pages, news=news)
     if prefix:
         text = f"{prefix}\n\n{text}"
     rows = await _record_buttons(services, [(w.unit_id, w.activity_id) for w in shown])
