@@ -145,7 +145,8 @@ async def handle_evaluation(turn: Turn) -> None:
         return
     await turn.finish()
     short_id = rules.commitment_short_id(evaluated.id)
-    await tell_unit(turn.context, unit.id, say("to_secretary_evaluation", org=services.settings.org_name, short_id=short_id, c=evaluated), None)
+    markup = InlineKeyboardMarkup([[ui.button(label("b_open_commitment"), "cm", "open", evaluated.id)]])
+    await tell_unit(turn.context, unit.id, say("to_secretary_evaluation", org=services.settings.org_name, short_id=short_id, c=evaluated), markup)
     prefix = say("evaluated", short_id=short_id, grade=grade)
     await evidence.show_commitment(turn.update, turn.context, unit, evaluated, data.get("period_key", ""), prefix=prefix)
 

@@ -162,7 +162,13 @@ async def test_evaluation_reaches_the_unit_and_the_ledger(harness: BotHarness, l
     await p.tap("本支部")
     await p.send("为老人代办医保")
     await p.tap("本月底")
-    await p.send("/board")  # leaves the card; fulfil it
+    # Not fulfilled yet: no 评诺 (not even with forged data).
+    await leader.send("/review")
+    await leader.tap_data(f"rv:e0:{unit.id}.1.")
+    assert leader.answers()[-1] == texts.say("review", "cannot_evaluate")
+    assert harness.db is not None
+    [open_one] = await commitments.list_commitments(harness.db, [unit.id])
+    assert open_one.evaluation is None
     await p.send("/commit")
     await p.tap("CN0001")
     await p.tap("践诺")
@@ -182,9 +188,12 @@ async def test_evaluation_reaches_the_unit_and_the_ledger(harness: BotHarness, l
     assert harness.db is not None
     [stored] = await commitments.list_commitments(harness.db, [unit.id])
     assert (stored.evaluation, stored.evaluation_comment) == ("较好", "群众满意，建议总结经验")
-    assert "评诺：较好" in p.last().visible
+    told = p.last()
+    assert "评诺：较好" in told.visible
 
-    # The unit sees it on its commitment card.
+    # The unit sees it on its commitment card, from the message and from /commit.
+    replies = await p.tap("查看承诺", told)
+    assert "评诺：较好（群众满意，建议总结经验）" in replies[-1].visible
     await p.send("/commit")
     await p.tap("已践诺")
     replies = await p.tap("CN0001")
@@ -199,7 +208,7 @@ async def test_evaluation_reaches_the_unit_and_the_ledger(harness: BotHarness, l
     row = [c.value for c in sheet[header_row + 1]]
     assert row[header.index("评价")] == "较好" and row[header.index("评价意见")] == "群众满意，建议总结经验"
 
-    # 评诺 with 跳过 leaves no comment; an open commitment cannot be evaluated.
+    # A second 评诺 with 跳过 replaces the first and leaves no comment.
     await leader.tap("评诺：好")
     await leader.tap("跳过")
     [again] = await commitments.list_commitments(harness.db, [unit.id])
