@@ -120,8 +120,8 @@ async def _move(update: Update, context: BotContext, person: Person, unit: Unit)
     if moved is None:  # moved already, revoked, or the unit was archived meanwhile
         await ui.reply(update, context, texts.say("people", "move_failed"), None)
         return
-    await ui.reply(update, context, texts.say("people", "moved", person=moved, old=old, new=unit), None)
-    await _tell(context, moved.user_id, texts.say("people", "moved_notice", old=old, new=unit))
+    told = await _tell(context, moved.user_id, texts.say("people", "moved_notice", old=old, new=unit))
+    await ui.reply(update, context, texts.say("people", "moved", person=moved, new=unit, told=told), None)
 
 
 async def _revoke(update: Update, context: BotContext, person: Person) -> None:
@@ -130,16 +130,19 @@ async def _revoke(update: Update, context: BotContext, person: Person) -> None:
     if revoked is None:
         await ui.reply(update, context, texts.say("people", "not_found"), None)
         return
-    await ui.reply(update, context, texts.say("people", "revoked", person=revoked), None)
     await set_menu_for(context.bot, revoked)
-    await _tell(context, revoked.user_id, texts.say("people", "access_revoked_notice"))
+    told = await _tell(context, revoked.user_id, texts.say("people", "access_revoked_notice"))
+    await ui.reply(update, context, texts.say("people", "revoked", person=revoked, told=told), None)
 
 
-async def _tell(context: BotContext, user_id: int, text: str) -> None:
+async def _tell(context: BotContext, user_id: int, text: str) -> bool:
+    """Tell the person what a leader changed; False when Telegram would not take it (they may have
+    blocked the bot: the change stands either way, and the leader is told it was not delivered)."""
     try:
         await context.bot.send_message(user_id, text)
     except TelegramError:
-        pass  # they may have blocked the bot; the change stands either way
+        return False
+    return True
 
 
 @leaders_only

@@ -86,7 +86,7 @@ async def test_move_a_secretary_to_a_unit_on_another_page(harness: BotHarness, l
     assert "确定把 李梅 从 山宁村党总支 调到 第22村党支部 吗？" in replies[-1].visible
     assert (await people.get_person(harness.db, 2001)).unit_id == shanning  # type: ignore[union-attr]
     replies = await leader.tap("确认调整")
-    assert "已把 李梅 调到 第22村党支部" in replies[-1].visible
+    assert "已把 李梅 调到 第22村党支部，并已通知本人。" in replies[-1].visible
 
     moved = await people.get_person(harness.db, 2001)
     assert moved is not None and moved.unit_id == target and moved.is_secretary
@@ -139,7 +139,7 @@ async def test_revoke_tells_the_person_and_records_it(harness: BotHarness, leade
     assert "未完成的汇报草稿会留给该单位" in replies[-1].visible
     assert (await people.get_person(harness.db, 2001)).active  # type: ignore[union-attr]
     replies = await leader.tap("确认取消")
-    assert "已取消 李梅 的权限" in replies[-1].visible
+    assert "已取消 李梅 的权限，并已通知本人。" in replies[-1].visible
     assert secretary.last().visible == "您的权限已被取消。如有疑问，请联系镇党委。"
     assert not (await people.get_person(harness.db, 2001)).active  # type: ignore[union-attr]
     assert "person.revoke" in await _actions(harness)
@@ -264,3 +264,23 @@ async def test_secretaries_and_strangers_cannot_manage_people(harness: BotHarnes
         person = await people.get_person(harness.db, user_id)
         assert person is not None and person.unit_id == shanning and person.active
     assert colleague and not {"person.move", "person.revoke"} & set(await _actions(harness))
+
+
+async def test_leader_learns_when_the_person_could_not_be_told(harness: BotHarness, leader: Person) -> None:
+    assert harness.db is not None
+    shanning, xincheng = await _units(harness, "山宁村党总支", "新城村党总支")
+    await join_unit(harness, shanning, 2001, "李梅")
+    harness.api.block_bot(2001)
+    await leader.send("/people")
+    await leader.tap("李梅")
+    await leader.tap("调到其他单位")
+    await leader.tap("新城村党总支")
+    replies = await leader.tap("确认调整")
+    assert "已把 李梅 调到 新城村党总支，但通知没能送达本人" in replies[-1].visible
+    assert (await people.get_person(harness.db, 2001)).unit_id == xincheng  # type: ignore[union-attr]
+    await leader.send("/people")
+    await leader.tap("李梅")
+    await leader.tap("取消权限")
+    replies = await leader.tap("确认取消")
+    assert "已取消 李梅 的权限，但通知没能送达本人" in replies[-1].visible
+    assert not (await people.get_person(harness.db, 2001)).active  # type: ignore[union-attr]
