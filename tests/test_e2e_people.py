@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.fakeapi.harness import BotHarness, Person
+from bot.fakeapi.server import SentMessage
 from storage import audit, dialogs, people
 from storage import units as unit_store
 from tests.conftest import LEADER_ID
@@ -17,6 +18,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 async def _units(harness: BotHarness, *names: str) -> list[int]:
     assert harness.db is not None
     return [(await unit_store.add_unit(harness.db, name, "村", 20, None, harness.clock())).id for name in names]
+
+
+async def _unit_card(leader: Person, name: str) -> SentMessage:
+    await leader.send("/units")
+    return (await leader.tap(name))[-1]
 
 
 async def _half_filled_report(secretary: Person, topic: str = "学习党章") -> None:
@@ -47,11 +53,16 @@ async def test_people_shows_each_unit_with_who_joined_and_invites_waiting(harnes
     replies = await leader.send("/people")
     text = replies[-1].visible
     assert "镇党委（1 人）" in text and "· 王书记" in text
-    assert "山宁村党总支（1 人）\n· 李梅" in text
+    assert "山宁村党总支（1 人）\n· 李梅\n\n新城村党总支" in text  # her used invite no longer waits
     assert "新城村党总支（0 人）\n· 邀请待使用，2026-12-04 10:00 前有效" in text
     assert "另有 1 个单位尚无书记（联络员）加入" in text and "横山村党支部" not in text
     assert leader.find_button("李梅", replies[-1]) and not any("王书记" in b["text"] for r in replies[-1].buttons for b in r)
-    # Once the invite is used it no longer waits; an expired one is not listed either.
+    # Many invites for one unit keep the list short: the first three, then a count.
+    for _ in range(4):
+        await leader.tap("生成书记邀请", await _unit_card(leader, "新城村党总支"))
+    replies = await leader.send("/people")
+    assert replies[-1].visible.count("· 邀请待使用") == 3 and "· 另有 2 个邀请待使用" in replies[-1].visible
+    # An expired invite is not listed.
     harness.clock.advance(days=8)
     replies = await leader.send("/people")
     assert "邀请待使用" not in replies[-1].visible and "另有 2 个单位" in replies[-1].visible
