@@ -73,11 +73,12 @@ def qr_png(link: str) -> bytes:
 async def tell_leaders_joined(context: BotContext, person: Person, unit: Unit | None) -> None:
     """Tell every leader (but the newcomer) that ``person`` joined through an invite."""
     text = texts.say("invites", "joined_notice", person=person, unit=unit)
+    markup = InlineKeyboardMarkup([[ui.button(texts.plain("people", "b_list"), "p", "page", 0)]])
     for leader in await people.list_leaders(context.services.db):
         if leader.user_id == person.user_id or not leader.reachable:
             continue
         try:
-            await context.bot.send_message(leader.user_id, text)
+            await context.bot.send_message(leader.user_id, text, reply_markup=markup)
         except TelegramError:
             pass  # a leader who blocked the bot still sees the newcomer in /people
 

@@ -171,6 +171,8 @@ async def test_leaders_are_told_when_someone_joins(harness: BotHarness, leader: 
     await join_unit(harness, shanning, 2001, "李梅")
     for boss in (leader, deputy):
         assert boss.last().visible == "李梅 已通过邀请加入，成为 山宁村党总支 的书记（联络员）。"
+    replies = await leader.tap("人员列表", leader.last())
+    assert "山宁村党总支（1 人）\n· 李梅" in replies[-1].visible
     # A refused attempt tells nobody.
     before = len(harness.api.bot_messages(LEADER_ID))
     await harness.person(3001, "张三").send(f"/start {code}")
