@@ -36,6 +36,7 @@ from bot.rules.meeting_rules import load_rules
 from bot.services import Services
 from handlers import (
     access,
+    audit,
     board,
     commitments,
     dialog,
@@ -119,6 +120,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "addunit": units.addunit_command,
         "invite": invites.invite_command,
         "people": people.people_command,
+        "audit": audit.audit_command,
         "importunits": unit_import.importunits_command,
         "schedule": schedule.schedule_command,
         "board": board.board_command,
@@ -140,6 +142,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^u:"))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
+    app.add_handler(CallbackQueryHandler(audit.audit_button, pattern=r"^au:"))  # au = /audit pages
     # Reminders: r = buttons on reminders and escalations; b = the /board pages.
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
