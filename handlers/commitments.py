@@ -19,6 +19,7 @@ from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
 from bot.rules.telegram_limits import fit_fields
 from bot.rules.user_input import parse_id
+from bot.services import Services
 from handlers import drafts, long_text, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
@@ -109,9 +110,9 @@ def _card_fields(commitment: Commitment, progress: list[CommitmentProgress]) -> 
     return fields
 
 
-async def _card_text(context: BotContext, commitment: Commitment) -> tuple[str, set[str], list[CommitmentProgress]]:
-    """The card, fitted to Telegram's limit; the fields it shortened; all the progress notes."""
-    services = context.services
+async def fitted_card(services: Services, commitment: Commitment) -> tuple[str, set[str], list[CommitmentProgress]]:
+    """The card fitted to Telegram's limit (handlers/long_text.py), the fields it shortened, and
+    all the progress notes (the card shows the newest :data:`NOTES_ON_CARD`)."""
     progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
     tz = services.settings.timezone
     short_id = rules.commitment_short_id(commitment.id)
@@ -128,8 +129,14 @@ async def _card_text(context: BotContext, commitment: Commitment) -> tuple[str, 
     return text, cut, progress
 
 
+async def card_text(services: Services, commitment: Commitment) -> str:
+    """The commitment with its progress, fulfilment and 评诺, as the unit and the leaders see it."""
+    text, _, _ = await fitted_card(services, commitment)
+    return text
+
+
 async def show_card(update: Update, context: BotContext, commitment: Commitment, prefix: str | None = None) -> None:
-    text, cut, progress = await _card_text(context, commitment)
+    text, cut, progress = await fitted_card(context.services, commitment)
     if prefix:
         text = f"{prefix}\n\n{text}"
     rows = []

@@ -12,11 +12,12 @@ from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
 from bot.rules.user_input import parse_id
-from handlers import drafts, long_text, report, ui
+from handlers import drafts, evidence, long_text, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import page_of
 from storage import activities as activity_store
+from storage import reviews
 from storage import units as unit_store
 from storage.models import Activity
 
@@ -54,27 +55,21 @@ async def show_list(update: Update, context: BotContext, period: Period | None =
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
-def _quorum_warning(context: BotContext, activity: Activity) -> bool:
-    kind = context.services.kinds.by_name(activity.kind)
-    return kind is not None and kind.quorum and rules.below_quorum(activity.attended, activity.expected)
-
-
 async def show_card(update: Update, context: BotContext, activity: Activity) -> None:
-    short_id = rules.activity_short_id(activity.id)
     rows = [[ui.button(label("b_edit"), PREFIX, "edit", activity.id), ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
         rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id)])
-    text, cut = _card_text(context, activity)
+    text, cut = await _card_text(context, activity)
     if cut:
         rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", activity.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
-def _card_text(context: BotContext, activity: Activity) -> tuple[str, list[str]]:
-    """The record card, fitted to Telegram's limit, and the fields it shortened."""
-    short_id, quorum_warning = rules.activity_short_id(activity.id), _quorum_warning(context, activity)
-    return long_text.fit_record(lambda a: say("card", a=a, short_id=short_id, quorum_warning=quorum_warning), activity)
+async def _card_text(context: BotContext, activity: Activity) -> tuple[str, list[str]]:
+    """The record card with its reviews, fitted to Telegram's limit, and the fields it shortened."""
+    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
+    return await evidence.record_card(context.services, activity, kept)
 
 
 @secretaries_only
@@ -135,7 +130,7 @@ async def my_button(update: Update, context: BotContext) -> None:
         await show_list(update, context, period_containing(MONTH, activity.held_on), prefix=say("withdrawn", short_id=short_id))
     elif action == "full":
         await ui.answer(update)
-        _, cut = _card_text(context, activity)
+        _, cut = await _card_text(context, activity)
         await long_text.send_full_text(context, long_text.record_pieces(activity, cut))
     elif action == "ph":
         await ui.answer(update)
