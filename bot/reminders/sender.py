@@ -1,7 +1,8 @@
 """Sending one message with bounded retries, and saying plainly what became of it.
 
-The bot's ``AIORateLimiter`` paces every request to Telegram's flood limits and already retries a
-429 (``RetryAfter``) a few times. On top of that, ``ReliableSender`` retries what is worth
+The bot's rate limiter (bot/app/limiter.py, built on ``AIORateLimiter``) paces every request to
+Telegram's flood limits, lets replies to people go before the sends marked :data:`BULK` here, and
+already retries a 429 (``RetryAfter``) a few times. On top of that, ``ReliableSender`` retries what is worth
 retrying — a 429 that outlasted the limiter, 5xx answers and timeouts (PTB raises
 ``NetworkError``/``TimedOut``) — after growing pauses, and never retries what cannot succeed:
 a 403 (the person blocked the bot) or a 400 (the message itself is wrong). The pauses and the
