@@ -84,49 +84,57 @@ async def _find(context: BotContext, user_id: int) -> privacy.FormerPerson | Non
     return next((e for e in await privacy.erasable_people(context.services.db) if e.person.user_id == user_id), None)
 
 
+async def _ask(update: Update, context: BotContext, target: privacy.FormerPerson) -> None:
+    """The confirmation card: who, which unit, since when, and what erasing does."""
+    user_id = target.person.user_id
+    markup = InlineKeyboardMarkup(
+        [
+            [ui.button(label("erase_confirm_button", name=target.person.display_name), PREFIX, "do", user_id)],
+            [ui.button(texts.label("back"), PREFIX, "page", 0)],
+        ]
+    )
+    card = say(
+        "confirm_erase",
+        entry=target,
+        unit_name=await _unit_name(context, target.person.unit_id),
+        joined=_local(context, target.joined_at),
+        left=_local(context, target.left_at),
+    )
+    await ui.reply(update, context, card, markup)
+
+
+async def _erase(update: Update, context: BotContext, target: privacy.FormerPerson) -> None:
+    """Erase, say so, and tell the person (if they still had access) with the id's last use."""
+    services, person = context.services, target.person
+    if await privacy.erase_person(services.db, person.user_id, context.caller().user_id, services.now()) is None:
+        await ui.reply(update, context, say("not_found"))
+        return
+    await ui.reply(update, context, say("erased", name=person.display_name))
+    if person.active:
+        try:
+            await context.bot.send_message(person.user_id, say("erased_notice"))
+        except TelegramError:
+            pass  # blocked or gone: the erasure stands either way
+    await set_menu_for(context.bot, replace(person, active=False))
+
+
+_ON_PERSON = {"ask": _ask, "do": _erase}
+
+
 @leaders_only
 async def erase_button(update: Update, context: BotContext) -> None:
     """Taps ``pv:page:<n>``, ``pv:ask:<user>`` (confirm) and ``pv:do:<user>`` (erase)."""
     action, arg = ui.tapped(update)
     number = parse_id(arg, signed=True)
-    if number is None or action not in ("page", "ask", "do"):
+    if number is None or (action != "page" and action not in _ON_PERSON):
         await ui.answer(update, texts.say("common", "stale_card"))
         return
     await ui.answer(update)
     if action == "page":
         await _show_list(update, context, number)
-        return
-    services = context.services
-    if number == context.caller().user_id:
+    elif number == context.caller().user_id:
         await ui.reply(update, context, say("cannot_erase_self"))
-        return
-    target = await _find(context, number)
-    if target is None:
+    elif (target := await _find(context, number)) is None:
         await ui.reply(update, context, say("not_found"))
-        return
-    if action == "ask":
-        markup = InlineKeyboardMarkup(
-            [
-                [ui.button(label("erase_confirm_button", name=target.person.display_name), PREFIX, "do", number)],
-                [ui.button(texts.label("back"), PREFIX, "page", 0)],
-            ]
-        )
-        card = say(
-            "confirm_erase",
-            entry=target,
-            unit_name=await _unit_name(context, target.person.unit_id),
-            joined=_local(context, target.joined_at),
-            left=_local(context, target.left_at),
-        )
-        await ui.reply(update, context, card, markup)
-        return
-    if await privacy.erase_person(services.db, number, context.caller().user_id, services.now()) is None:
-        await ui.reply(update, context, say("not_found"))
-        return
-    await ui.reply(update, context, say("erased", name=target.person.display_name))
-    if target.person.active:
-        try:  # the id is no longer stored; this message is the last use of it
-            await context.bot.send_message(number, say("erased_notice"))
-        except TelegramError:
-            pass  # blocked or gone: the erasure stands either way
-    await set_menu_for(context.bot, replace(target.person, active=False))
+    else:
+        await _ON_PERSON[action](update, context, target)

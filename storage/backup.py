@@ -74,6 +74,14 @@ def _copy_pages(source: sqlite3.Connection, target_path: Path) -> None:
         os.fsync(written.fileno())
 
 
+def _copy_file(source_path: Path, target_path: Path) -> None:
+    source = _read_only(source_path)
+    try:
+        _copy_pages(source, target_path)
+    finally:
+        source.close()
+
+
 def _temporary_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.partial")
 
@@ -84,11 +92,7 @@ def take_backup(database: Path, destination: Path) -> BackupCopy:
     partial = _temporary_beside(destination)
     partial.unlink(missing_ok=True)
     try:
-        source = _read_only(database)
-        try:
-            _copy_pages(source, partial)
-        finally:
-            source.close()
+        _copy_file(database, partial)
         copy = _read_only(partial)
         try:
             problems = _integrity(copy)
@@ -181,11 +185,7 @@ def restore(source: Path, database: Path) -> tuple[int, Path | None]:
     partial = _temporary_beside(database)
     partial.unlink(missing_ok=True)
     try:
-        conn = _read_only(source)
-        try:
-            _copy_pages(conn, partial)
-        finally:
-            conn.close()
+        _copy_file(source, partial)
         if database.exists():
             kept = _free_name(database.with_name(database.name + BEFORE_RESTORE_SUFFIX))
             os.replace(database, kept)
