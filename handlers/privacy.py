@@ -60,9 +60,15 @@ async def _unit_name(context: BotContext, unit_id: int | None) -> str | None:
     return unit.name if unit else None
 
 
+async def _candidates(context: BotContext) -> list[privacy.FormerPerson]:
+    """Whom the caller may erase: not themselves, and not the leaders named in BOT_ADMIN_IDS
+    (the next start would make them leaders again, under their id)."""
+    kept = context.services.settings.admin_ids | {context.caller().user_id}
+    return [e for e in await privacy.erasable_people(context.services.db) if e.person.user_id not in kept]
+
+
 async def _show_list(update: Update, context: BotContext, page: int) -> None:
-    me = context.caller().user_id
-    candidates = [e for e in await privacy.erasable_people(context.services.db) if e.person.user_id != me]
+    candidates = await _candidates(context)
     if not candidates:
         await ui.reply(update, context, say("erase_none"))
         return
@@ -81,7 +87,7 @@ async def erase_command(update: Update, context: BotContext) -> None:
 
 
 async def _find(context: BotContext, user_id: int) -> privacy.FormerPerson | None:
-    return next((e for e in await privacy.erasable_people(context.services.db) if e.person.user_id == user_id), None)
+    return next((e for e in await _candidates(context) if e.person.user_id == user_id), None)
 
 
 async def _ask(update: Update, context: BotContext, target: privacy.FormerPerson) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.app.housekeeping import run_chores
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
-from storage import owed_messages, people, reminders
-from storage.db import open_database
+from storage import audit, owed_messages, people, reminders
+from storage.db import migration_files, open_database
 from storage.privacy import JSON_COLUMNS, PERSON_COLUMNS, PERSON_ROWS, erase_departed
 from tests.conftest import LEADER_ID, SHANGHAI
 from tests.reporting_helpers import join_secretary
@@ -155,9 +155,19 @@ async def test_erase_refuses_secretaries_strangers_and_forged_buttons(harness: B
     await leader.send("/erase")
     for forged in ("pv:do:abc", "pv:zap:1", "pv:do:", "pv:do:1e9", f"pv:do:{SECRETARY_ID}:extra", "pv:page:-5x"):
         await leader.tap_data(forged)
+        assert leader.answers()[-1] == "此卡片已过期，请重新操作。", forged
         assert _snapshot(path) == before, forged
     replies = await leader.tap_data(f"pv:do:{LEADER_ID}")
     assert "不能删除自己的个人信息" in replies[-1].visible
+    other_admin = harness.person(1002, "赵", "委员")  # a leader from BOT_ADMIN_IDS comes back at start
+    await harness.restart(BOT_ADMIN_IDS=f"{LEADER_ID},1002")
+    await other_admin.send("/start")
+    replies = await leader.send("/erase")
+    assert "赵委员" not in str(replies[-1].buttons) and SECRETARY_NAME in str(replies[-1].buttons)
+    replies = await leader.tap_data("pv:do:1002")
+    assert "不在名单中" in replies[-1].visible
+    before = _snapshot(path)
+    await leader.send("/erase")
     replies = await leader.tap_data("pv:do:55555")
     assert "不在名单中" in replies[-1].visible
     assert _snapshot(path) == before
@@ -245,3 +255,23 @@ async def test_every_integer_column_is_known_to_hold_a_person_or_not(tmp_path: P
     ]
     assert unclassified == []
     assert all(table in _tables(tmp_path / "bot.sqlite3") for table, _, _ in JSON_COLUMNS)
+
+
+async def test_the_migration_dates_earlier_departures_from_the_audit_log(tmp_path: Path) -> None:
+    earlier = tmp_path / "migrations"
+    earlier.mkdir()
+    for number, migration in migration_files():
+        if number < 6:
+            (earlier / migration.name).write_text(migration.read_text(encoding="utf-8"), encoding="utf-8")
+    db = await open_database(tmp_path / "bot.sqlite3", migrations=earlier)
+    left = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
+    await people.ensure_admins(db, frozenset({21, 22}), left)
+    async with db.transaction() as conn:  # the revocation as the code before 006 stored it
+        await conn.execute("UPDATE people SET active = 0 WHERE user_id = 21")
+        await audit.record(conn, left, 22, "person.revoke", "user:21")
+    await db.close()
+    db = await open_database(tmp_path / "bot.sqlite3")
+    rows = await db.fetchall("SELECT user_id, left_at FROM people ORDER BY user_id")
+    assert [(r["user_id"], r["left_at"]) for r in rows] == [(21, "2025-03-01T01:00:00+00:00"), (22, None)]
+    assert await erase_departed(db, left + timedelta(days=366), 365) == 1
+    await db.close()
