@@ -128,11 +128,11 @@ async def personal_data(db: Database, user_id: int, latest: int = 10) -> Persona
     return PersonalData(
         person=_person(row),
         unit_name=row["unit_name"],
-        joined_at=parse_ts(row["joined_at"]),  # type: ignore[arg-type]
+        joined_at=datetime.fromisoformat(row["joined_at"]),
         open_dialog=dialog["flow"] if dialog else None,
         open_dialog_at=parse_ts(dialog["updated_at"]) if dialog else None,
         audit_count=int(audit_total[0]) if audit_total else 0,
-        audit_latest=tuple(AuditLine(parse_ts(r["at"]), r["action"]) for r in audit_rows),  # type: ignore[arg-type]
+        audit_latest=tuple(AuditLine(datetime.fromisoformat(r["at"]), r["action"]) for r in audit_rows),
         **counts,
     )
 
@@ -142,7 +142,7 @@ async def erasable_people(db: Database) -> list[FormerPerson]:
     rows = await db.fetchall(
         "SELECT * FROM people WHERE erased_at IS NULL ORDER BY active DESC, left_at DESC, role, user_id"
     )
-    return [FormerPerson(_person(r), parse_ts(r["joined_at"]), parse_ts(r["left_at"])) for r in rows]  # type: ignore[arg-type]
+    return [FormerPerson(_person(r), datetime.fromisoformat(r["joined_at"]), parse_ts(r["left_at"])) for r in rows]
 
 
 def _scrub(value: Any, user_id: int, name: str, pseudonym: int) -> Any:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.app.housekeeping import run_chores
+from bot.config import Settings, load_settings
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from storage import audit, owed_messages, people, reminders
 from storage.db import migration_files, open_database
@@ -201,9 +202,7 @@ async def test_retention_erases_people_who_left_long_enough_ago(tmp_path: Path) 
     await db.close()
 
 
-def _settings(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from bot.config import load_settings
-
+def _settings(tmp_path: Path) -> Settings:
     return load_settings({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "BACKUP_DIR": str(tmp_path / "backups"), "BACKUP_KEEP": "3"})
 
 
