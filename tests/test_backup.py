@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -146,3 +148,33 @@ def test_cli_backup_and_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["restore", str(tmp_path / "missing.sqlite3")]) == 1
     assert "未做任何改动" in capsys.readouterr().err
     assert _unit_names(live) == {"山宁村党支部"}
+
+
+def test_restore_refuses_while_another_process_has_the_database_open(tmp_path: Path) -> None:
+    live = tmp_path / "bot.sqlite3"
+    asyncio.run(_make_database(live))
+    take_backup(live, tmp_path / "backup.sqlite3")
+    holder = (
+        "import asyncio, sys\n"
+        "from storage.db import open_database\n"
+        "async def hold():\n"
+        f"    db = await open_database({str(live)!r})\n"
+        "    await db.fetchall('SELECT * FROM units')\n"
+        "    print('open', flush=True)\n"
+        "    await asyncio.to_thread(sys.stdin.read)  # until the test closes the pipe\n"
+        "    await db.close()\n"
+        "asyncio.run(hold())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    bot = subprocess.Popen([sys.executable, "-c", holder], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert bot.stdout is not None and bot.stdout.readline().strip() == "open"
+        with pytest.raises(RestoreRefused) as refused:
+            restore(tmp_path / "backup.sqlite3", live)
+        assert refused.value.reason == "in_use"
+    finally:
+        assert bot.stdin is not None
+        bot.stdin.close()
+        bot.wait(timeout=30)
+    assert not (tmp_path / "bot.sqlite3.before-restore").exists()
+    assert restore(tmp_path / "backup.sqlite3", live)[1] == tmp_path / "bot.sqlite3.before-restore"  # stopped: done

@@ -7,7 +7,9 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
+from bot.app import housekeeping
 from bot.app.housekeeping import run_chores
 from bot.config import Settings, load_settings
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
@@ -274,3 +276,15 @@ async def test_the_migration_dates_earlier_departures_from_the_audit_log(tmp_pat
     assert [(r["user_id"], r["left_at"]) for r in rows] == [(21, "2025-03-01T01:00:00+00:00"), (22, None)]
     assert await erase_departed(db, left + timedelta(days=366), 365) == 1
     await db.close()
+
+
+async def test_the_running_bot_schedules_the_chores_and_they_take_the_copy(tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 12, 1, 3, 0, tzinfo=SHANGHAI))
+    env = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0", "BACKUP_DIR": str(tmp_path / "backups"), "BACKUP_KEEP": "2"}
+    async with BotHarness(tmp_path / "bot.sqlite3", clock, env=env) as running:
+        assert running.app is not None and running.app.job_queue is not None
+        [job] = running.app.job_queue.get_jobs_by_name(housekeeping.JOB_NAME)
+        for _ in range(3):
+            await job.callback(SimpleNamespace(application=running.app))  # what the JobQueue calls
+            clock.advance(days=1)
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == ["bot-2026-12-02.sqlite3", "bot-2026-12-03.sqlite3"]
