@@ -199,6 +199,12 @@ async def _erase(
     # What was still waiting to be sent to them is not sent to anyone.
     await conn.execute("UPDATE reminder_deliveries SET status = 'dropped' WHERE recipient = ? AND status = 'pending'", (pseudonym,))
     await conn.execute("UPDATE reminders SET subject = ? WHERE kind = 'unreachable' AND subject = ?", (pseudonym, user_id))
+    # Nor is a notice still waiting to tell leaders that they could not be reached.
+    await conn.execute(
+        "UPDATE reminder_deliveries SET status = 'dropped' WHERE status = 'pending' AND reminder_id IN "
+        "(SELECT id FROM reminders WHERE kind = 'unreachable' AND subject = ?)",
+        (pseudonym,),
+    )
     await conn.execute("UPDATE audit_log SET subject = ? WHERE subject = ?", (f"user:{pseudonym}", f"user:{user_id}"))
     await _scrub_json(conn, user_id, row["display_name"], pseudonym)
     await audit.record(conn, now, actor_id, ERASE_ACTION, f"user:{pseudonym}", {"role": row["role"], "unit_id": row["unit_id"], **detail})

@@ -82,7 +82,12 @@ async def _fill_in_a_unit_life(harness: BotHarness, secretary: Person) -> None:
     assert harness.db is not None
     now = harness.clock()
     await reminders.plan_reminders(
-        harness.db, [reminders.PlannedReminder("unit", 1, "2026-11", "due", now, (SECRETARY_ID, LEADER_ID))], now
+        harness.db,
+        [
+            reminders.PlannedReminder("unit", 1, "2026-11", "due", now, (SECRETARY_ID, LEADER_ID)),
+            reminders.PlannedReminder("unreachable", SECRETARY_ID, "", "noticed", now, (LEADER_ID,)),
+        ],
+        now,
     )
     await owed_messages.owe(harness.db, SECRETARY_ID, "an owed confirmation", now)
     await secretary.send("/report")
@@ -127,6 +132,10 @@ async def test_mydata_then_erase_leaves_no_trace_of_the_person(harness: BotHarne
     assert _rows(path, "SELECT COUNT(*) FROM dialogs WHERE user_id = ?", (pseudonym,)) == [(0,)]
     assert _rows(path, "SELECT used_by FROM invites") == [(pseudonym,)]  # still used: the link cannot be reused
     assert _rows(path, "SELECT status FROM reminder_deliveries WHERE recipient = ?", (pseudonym,)) == [("dropped",)]
+    # The leaders are not told, with a blank name, that the erased person could not be reached.
+    assert _rows(
+        path, "SELECT r.subject, d.status FROM reminders r JOIN reminder_deliveries d ON d.reminder_id = r.id WHERE r.kind = 'unreachable'"
+    ) == [(pseudonym, "dropped")]
     [(actor, subject, detail)] = _rows(path, "SELECT actor_id, subject, detail FROM audit_log WHERE action = 'person.erase'")
     assert actor == LEADER_ID and subject == f"user:{pseudonym}" and '"role": "secretary"' in detail
 
