@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.cli import main
+from bot.config import ConfigError, load_settings
 from storage import units
 from storage.backup import RestoreRefused, code_schema_version, daily_backup, restore, take_backup
 from storage.db import open_database
@@ -178,3 +179,13 @@ def test_restore_refuses_while_another_process_has_the_database_open(tmp_path: P
         bot.wait(timeout=30)
     assert not (tmp_path / "bot.sqlite3.before-restore").exists()
     assert restore(tmp_path / "backup.sqlite3", live)[1] == tmp_path / "bot.sqlite3.before-restore"  # stopped: done
+
+
+def test_backup_and_retention_settings() -> None:
+    defaults = load_settings({})
+    assert (defaults.backup_dir, defaults.backup_keep, defaults.retention_days_after_leaving) == (None, 14, 365)
+    chosen = load_settings({"BACKUP_DIR": " /srv/backups ", "BACKUP_KEEP": "3", "RETENTION_DAYS_AFTER_LEAVING": "0"})
+    assert (chosen.backup_dir, chosen.backup_keep, chosen.retention_days_after_leaving) == (Path("/srv/backups"), 3, 0)
+    for name, bad in (("BACKUP_KEEP", "0"), ("BACKUP_KEEP", "two"), ("RETENTION_DAYS_AFTER_LEAVING", "-1")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({name: bad})
