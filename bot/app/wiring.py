@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app import housekeeping
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -53,6 +54,7 @@ from handlers import (
     people,
     period_notes,
     plans,
+    privacy,
     reminders,
     report,
     review,
@@ -131,6 +133,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "report": report.report_command,
         "my": my_reports.my_command,
         "commit": commitments.commit_command,
+        "mydata": privacy.mydata_command,
+        "erase": privacy.erase_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
@@ -143,6 +147,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
     app.add_handler(CallbackQueryHandler(audit.audit_button, pattern=r"^au:"))  # au = /audit pages
+    # pv = erasing a person's personal data (handlers/privacy.py).
+    app.add_handler(CallbackQueryHandler(privacy.erase_button, pattern=r"^pv:"))
     # Reminders: r = buttons on reminders and escalations; b = the /board pages.
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
@@ -178,6 +184,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await owed.load(app, services.db)
     reminder_engine.start_ticking(app)
     review.start_morning_news(app)
+    housekeeping.start(app)
 
 
 def build_application(
