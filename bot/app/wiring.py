@@ -47,6 +47,7 @@ from handlers import (
     leader_work,
     menus,
     my_reports,
+    notices,
     owed,
     people,
     period_notes,
@@ -80,6 +81,7 @@ FLOWS = (
     commitments.FULFIL,
     period_notes.PERIOD_NOTE,
     reminders.EXCUSE,
+    notices.NOTICE,
 )
 
 
@@ -122,6 +124,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "digest": digest.digest_command,
         "plan": plans.plan_command,
         "lead": leader_work.lead_command,
+        "notice": notices.notice_command,
         "report": report.report_command,
         "my": my_reports.my_command,
         "commit": commitments.commit_command,
@@ -140,6 +143,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
     app.add_handler(CallbackQueryHandler(digest.ledger_button, pattern=r"^x:"))
+    # Notices: nt = the /notice cards (leaders); nr = 已阅 under a delivered notice.
+    app.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^nt:"))
+    app.add_handler(CallbackQueryHandler(notices.read_button, pattern=r"^nr:"))
     # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
     app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(my_reports.my_button, pattern=r"^my:"))
