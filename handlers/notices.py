@@ -23,7 +23,7 @@ from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
-from handlers.paging import grid, page_of
+from handlers.paging import grid, page_of, pager_row
 from storage import notices as store
 from storage import people as people_store
 from storage import units as unit_store
@@ -80,6 +80,7 @@ async def handle_text(turn: Turn) -> None:
             return
         value = notice_text(caption, CAPTION_LIMIT)
         if isinstance(value, Problem):
+            del turn.data["attachment"]  # not kept: the photo or file is to be sent again, shorter
             await turn.reask(value.message)
             return
         turn.data["text"] = value
@@ -264,14 +265,8 @@ async def _list_card(context: BotContext, page: int) -> tuple[str, InlineKeyboar
     rows = [[ui.button(label("b_new"), PREFIX, "n")]]
     for summary in await store.recent_notices(db, LIST_PAGE, page * LIST_PAGE):
         rows.append([ui.button(label("list_button", summary=summary, local=summary.notice.created_at.astimezone(tz)), PREFIX, "s", summary.notice.id)])
-    pager = []
-    if page > 0:
-        pager.append(ui.button(texts.label("prev_page"), PREFIX, "l", page - 1))
-    if page < pages - 1:
-        pager.append(ui.button(texts.label("next_page"), PREFIX, "l", page + 1))
-    if pager:
-        rows.append(pager)
-    return say("list", total=total, page=page, pages=pages), InlineKeyboardMarkup(rows)
+    rows.append(pager_row(ui.button_data(PREFIX, "l", ""), page, pages))
+    return say("list", total=total, page=page, pages=pages), InlineKeyboardMarkup([row for row in rows if row])
 
 
 async def _detail_card(context: BotContext, notice: store.Notice) -> tuple[str, InlineKeyboardMarkup]:

@@ -114,15 +114,15 @@ async def create_notice(
     recipients: Sequence[tuple[int, int]],
     due_at: datetime,
     now: datetime,
-    draft: tuple[int, int],
+    draft: tuple[int, int] | None,
 ) -> int:
     """Store a notice with one pending delivery per (recipient, unit), consuming the author's
-    dialog ``draft`` = (user id, nonce) in the same transaction; returns the notice's id.
+    dialog ``draft`` = (user id, nonce), if given, in the same transaction; returns the notice's id.
 
     Raises :class:`AlreadySent` (storing nothing) when that dialog is gone or has moved on.
     """
     async with db.transaction() as conn:
-        if not await consume_dialog(conn, *draft):
+        if draft is not None and not await consume_dialog(conn, *draft):
             raise AlreadySent
         cursor = await conn.execute(
             "INSERT INTO notices (author, text, attachment_kind, attachment_id, attachment_name, audience, due_at, created_at) "
