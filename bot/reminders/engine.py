@@ -17,6 +17,10 @@ flight at the moment of the crash (``REMINDER_SEND_CONCURRENCY``), each at most 
 missed while the bot was down is sent at the first tick after start if it is no older than
 ``REMINDER_GRACE_HOURS``; older ones are marked *expired* (the next slot supersedes them).
 
+Notices (/notice) share the outbox's design and this tick: before the reminders, each tick sends
+the pending notice deliveries through the same sender, pace and concurrency (``fan_out``), then
+the delivery report of each notice whose fan-out is over (``bot.reminders.notices``).
+
 Nothing is kept in memory between ticks; APScheduler (PTB's JobQueue) only drives the tick.
 """
 from __future__ import annotations
