@@ -8,7 +8,7 @@ are zero. Units and secretaries are seeded directly, as the reminder tests do.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,11 @@ import pytest
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from bot.fakeapi.server import SentMessage
 from bot.reminders.engine import ReminderEngine, TickReport, engine_of
+from bot.reminders.notices import send_moment
+from bot.rules.workcalendar import QuietHours
 from storage import invites
 from storage import notices as store
+from storage import people as people_store
 from storage import units as unit_store
 from storage.models import Unit
 
@@ -324,3 +327,48 @@ async def test_forged_notice_buttons_change_nothing(h: BotHarness) -> None:
     await leader.tap_data("nt:zz:1", leader.last())
     assert leader.answers()[-1] == "此卡片已过期，请重新操作。"
     assert await store.delivery_counts(h.db, store.CHASE_ROUND) == {}
+
+
+async def test_a_refused_send_and_a_revoked_secretary_are_named_in_the_report(h: BotHarness) -> None:
+    leader = await leader_of(h)
+    secretaries = [s for _, s in await township(h, 3)]
+    h.clock.set(datetime(2026, 11, 27, 22, 0, tzinfo=TZ))  # held until 08:00, so the test acts in between
+    await write_notice(leader)
+    await leader.tap("发送")
+    assert h.db is not None
+    await people_store.revoke(h.db, secretaries[1].user_id, LEADER_ID, h.clock())
+    h.clock.set(datetime(2026, 11, 28, 8, 0, tzinfo=TZ))
+    engine(h)
+    h.api.inject_faults("sendMessage", [400])  # Telegram refuses the first one for good
+    report = await tick(h)
+    assert (report.notices_sent, report.failed) == (1, 1)
+    assert await store.delivery_counts(h.db) == {"failed": 1, "dropped": 1, "sent": 1}
+    [message] = reports_to(h, LEADER_ID)
+    assert "共 3 人：已送达 1 人，无法送达 0 人，发送失败 1 人。" in message.visible
+    assert "⚠ 发送失败：书记01（第01村党支部）" in message.visible
+    assert "未发送（已不再担任书记或已取消权限）：书记02（第02村党支部）" in message.visible
+
+
+async def test_the_notice_list_pages_latest_first(h: BotHarness) -> None:
+    leader = await leader_of(h)
+    pairs = await township(h, 1)
+    assert h.db is not None
+    for number in range(1, 10):
+        await store.create_notice(
+            h.db, author=LEADER_ID, text=f"第{number}号通知", attachment=None, audience=store.ALL_UNITS, unit_ids=[pairs[0][0].id],
+            recipients=[(pairs[0][1].user_id, pairs[0][0].id)], due_at=h.clock(), now=h.clock(), draft=None,
+        )
+    [card] = await leader.send("/notice")
+    assert "共 9 条通知（第 1/2 页）" in card.visible
+    labels = [row[0]["text"] for row in card.buttons]
+    assert labels[1].endswith("第9号通知 · 已阅 0/0") and labels[-1] == "下一页 »" and len(labels) == 10
+    [card] = await leader.tap("下一页")
+    assert [row[0]["text"] for row in card.buttons][1].endswith("第1号通知 · 已阅 0/0")
+
+
+def test_a_notice_waits_out_quiet_hours_only() -> None:
+    quiet = QuietHours(time(21, 0), time(8, 0))
+    assert send_moment(datetime(2026, 11, 27, 10, 0, tzinfo=TZ), quiet) is None
+    assert send_moment(datetime(2026, 11, 27, 22, 30, tzinfo=TZ), quiet) == datetime(2026, 11, 28, 8, 0, tzinfo=TZ)
+    assert send_moment(datetime(2026, 11, 28, 6, 0, tzinfo=TZ), quiet) == datetime(2026, 11, 28, 8, 0, tzinfo=TZ)
+    assert send_moment(datetime(2026, 11, 28, 21, 0, tzinfo=TZ), QuietHours(time(0, 0), time(0, 0))) is None
