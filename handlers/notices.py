@@ -10,6 +10,8 @@ receipts), ``nt:c:<id>`` (提醒未阅, once), ``nt:n`` (write a new one) — le
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
@@ -176,7 +178,10 @@ async def handle_pick(turn: Turn) -> None:
     units = {u.id: u for u in await _active_units(turn)}
     chosen: list[int] = turn.data.setdefault("chosen", [])
     if turn.action == "tog" and number in units:
-        chosen.remove(number) if number in chosen else chosen.append(number)
+        if number in chosen:
+            chosen.remove(number)
+        else:
+            chosen.append(number)
         await turn.ask("pick")
     elif turn.action == "page" and number is not None:
         turn.data["page"] = number
@@ -193,15 +198,17 @@ async def handle_pick(turn: Turn) -> None:
 async def _recipients(turn: Turn) -> tuple[list[tuple[int, int]], list[str]]:
     """(user id, unit id) of everyone who will get the notice, and the chosen units nobody can
     receive it for (no secretary has joined)."""
-    wanted = list(turn.data["units"])
-    people = await people_store.list_people(turn.services.db)
-    recipients = [(p.user_id, p.unit_id) for p in people if p.is_secretary and p.unit_id in wanted]
+    wanted: list[int] = list(turn.data["units"])
+    recipients = [
+        (p.user_id, p.unit_id) for p in await people_store.list_people(turn.services.db) if p.is_secretary and p.unit_id is not None and p.unit_id in wanted
+    ]
     covered = {unit_id for _, unit_id in recipients}
     units = {u.id: u for u in await unit_store.list_units(turn.services.db, include_archived=True)}
-    return recipients, [units[u].name for u in wanted if u not in covered and u in units]  # type: ignore[misc]
+    return recipients, [units[u].name for u in wanted if u not in covered and u in units]
 
 
-def _later(turn: Turn):  # noqa: ANN202 - a local datetime or None
+def _later(turn: Turn) -> datetime | None:
+    """When a notice confirmed now would go out (local), if not at once (quiet hours)."""
     settings = turn.services.settings
     return send_moment(turn.services.local_now(), QuietHours(settings.quiet_start, settings.quiet_end))
 

@@ -372,3 +372,26 @@ def test_a_notice_waits_out_quiet_hours_only() -> None:
     assert send_moment(datetime(2026, 11, 27, 22, 30, tzinfo=TZ), quiet) == datetime(2026, 11, 28, 8, 0, tzinfo=TZ)
     assert send_moment(datetime(2026, 11, 28, 6, 0, tzinfo=TZ), quiet) == datetime(2026, 11, 28, 8, 0, tzinfo=TZ)
     assert send_moment(datetime(2026, 11, 28, 21, 0, tzinfo=TZ), QuietHours(time(0, 0), time(0, 0))) is None
+
+
+async def test_a_photo_first_then_the_text_and_a_unit_nobody_can_receive_it_for(h: BotHarness) -> None:
+    leader = await leader_of(h)
+    await township(h, 1)
+    assert h.db is not None
+    await unit_store.add_unit(h.db, "新成立党支部", "社会组织", 5, LEADER_ID, h.clock())
+    await leader.send("/notice")
+    await leader.tap("写新通知")
+    replies = await leader.send_photo()
+    assert "已收到附件（照片）。请输入通知正文（不超过 900 字）" in replies[-1].visible
+    replies = await leader.send("长" * 901)
+    assert "带附件的通知，正文最多 900 个字" in replies[-1].visible
+    replies = await leader.send("安全生产检查照片")
+    assert "发给谁？" in replies[-1].visible  # no second question about an attachment
+    replies = await leader.tap("“两新”组织（1 个）")
+    assert "所选单位都还没有已加入的书记" in replies[-1].visible
+    assert "发送" not in str(replies[-1].buttons)
+    replies = await leader.tap("重新选择对象")
+    replies = await leader.tap("全部单位（2 个）")
+    assert "共 1 人接收" in replies[-1].visible and "其中 1 个单位暂无已加入的书记，收不到：新成立党支部" in replies[-1].visible
+    assert "附件：照片" in replies[-1].visible
+    assert await store.count_notices(h.db) == 0
