@@ -7,6 +7,7 @@ are zero. Units and secretaries are seeded directly, as the reminder tests do.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -395,3 +396,32 @@ async def test_a_photo_first_then_the_text_and_a_unit_nobody_can_receive_it_for(
     assert "共 1 人接收" in replies[-1].visible and "其中 1 个单位暂无已加入的书记，收不到：新成立党支部" in replies[-1].visible
     assert "附件：照片" in replies[-1].visible
     assert await store.count_notices(h.db) == 0
+
+
+async def test_people_are_answered_while_a_notice_fans_out(h: BotHarness) -> None:
+    leader = await leader_of(h)
+    secretaries = [s for _, s in await township(h, 8)]
+    e = engine(h)
+    real_send, sends = e.sender.send, 0
+    halfway, go_on = asyncio.Event(), asyncio.Event()
+
+    async def pauses_halfway(chat_id, text, markup=None, attachment=None):  # noqa: ANN001, ANN202
+        nonlocal sends
+        sends += 1
+        if sends == 4:
+            halfway.set()
+            await go_on.wait()  # Telegram is slow with this one: the fan-out is in the middle
+        return await real_send(chat_id, text, markup)
+
+    e.sender.send = pauses_halfway  # type: ignore[method-assign]
+    await write_notice(leader)
+    await leader.tap("发送")
+    running = asyncio.create_task(tick(h))
+    await halfway.wait()
+    replies = await leader.send("/help")  # answered while the fan-out waits
+    assert "/notice" in replies[-1].visible
+    replies = await secretaries[0].tap("已阅", notices_to(h, secretaries[0].user_id)[0])
+    assert secretaries[0].answers()[-1] == "已确认阅读，谢谢！"
+    go_on.set()
+    await running
+    assert [len(notices_to(h, s.user_id)) for s in secretaries] == [1] * 8
