@@ -233,7 +233,7 @@ class ReminderEngine:
         async with self.pace:
             if halted.is_set():
                 return None  # Telegram is unreachable just now: stays pending for the next tick
-            if attachment is None:
+            if attachment is None:  # a reminder's call, as it always was
                 return await self.sender.send(recipient, text, markup)
             return await self.sender.send(recipient, text, markup, attachment)
 
