@@ -43,6 +43,9 @@ PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("township_settings", "updated_by"),
     ("activity_reviews", "leader_id"),
     ("unit_drafts", "left_by"),
+    ("notices", "author"),
+    ("notice_deliveries", "recipient"),
+    ("notice_reads", "user_id"),
 )
 # Rows that exist only for the person: deleted, not kept under a pseudonym.
 PERSON_ROWS: tuple[tuple[str, str], ...] = (
@@ -206,6 +209,7 @@ async def _erase(
         await conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (pseudonym, user_id))
     # What was still waiting to be sent to them is not sent to anyone.
     await conn.execute("UPDATE reminder_deliveries SET status = 'dropped' WHERE recipient = ? AND status = 'pending'", (pseudonym,))
+    await conn.execute("UPDATE notice_deliveries SET status = 'dropped' WHERE recipient = ? AND status = 'pending'", (pseudonym,))
     await conn.execute("UPDATE reminders SET subject = ? WHERE kind = 'unreachable' AND subject = ?", (pseudonym, user_id))
     # Nor is a notice still waiting to tell leaders that they could not be reached.
     await conn.execute(

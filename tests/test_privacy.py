@@ -255,6 +255,9 @@ async def test_every_integer_column_is_known_to_hold_a_person_or_not(tmp_path: P
         ("leader_activities", "id"), ("leader_activities", "unit_id"), ("owed_messages", "id"),
             ("activity_reviews", "id"), ("activity_reviews", "activity_id"), ("activity_reviews", "version"),
             ("unit_drafts", "id"), ("unit_drafts", "unit_id"), ("unit_drafts", "nonce"),
+            ("notices", "id"), ("notice_units", "notice_id"), ("notice_units", "unit_id"),
+            ("notice_deliveries", "notice_id"), ("notice_deliveries", "round"), ("notice_deliveries", "unit_id"),
+            ("notice_deliveries", "attempts"), ("notice_deliveries", "message_id"), ("notice_reads", "notice_id"),
     }
     db = await open_database(tmp_path / "bot.sqlite3")
     await db.close()

@@ -50,6 +50,7 @@ from handlers import (
     leader_work,
     menus,
     my_reports,
+    notices,
     owed,
     people,
     period_notes,
@@ -86,6 +87,7 @@ FLOWS = (
     period_notes.PERIOD_NOTE,
     reminders.EXCUSE,
     review.REVIEW,
+    notices.NOTICE,
 )
 
 
@@ -130,6 +132,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "digest": digest.digest_command,
         "plan": plans.plan_command,
         "lead": leader_work.lead_command,
+        "notice": notices.notice_command,
         "report": report.report_command,
         "my": my_reports.my_command,
         "commit": commitments.commit_command,
@@ -156,6 +159,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Leaders: ev = a unit's records, a record, its photos, commitments; rv = 点评/退回/通过/评诺, /review.
     app.add_handler(CallbackQueryHandler(evidence.evidence_button, pattern=r"^ev:"))
     app.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
+    # Notices: nt = the /notice cards (leaders); nr = 已阅 under a delivered notice.
+    app.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^nt:"))
+    app.add_handler(CallbackQueryHandler(notices.read_button, pattern=r"^nr:"))
     # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
     app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(my_reports.my_button, pattern=r"^my:"))
