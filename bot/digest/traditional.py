@@ -16,10 +16,6 @@ from pathlib import Path
 
 PROFILE = "s2tw"
 
-# “ ” ‘ ’ → 「 」 『 』
-_QUOTES = str.maketrans({"\u201c": "\u300c", "\u201d": "\u300d", "\u2018": "\u300e", "\u2019": "\u300f"})
-
-
 @lru_cache(maxsize=1)
 def _converter():  # noqa: ANN202 - an opencc.OpenCC
     import opencc
@@ -28,14 +24,16 @@ def _converter():  # noqa: ANN202 - an opencc.OpenCC
 
 
 @lru_cache(maxsize=1)
-def _words() -> tuple[tuple[str, str], ...]:
+def _table() -> tuple[tuple[tuple[str, str], ...], dict[int, str]]:
+    """The reference's words (converted, as written) and the quotation marks, as a translation."""
     data = tomllib.loads((Path(__file__).parent / "data" / "traditional.toml").read_text(encoding="utf-8"))
-    return tuple(data["words"].items())
+    return tuple(data["words"].items()), str.maketrans(data["quotes"])
 
 
 def to_traditional(text: str) -> str:
     """Simplified → Traditional characters, words and quotation marks, as the reference writes them."""
+    words, quotes = _table()
     text = _converter().convert(text)
-    for converted, written in _words():
+    for converted, written in words:
         text = text.replace(converted, written)
-    return text.translate(_QUOTES)
+    return text.translate(quotes)
