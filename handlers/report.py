@@ -126,7 +126,7 @@ def _attendance(turn: Turn) -> Callable[[str], tuple[int, int] | Problem]:
     """The rule for 实到 (or 实到/应到): (attended, expected)."""
 
     def rule(text: str) -> tuple[int, int] | Problem:
-        parsed = rules.parse_attendance(text)
+        parsed = rules.parse_attendance(text, turn.data.get("expected"))
         if parsed is None:
             return Problem(say("attended_invalid"))
         attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]

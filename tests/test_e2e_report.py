@@ -136,7 +136,7 @@ async def test_refusals_reask_and_store_nothing(harness: BotHarness, secretary: 
     assert "最多 100 个字" in replies[-1].visible
     await p.send("主题")
     # Attendance: not a number, negative, more than expected, more than a typed expected.
-    for typed in ("七个", "-1", "3.5"):
+    for typed in ("七八个", "-1", "3.5"):
         replies = await p.send(typed)
         assert "应为不小于 0 的整数" in replies[-1].visible
     replies = await p.send("10")
