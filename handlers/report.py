@@ -19,7 +19,9 @@ from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot import texts
+from bot.services import Services
 from bot.rules import report_rules as rules
+from bot.reminders.queries import Standing, unit_standing
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
 from handlers import drafts, owed, ui
@@ -78,8 +80,13 @@ def _nav(turn: Turn, back_step: str | None = None) -> list[Button]:
 
 
 async def _next(turn: Turn, step: str, prefix: str | None = None) -> None:
-    """Go on to ``step`` — or straight back to the review card when a field was being changed."""
-    if _editing(turn):
+    """Go on to ``step`` — or straight back to the review card when a field was being changed.
+
+    A record opened from /my to change one field (``quick``) is saved as soon as that field is
+    given, unless the review card has something to warn about."""
+    if _editing(turn) and turn.data.pop("quick", False) and not _quorum_warning(turn):
+        await submit(turn)
+    elif _editing(turn):
         await go_review(turn, prefix)
     else:
         await turn.ask(step, prefix=prefix)
@@ -94,6 +101,7 @@ async def _keep(turn: Turn, field: str, value: Any, step: str) -> None:
 
 async def go_review(turn: Turn, prefix: str | None = None) -> None:
     turn.data["back"] = "review"
+    turn.data.pop("quick", None)  # back at the review card: it is saved with 保存修改, as ever
     missing = next((f for f in REQUIRED_ACTIVITY_FIELDS if turn.data.get(f) in (None, "")), None)
     if missing is not None:  # a draft from an older card, or a forged path: ask what is missing
         turn.data.pop("back", None)
@@ -375,7 +383,12 @@ async def handle_review(turn: Turn) -> None:
 
 async def prompt_edit_menu(turn: Turn) -> Card:
     buttons = [Button(label("b_field", field=f, filled=False), "field", f) for f in MAIN_FIELDS]
-    return Card(say("edit_menu"), [*grid(buttons, 3), [Button(label("b_review"), "review")]])
+    rows = [*grid(buttons, 3), [Button(label("b_review"), "review")]]
+    if turn.data.get("quick"):  # opened from /my: show what is being changed, and a way out
+        rows[-1].append(Button(texts.label("cancel"), "cancel"))
+        activity_id = turn.data["activity_id"]
+        return Card(say("edit_menu", r=drafts.record_view(turn.data), editing_id=rules.activity_short_id(activity_id)), rows)
+    return Card(say("edit_menu"), rows)
 
 
 async def handle_edit_menu(turn: Turn) -> None:
@@ -464,9 +477,7 @@ async def submit(turn: Turn) -> None:
     if activity_id:
         text = say("revised", short_id=short_id)
     else:
-        period = period_containing(MONTH, services.today())
-        count = await activity_store.count_unit_activities(services.db, person.unit_id, period.start, period.end)
-        text = say("submitted", short_id=short_id, count=count, period_label=period.label)
+        text = say("submitted", short_id=short_id, standing=await standing_for(services, activity.unit_id, activity.held_on), today=services.today())
     try:
         await ui.reply(turn.update, turn.context, say("revised_card" if activity_id else "submitted_card", r=activity, short_id=short_id))
         await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
@@ -477,6 +488,12 @@ async def submit(turn: Turn) -> None:
         # reports the same meeting again thinking it was lost.
         log.warning("the confirmation of %s did not reach the person: %s", short_id, err)
         await owed.owe(turn.context, person.user_id, say("owed_confirmation", text=text), services.now())
+
+
+async def standing_for(services: Services, unit_id: int, day: date) -> Standing | None:
+    """Where the unit stands in the month ``day`` counts for (None when the unit is gone)."""
+    unit = await unit_store.get_unit(services.db, unit_id)
+    return None if unit is None else await unit_standing(services, unit, period_containing(MONTH, day))
 
 
 def _album_aware(step: Step) -> Step:
@@ -585,8 +602,10 @@ async def report_command(update: Update, context: BotContext) -> None:
     await start_report(update, context)
 
 
-async def start_revision(update: Update, context: BotContext, activity: Activity) -> None:
-    """Open a submitted record of the caller's unit in the report flow, at its review card."""
+async def start_revision(update: Update, context: BotContext, activity: Activity, *, quick: bool = False, field: str | None = None) -> None:
+    """Open a submitted record of the caller's unit in the report flow, at its review card — or,
+    ``quick``, at the list of its fields (or straight at ``field``), saving as soon as the one
+    chosen is changed."""
     person = context.caller()
     data: dict[str, Any] = {
         "unit_id": activity.unit_id,
@@ -598,5 +617,9 @@ async def start_revision(update: Update, context: BotContext, activity: Activity
         ],
         "back": "review",
     }
+    step = "review"
+    if quick or field in FIELD_STEPS:
+        data["quick"] = True
+        step = FIELD_STEPS.get(field or "", "edit_menu")
     drafts.mark_seen(context, person.user_id)
-    await start_flow(update, context, REPORT, "review", data)
+    await start_flow(update, context, REPORT, step, data)

@@ -361,12 +361,9 @@ async def test_my_edit_keeps_history_and_withdraw_removes(harness: BotHarness, s
     replies = await p.send("/my")
     assert "HD0001 11月26日 支委会：原来的主题" in replies[-1].visible
     await p.tap("HD0001")
-    replies = await p.tap("✏ 修改")
-    assert "修改活动记录 HD0001" in replies[-1].visible
-    await p.tap("✏ 修改")
-    await p.tap("主题/议题")
-    await p.send("新的主题")
-    replies = await p.tap("保存修改")
+    replies = await p.tap("✏ 主题/议题")  # the card lists the fields; the one changed is saved at once
+    assert "主题/议题" in replies[-1].visible and "当前：原来的主题" in replies[-1].visible
+    replies = await p.send("新的主题")
     assert any("已保存对 HD0001 的修改" in m.visible for m in replies)
     assert harness.db is not None
     stored = await activities.get_activity(harness.db, 1, unit_id=unit.id)
@@ -380,7 +377,7 @@ async def test_my_edit_keeps_history_and_withdraw_removes(harness: BotHarness, s
     replies = await p.tap("撤回")
     assert "确定撤回 HD0001 吗" in replies[-1].visible
     replies = await p.tap("确认撤回")
-    assert "已撤回 HD0001" in replies[-1].visible and "本期还没有汇报活动" in replies[-1].visible
+    assert "已撤回 HD0001" in replies[-1].visible and "近 3 个月还没有汇报活动" in replies[-1].visible
     assert await activities.list_activities(harness.db, start=date(2026, 11, 1), end=date(2026, 11, 30)) == []
     [kept] = await activities.list_activities(harness.db, start=date(2026, 11, 1), end=date(2026, 11, 30), include_withdrawn=True)
     assert kept.withdrawn
@@ -396,8 +393,8 @@ async def test_my_pages_back_to_last_month(harness: BotHarness, secretary: tuple
     await p.tap("跳过")
     await p.tap("跳过")
     await p.tap("提交")
-    replies = await p.send("/my")
-    assert "本期还没有汇报活动" in replies[-1].visible
+    replies = await p.send("/my")  # recent records, across months
+    assert "最近的活动" in replies[-1].visible and "HD0001 10月30日 主题党日" in replies[-1].visible
     replies = await p.tap("上个月")
     assert "2026年10月的活动" in replies[-1].visible and "十月主题党日" in replies[-1].visible
     replies = await p.tap("HD0001")
@@ -410,7 +407,7 @@ async def test_other_units_cannot_see_or_touch(harness: BotHarness, secretary: t
     await p.tap("提交")
     other, _ = await join_secretary(harness, 2002, "赵强", "新塘村党支部")
     replies = await other.send("/my")
-    assert "山宁村的会" not in replies[-1].visible and "本期还没有汇报活动" in replies[-1].visible
+    assert "山宁村的会" not in replies[-1].visible and "还没有汇报活动" in replies[-1].visible
     for forged in ("my:open:1", "my:edit:1", "my:wd:1", "my:wdok:1", "my:ph:1", "my:open:x", "my:list:../etc"):
         replies = await other.tap_data(forged)
         assert all("山宁村的会" not in m.visible for m in replies)

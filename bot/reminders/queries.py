@@ -3,21 +3,26 @@
 ``load_timing`` is the schedule in force (set by leaders in chat, else the configured defaults)
 with the reminder policy, quiet hours and zone; ``unit_records`` is every active unit with the
 activities and excuses that decide some periods; ``secretaries_by_unit`` is who hears a unit's
-reminders. Reads only: planning and sending stay in ``bot.reminders.engine``.
+reminders; ``unit_standing`` is where one unit stands in one period (what it reported, what it
+still owes), for the report confirmation, the welcome and a reminder card brought up to date.
+Reads only: planning and sending stay in ``bot.reminders.engine``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from bot.reminders import plan
 from bot.reminders.slots import ReminderPolicy
-from bot.rules.periods import Period, local_day
+from bot.rules.meeting_rules import KindStatus
+from bot.rules.periods import MONTH, QUARTER, YEAR, Period, contains, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
 from storage import reminders as store
 from storage import schedule as schedule_store
+from storage import activities as activity_store
 from storage import units as unit_store
 from storage.models import Person, Unit
 
@@ -69,3 +74,39 @@ def secretaries_by_unit(everyone: Iterable[Person]) -> dict[int, list[int]]:
         if person.is_secretary and person.reachable and person.unit_id is not None:
             found.setdefault(person.unit_id, []).append(person.user_id)
     return found
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one unit stands in one period: how many activities it reported held there, and the
+    kinds it still owes (the meeting rules, as the reminders and the board count them)."""
+
+    period: Period
+    reported: int
+    owed: tuple[KindStatus, ...]
+    cycles: Mapping[str, str] = field(default_factory=dict)  # activity kind → month | quarter | year
+
+    @property
+    def owed_names(self) -> list[str]:
+        return [status.activity_kind for status in self.owed]
+
+    def owed_by_cycle(self) -> list[tuple[str, list[str]]]:
+        """The kinds owed, grouped by their own cycle (monthly first, then quarterly, yearly):
+        a yearly item is named as the year's, not the month's."""
+        groups: dict[str, list[str]] = {}
+        for name in self.owed_names:
+            groups.setdefault(self.cycles.get(name, MONTH), []).append(name)
+        return [(cycle, groups[cycle]) for cycle in (MONTH, QUARTER, YEAR) if cycle in groups]
+
+
+async def unit_standing(services: Services, unit: Unit, period: Period) -> Standing:
+    """``unit``'s standing in ``period``, read for this unit alone (a tap or a report must not
+    load every unit's year)."""
+    start, end = plan.activity_window([period])
+    activities = await activity_store.list_activities(services.db, start=start, end=end, unit_ids=[unit.id])
+    excused = {(e.activity_kind, e.slot) for e in await store.list_excuses(services.db, [unit.id])}
+    added_on = local_day(unit.created_at, services.settings.timezone)
+    (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on)], activities, {unit.id: excused})
+    reported = sum(1 for a in activities if contains(period, a.held_on))
+    cycles = {r.activity_kind: r.every for r in services.rules.for_unit_kind(unit.kind)}
+    return Standing(period, reported, tuple(plan.gaps(services.rules, record, period)), cycles)
