@@ -10,21 +10,24 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import texts
 from bot.reminders import plan
 from bot.reminders.engine import tick_soon
 from bot.reminders.followups import plan_nudge, plan_snooze
-from bot.reminders.messages import say
+from bot.reminders import messages
+from bot.reminders.messages import label, say
 from bot.reminders.queries import load_timing, unit_records
 from bot.rules.periods import period_from_key
+from bot.rules.report_rules import activity_short_id
 from bot.rules.user_input import parse_id
-from handlers import drafts, ui
+from handlers import drafts, my_reports, reminder_cards, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from handlers.report import start_report
+from storage import activities as activity_store
 from storage import people
 from storage import reminders as store
 from storage.reminders import Reminder
@@ -73,7 +76,9 @@ async def reminder_button(update: Update, context: BotContext) -> None:
         return
     action, reminder, arg = tapped
     if action == "go":
-        await _go_report(update, context, arg)
+        await _go_report(update, context, reminder, arg)
+    elif action == "again":
+        await _go_report(update, context, reminder, arg, again=True)
     elif action == "skip":
         await _ask_reason(update, context, reminder, arg)
     elif action == "snz":
@@ -85,9 +90,33 @@ async def reminder_button(update: Update, context: BotContext) -> None:
         await update.callback_query.answer(say("reminder_gone"))
 
 
-async def _go_report(update: Update, context: BotContext, kind_code: str) -> None:
-    """去汇报: the report flow with this kind already chosen (it answers the tap itself)."""
-    await start_report(_detached(update), context, kind_code=kind_code or None)
+async def _go_report(update: Update, context: BotContext, reminder: Reminder, kind_code: str, *, again: bool = False) -> None:
+    """去汇报: the report flow with this kind already chosen (it answers the tap itself). A kind
+    already reported for the period says so first and offers the record (or a second report);
+    the card is brought up to date, and again once the report is in."""
+    services = context.services
+    kind = services.kinds.by_code(kind_code)
+    query = update.callback_query
+    card = reminder_cards.card_of(query, reminder.id)
+    await reminder_cards.refresh(context, card)
+    period = period_from_key(reminder.period)
+    if kind is not None and not again:
+        held = await activity_store.list_activities(services.db, start=period.start, end=period.end, unit_ids=[reminder.subject])
+        done = [a for a in held if a.kind == kind.name]
+        if done:
+            await ui.answer(update)
+            latest = done[-1]
+            short_id = activity_short_id(latest.id)
+            markup = InlineKeyboardMarkup(
+                [
+                    [ui.button(label("open_label", short_id=short_id), my_reports.PREFIX, "open", latest.id)],
+                    [ui.button(label("again_label", kind=kind.name), messages.PREFIX, "again", reminder.id, kind.code)],
+                ]
+            )
+            text = say("already_reported", kind=kind.name, period=period, held_on=latest.held_on, short_id=short_id, count=len(done))
+            await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)
+            return
+    await start_report(_detached(update), context, kind_code=kind_code or None, filled={"card": card} if card else None)
 
 
 async def _append_line(update: Update, line: str) -> None:
@@ -107,7 +136,7 @@ async def _snooze(update: Update, context: BotContext, reminder: Reminder) -> No
     local = at.astimezone(services.settings.timezone)
     assert update.callback_query is not None
     await update.callback_query.answer(say("snoozed", at=local))
-    await _append_line(update, say("snoozed_line", at=local))
+    await reminder_cards.refresh(context, reminder_cards.card_of(update.callback_query, reminder.id), say("snoozed_line", at=local))
 
 
 async def _nudge(update: Update, context: BotContext, reminder: Reminder) -> None:
@@ -154,6 +183,8 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
         return
     await ui.answer(update)
     data = {"unit_id": reminder.subject, "kind": kind.name, "slots": list(missing.missing_slots), "period": period.key}
+    if (card := reminder_cards.card_of(update.callback_query, reminder.id)) is not None:
+        data["card"] = card
     await start_flow(_detached(update), context, EXCUSE, "reason", data)
 
 
@@ -194,6 +225,7 @@ async def handle_reason(turn: Turn) -> None:
         await turn.finish(texts.say("common", "not_allowed"))
         return
     await store.add_excuses(services.db, person.unit_id, turn.data["kind"], turn.data["slots"], reason, person.user_id, services.now())
+    await reminder_cards.refresh(turn.context, turn.data.get("card"))
     await turn.finish(say("excuse_recorded", kind=turn.data["kind"], period=period_from_key(turn.data["period"]), reason=reason))
 
 

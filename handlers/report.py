@@ -24,7 +24,7 @@ from bot.rules import report_rules as rules
 from bot.reminders.queries import Standing, unit_standing
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
-from handlers import drafts, owed, ui
+from handlers import drafts, owed, reminder_cards, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
@@ -443,6 +443,31 @@ async def handle_optional(turn: Turn) -> None:
     await turn.ask("more", prefix=say("saved_field", field=field))
 
 
+# ----- the same meeting twice ---------------------------------------------------------------------
+async def _same_meeting(turn: Turn, fields: ActivityFields) -> Activity | None:
+    """A live record of the unit of the same kind held the same day, if there is one."""
+    held = await activity_store.list_activities(turn.services.db, start=fields.held_on, end=fields.held_on, unit_ids=[turn.data["unit_id"]])
+    return next((a for a in held if a.kind == fields.kind), None)
+
+
+async def prompt_duplicate(turn: Turn) -> Card:
+    fields = fields_of(turn.data)
+    same = await _same_meeting(turn, fields)
+    rows = [[Button(label("b_submit_anyway"), "submit")], [Button(label("b_review"), "review"), Button(texts.label("cancel"), "cancel")]]
+    short_id = rules.activity_short_id(same.id) if same else None
+    return Card(say("duplicate", held_on=fields.held_on, kind=fields.kind, short_id=short_id), rows)
+
+
+async def handle_duplicate(turn: Turn) -> None:
+    if turn.action == "submit":
+        turn.data["duplicate_ok"] = True
+        await submit(turn)
+    elif turn.is_tap:
+        await go_review(turn)
+    else:
+        await turn.reask(say("use_buttons_duplicate"))
+
+
 # ----- submit ------------------------------------------------------------------------------------
 def fields_of(data: dict[str, Any]) -> ActivityFields:
     return ActivityFields(
@@ -463,6 +488,9 @@ async def submit(turn: Turn) -> None:
     fields = fields_of(turn.data)
     draft = (person.user_id, turn.dialog.nonce)
     activity_id = turn.data.get("activity_id")
+    if not activity_id and not turn.data.get("duplicate_ok") and await _same_meeting(turn, fields) is not None:
+        await turn.ask("duplicate")
+        return
     try:
         if activity_id:
             activity = await activity_store.revise_activity(services.db, int(activity_id), person.unit_id, fields, person.user_id, services.now(), draft=draft)
@@ -474,6 +502,7 @@ async def submit(turn: Turn) -> None:
         await turn.finish(say("activity_gone"))
         return
     short_id = rules.activity_short_id(activity.id)
+    await reminder_cards.refresh(turn.context, turn.data.get("card"))  # opened from a reminder: bring it up to date
     if activity_id:
         text = say("revised", short_id=short_id)
     else:
@@ -532,6 +561,7 @@ REPORT = Flow(
             ("edit_menu", prompt_edit_menu, handle_edit_menu),
             ("more", prompt_more, handle_more),
             ("optional", prompt_optional, handle_optional),
+            ("duplicate", prompt_duplicate, handle_duplicate),
         )
     },
 )

@@ -1,0 +1,90 @@
+"""End to end: cards that stay true. A reminder is edited after each of its buttons to show what
+the unit still owes; 去汇报 for a kind already reported says so and offers the record; the same
+kind reported twice for the same day is asked about first."""
+from __future__ import annotations
+
+from datetime import date
+
+from bot.fakeapi.harness import BotHarness
+from storage import activities
+from tests.test_e2e_reminders import at, clock, h, reminders_to, seed_activity, skip_data, tick, units_with_secretaries
+
+__all__ = ["clock", "h"]  # the reminder tests' fixtures: a bot on 20 November 2026, ticks run by hand
+
+
+async def report_from_form(p, topic: str = "学习贯彻") -> list:  # noqa: ANN001 - a harness Person
+    """Fill in an opened report form whose kind is chosen, for today, and submit it."""
+    await p.tap("今天")
+    await p.send(topic)
+    await p.send("7")
+    await p.tap("跳过")
+    await p.tap("跳过")
+    return await p.tap("提交")
+
+
+async def test_the_reminder_card_is_edited_after_each_button(h: BotHarness) -> None:
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    await tick(h, at(2026, 11, 23, 9))
+    [card] = reminders_to(h, secretary.user_id)
+    assert "本月尚未报送：支委会、党小组会、主题党日" in card.visible
+
+    # 去汇报, then the report: the card drops what was reported.
+    await secretary.tap("去汇报：支委会", card)
+    replies = await report_from_form(secretary)
+    assert any("汇报成功" in m.visible for m in replies)
+    assert "本月尚未报送：党小组会、主题党日" in card.visible and "支委会" not in str(card.buttons)
+
+    # 本期未开展 with a reason: the card drops that too.
+    await secretary.tap_data(skip_data(card, "主题党日"), card)
+    await secretary.send("村里集中开展秋收，顺延到下月")
+    assert "本月尚未报送：党小组会" in card.visible and "主题党日" not in card.visible
+
+    # 稍后提醒: the card shows what is owed and when it comes again.
+    await secretary.tap("稍后提醒", card)
+    assert "本月尚未报送：党小组会" in card.visible and "⏰ 已设为稍后提醒" in card.visible
+
+    # The last item reported: the card says all is in and keeps no buttons.
+    await secretary.tap("去汇报：党小组会", card)
+    await report_from_form(secretary)
+    assert "都已报齐" in card.visible and card.buttons == []
+
+
+async def test_go_report_on_a_kind_already_reported_offers_the_record(h: BotHarness) -> None:
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    await tick(h, at(2026, 11, 23, 9))
+    [card] = reminders_to(h, secretary.user_id)
+    await seed_activity(h, unit, "支委会", date(2026, 11, 5))  # reported after the reminder went out
+    _, go_data = secretary.find_button("去汇报：支委会", card)
+    replies = await secretary.tap_data(go_data, card)
+    said = replies[-1]
+    assert "2026年11月已汇报过支委会（HD0001，11月5日（周四））" in said.visible
+    assert [b["text"] for row in said.buttons for b in row] == ["📄 查看 HD0001", "📝 再报一次支委会"]
+    assert "本月尚未报送：党小组会、主题党日" in card.visible  # and the card is brought up to date
+    replies = await secretary.tap("再报一次支委会", said)
+    assert "支委会 是哪天开展的" in replies[-1].visible
+    await secretary.send("/cancel")
+    replies = await secretary.tap_data(go_data, card)  # an older copy of the card, tapped again
+    replies = await secretary.tap("查看 HD0001", replies[-1])
+    assert "HD0001" in replies[-1].visible and "活动类型：支委会" in replies[-1].visible
+
+
+async def test_the_same_kind_for_the_same_day_is_asked_about_first(h: BotHarness) -> None:
+    h.clock.set(at(2026, 12, 1, 10))
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    for _ in range(2):
+        await secretary.send("昨天开了支委会")
+        await secretary.send("学习贯彻")
+        await secretary.send("7")
+        await secretary.tap("跳过")
+        await secretary.tap("跳过")
+        replies = await secretary.tap("提交")
+    assert replies[-1].visible == "11月30日已汇报过支委会（HD0001），仍要提交吗？"
+    assert h.db is not None
+    assert len(await activities.list_activities(h.db, start=date(2026, 11, 30), end=date(2026, 11, 30))) == 1
+    # 返回汇报单 stores nothing; 仍要提交 stores the second one.
+    replies = await secretary.tap("返回汇报单")
+    assert "请核对汇报内容" in replies[-1].visible
+    await secretary.tap("提交")
+    replies = await secretary.tap("仍要提交")
+    assert any("汇报成功，编号 HD0002" in m.visible for m in replies)
+    assert len(await activities.list_activities(h.db, start=date(2026, 11, 30), end=date(2026, 11, 30))) == 2
