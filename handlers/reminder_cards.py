@@ -43,7 +43,8 @@ async def refresh(context: BotContext, card: Any, line: str | None = None) -> No
     timing = await load_timing(services)
     now_local = services.now().astimezone(timing.tz)
     if standing.owed:
-        text, markup = messages.unit_reminder(unit, plan.period_times(timing, period), standing.owed, reminder, now_local, services.kinds)
+        times = plan.period_times(timing, period)
+        text, markup = messages.unit_reminder(unit, times, standing.owed, reminder, now_local, services.kinds, standing.cycles)
     else:
         text, markup = messages.say("reminder_all_done", unit=unit, period=period), None
     if line:

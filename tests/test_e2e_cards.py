@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.fakeapi.harness import BotHarness
 from storage import activities
-from tests.test_e2e_reminders import at, clock, h, reminders_to, seed_activity, skip_data, tick, units_with_secretaries
+from tests.test_e2e_reminders import YEARLY, at, clock, h, reminders_to, seed_activity, skip_data, tick, units_with_secretaries
 
 __all__ = ["clock", "h"]  # the reminder tests' fixtures: a bot on 20 November 2026, ticks run by hand
 
@@ -34,7 +34,7 @@ async def test_the_reminder_card_is_edited_after_each_button(h: BotHarness) -> N
     assert any("汇报成功" in m.visible for m in replies)
     assert "本月尚未报送：党小组会、主题党日" in card.visible and "支委会" not in str(card.buttons)
 
-    # 本期未开展 with a reason: the card drops that too.
+    # 本月未开展 with a reason: the card drops that too.
     await secretary.tap_data(skip_data(card, "主题党日"), card)
     await secretary.send("村里集中开展秋收，顺延到下月")
     assert "本月尚未报送：党小组会" in card.visible and "主题党日" not in card.visible
@@ -43,7 +43,11 @@ async def test_the_reminder_card_is_edited_after_each_button(h: BotHarness) -> N
     await secretary.tap("稍后提醒", card)
     assert "本月尚未报送：党小组会" in card.visible and "⏰ 已设为稍后提醒" in card.visible
 
-    # The last item reported: the card says all is in and keeps no buttons.
+    # The year's items (named as the year's, reminded in November) held, and the last item
+    # reported: the card says all is in and keeps no buttons.
+    assert "本年度尚未报送：组织生活会、民主评议党员" in card.visible
+    for kind in YEARLY:
+        await seed_activity(h, unit, kind, date(2026, 3, 10))
     await secretary.tap("去汇报：党小组会", card)
     await report_from_form(secretary)
     assert "都已报齐" in card.visible and card.buttons == []

@@ -281,10 +281,11 @@ class ReminderEngine:
         if unit is None or record is None:
             return None
         times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
-        missing = plan.gaps(self.services.rules, record, times.period)
+        missing = plan.reminder_gaps(self.services.rules, record, times.period)
         if not missing:
             return None
-        return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds)
+        cycles = plan.cycles_of(self.services.rules, unit.kind)
+        return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds, cycles)
 
     def _compose_escalation(self, reminder: Reminder, snapshot: _Snapshot) -> tuple[str, InlineKeyboardMarkup] | None:
         times = plan.period_times(snapshot.timing, period_from_key(reminder.period))

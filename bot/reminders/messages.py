@@ -6,7 +6,7 @@ Buttons carry ``r:<action>:<reminder id>[:<activity kind code>]`` and are re-che
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +14,7 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.reminders.plan import PeriodTimes
+from bot.reminders.plan import PeriodTimes, by_cycle
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import KindStatus
 from bot.rules.periods import contains
@@ -49,15 +49,18 @@ def unit_reminder(
     reminder: Reminder,
     now_local: datetime,
     kinds: ActivityKinds,
+    cycles: Mapping[str, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The one combined message a unit gets at a slot: what is missing, and a button per item."""
+    """The one combined message a unit gets at a slot: what is missing, each item named by its
+    own cycle (``cycles``: activity kind → month | quarter | year), and a button per item."""
     names = [s.activity_kind for s in missing]
     text = say(
         "unit_reminder",
         unit=unit,
         period=times.period,
         current=contains(times.period, now_local.date()),
-        missing=names,
+        missing=by_cycle(names, cycles or {}),
+        today=now_local.date(),
         deadline=times.deadline,
         shifted=times.shifted,
         overdue_days=overdue_days(times, now_local),
@@ -71,7 +74,7 @@ def unit_reminder(
         rows.append(
             [
                 InlineKeyboardButton(label("go_label", kind=name), callback_data=f"{PREFIX}:go:{reminder.id}:{kind.code}"),
-                InlineKeyboardButton(label("skip_label"), callback_data=f"{PREFIX}:skip:{reminder.id}:{kind.code}"),
+                InlineKeyboardButton(label("skip_label", cycle=(cycles or {}).get(name)), callback_data=f"{PREFIX}:skip:{reminder.id}:{kind.code}"),
             ]
         )
     rows.append([InlineKeyboardButton(label("snooze_label"), callback_data=f"{PREFIX}:snz:{reminder.id}")])

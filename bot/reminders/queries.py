@@ -17,7 +17,7 @@ from typing import Any
 from bot.reminders import plan
 from bot.reminders.slots import ReminderPolicy
 from bot.rules.meeting_rules import KindStatus
-from bot.rules.periods import MONTH, QUARTER, YEAR, Period, contains, local_day
+from bot.rules.periods import Period, contains, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
 from storage import reminders as store
@@ -91,12 +91,8 @@ class Standing:
         return [status.activity_kind for status in self.owed]
 
     def owed_by_cycle(self) -> list[tuple[str, list[str]]]:
-        """The kinds owed, grouped by their own cycle (monthly first, then quarterly, yearly):
-        a yearly item is named as the year's, not the month's."""
-        groups: dict[str, list[str]] = {}
-        for name in self.owed_names:
-            groups.setdefault(self.cycles.get(name, MONTH), []).append(name)
-        return [(cycle, groups[cycle]) for cycle in (MONTH, QUARTER, YEAR) if cycle in groups]
+        """The kinds owed, grouped by their own cycle (plan.by_cycle)."""
+        return plan.by_cycle(self.owed_names, self.cycles)
 
 
 async def unit_standing(services: Services, unit: Unit, period: Period) -> Standing:
@@ -108,5 +104,5 @@ async def unit_standing(services: Services, unit: Unit, period: Period) -> Stand
     added_on = local_day(unit.created_at, services.settings.timezone)
     (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on)], activities, {unit.id: excused})
     reported = sum(1 for a in activities if contains(period, a.held_on))
-    cycles = {r.activity_kind: r.every for r in services.rules.for_unit_kind(unit.kind)}
-    return Standing(period, reported, tuple(plan.gaps(services.rules, record, period)), cycles)
+    owed = tuple(plan.reminder_gaps(services.rules, record, period))
+    return Standing(period, reported, owed, plan.cycles_of(services.rules, unit.kind))
