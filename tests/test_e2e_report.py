@@ -158,7 +158,9 @@ async def test_refusals_reask_and_store_nothing(harness: BotHarness, secretary: 
     replies = await p.send_voice()
     assert "请发送照片" in replies[-1].visible
     assert await count(harness) == 0
-    replies = await p.send("/cancel")
+    replies = await p.send("/cancel")  # five answers given: asked first
+    assert "确定取消吗" in replies[-1].visible and await count(harness) == 0
+    replies = await p.tap("确定取消")
     assert "已取消“活动汇报”" in replies[-1].visible
     assert await count(harness) == 0
     assert harness.db is not None and await dialogs.get_dialog(harness.db, p.user_id) is None
@@ -227,9 +229,8 @@ async def test_restart_mid_report_loses_nothing(harness: BotHarness, secretary: 
     offer = replies[-1].visible
     assert "还没填完" in offer and "支委会 · 11月26日 · 研究发展党员工作" in offer
     assert await count(harness) == 0
-    replies = await p.tap("继续上次的填写")
-    assert "实到" in replies[-1].visible
-    await p.send("7")
+    replies = await p.tap("继续上次的填写")  # the "7" typed after the restart is kept and taken
+    assert "内容摘要" in replies[-1].visible
     await p.tap("跳过")
     await p.send_photo()
     await p.tap("完成")
@@ -288,7 +289,7 @@ async def test_double_tap_on_submit_stores_one_record(harness: BotHarness, secre
     await p.tap_data(data, review)
     replies = await p.tap_data(data, review)
     assert replies == []
-    assert p.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert p.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。"
     assert await count(harness) == 1
 
 
@@ -413,7 +414,7 @@ async def test_other_units_cannot_see_or_touch(harness: BotHarness, secretary: t
         assert all("山宁村的会" not in m.visible for m in replies)
     # Another unit's record is not found; data that is not an id at all is a stale card.
     assert "找不到这条记录" in other.answers()[-3]
-    assert other.answers()[-2] == "此卡片已过期，请重新操作。"
+    assert other.answers()[-2] == "这条消息已失效，请重新点“汇报活动”或发送 /help。"
     # A forged dialog tap with a guessed nonce is a stale card.
     await other.tap_data("d:0:submit:")
     assert harness.db is not None
