@@ -23,7 +23,7 @@ from bot.reminders.queries import load_timing, unit_records
 from bot.rules.periods import period_from_key
 from bot.rules.report_rules import activity_short_id
 from bot.rules.user_input import parse_id
-from handlers import drafts, my_reports, reminder_cards, ui
+from handlers import commitments, drafts, my_reports, reminder_cards, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from handlers.report import start_report
@@ -33,6 +33,8 @@ from storage import reminders as store
 from storage.reminders import Reminder
 
 MAX_REASON = 200
+# The buttons of a commitment reminder: what each opens (handlers/commitments.py).
+COMMITMENT_ACTIONS = {"cprog": commitments.progress_button, "cful": commitments.fulfil_button}
 
 
 async def _tapped_reminder(update: Update, context: BotContext) -> tuple[str, Reminder, str] | None:
@@ -51,6 +53,8 @@ async def _tapped_reminder(update: Update, context: BotContext) -> tuple[str, Re
         return None
     if action == "nudge":
         allowed = reminder.kind == store.ESCALATION and person.is_leader
+    elif action in COMMITMENT_ACTIONS:
+        allowed = reminder.kind == store.COMMITMENT and person.is_secretary and person.unit_id == reminder.subject
     else:
         allowed = reminder.kind == store.UNIT and person.is_secretary and person.unit_id == reminder.subject
     if not allowed:
@@ -85,6 +89,9 @@ async def reminder_button(update: Update, context: BotContext) -> None:
         await _snooze(update, context, reminder)
     elif action == "nudge":
         await _nudge(update, context, reminder)
+    elif action in COMMITMENT_ACTIONS:
+        # 记录进展 / 已践诺: the /commit flows (which look the commitment up in the caller's unit).
+        await COMMITMENT_ACTIONS[action](_detached(update), context, arg)
     else:
         assert update.callback_query is not None
         await update.callback_query.answer(say("reminder_gone"))

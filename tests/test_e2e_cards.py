@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.fakeapi.harness import BotHarness
 from storage import activities
-from tests.test_e2e_reminders import YEARLY, at, clock, h, reminders_to, seed_activity, skip_data, tick, units_with_secretaries
+from tests.test_e2e_reminders import MONTHLY, YEARLY, at, clock, h, reminders_to, seed_activity, seed_commitment, skip_data, tick, units_with_secretaries
 
 __all__ = ["clock", "h"]  # the reminder tests' fixtures: a bot on 20 November 2026, ticks run by hand
 
@@ -92,3 +92,20 @@ async def test_the_same_kind_for_the_same_day_is_asked_about_first(h: BotHarness
     replies = await secretary.tap("仍要提交")
     assert any("汇报成功，编号 HD0002" in m.visible for m in replies)
     assert len(await activities.list_activities(h.db, start=date(2026, 11, 30), end=date(2026, 11, 30))) == 2
+
+
+async def test_a_commitment_reminder_carries_progress_and_fulfil_buttons(h: BotHarness) -> None:
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    for kind in (*MONTHLY, *YEARLY):
+        await seed_activity(h, unit, kind, date(2026, 11, 2))
+        await seed_activity(h, unit, kind, date(2026, 12, 1))
+    await seed_commitment(h, unit, "整治村内沟渠", date(2026, 12, 4))
+    await tick(h, at(2026, 12, 1, 9))
+    [reminder] = h.api.bot_messages(secretary.user_id)
+    assert "承诺事项提醒" in reminder.visible
+    assert [b["text"] for row in reminder.buttons for b in row] == ["📝 1. 记录进展", "✅ 1. 已践诺"]
+    replies = await secretary.tap("记录进展", reminder)
+    assert "CN0001" in replies[-1].visible
+    await secretary.send("/cancel")
+    replies = await secretary.tap("已践诺", reminder)
+    assert "CN0001" in replies[-1].visible

@@ -266,7 +266,7 @@ class ReminderEngine:
             due = [c for c in snapshot.open_commitments if c.unit_id == reminder.subject and c.due_on == due_on]
             if unit is None or not due:
                 return None
-            return messages.commitment_reminder(unit, due, due_on, snapshot.today), None
+            return messages.commitment_reminder(unit, due, due_on, snapshot.today, reminder)
         if reminder.kind == store.UNREACHABLE:
             person = snapshot.people.get(reminder.subject)
             if person is None:

@@ -81,8 +81,23 @@ def unit_reminder(
     return text, InlineKeyboardMarkup(rows)
 
 
-def commitment_reminder(unit: Unit, commitments: Sequence[Commitment], due_on: date, today: date) -> str:
-    return say("commitment_reminder", unit=unit, commitments=commitments, due_on=due_on, due_today=due_on <= today)
+COMMITMENT_BUTTONS = 10  # rows of 记录进展 / 已践诺 under one reminder
+
+
+def commitment_reminder(
+    unit: Unit, commitments: Sequence[Commitment], due_on: date, today: date, reminder: Reminder
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The commitments due on one day, each with 记录进展 and 已践诺 (``r:cprog|cful:<reminder>:<id>``:
+    the /commit flows, opened as a new message so the reminder stays)."""
+    text = say("commitment_reminder", unit=unit, commitments=commitments, due_on=due_on, due_today=due_on <= today)
+    rows = [
+        [
+            InlineKeyboardButton(label("progress_label", n=n), callback_data=f"{PREFIX}:cprog:{reminder.id}:{c.id}"),
+            InlineKeyboardButton(label("fulfil_label", n=n), callback_data=f"{PREFIX}:cful:{reminder.id}:{c.id}"),
+        ]
+        for n, c in enumerate(commitments[:COMMITMENT_BUTTONS], start=1)
+    ]
+    return text, InlineKeyboardMarkup(rows)
 
 
 @dataclass(frozen=True)
