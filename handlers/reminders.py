@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from bot import texts
 from bot.reminders import plan
 from bot.reminders.engine import tick_soon
-from bot.reminders.followups import plan_nudge, plan_snooze
+from bot.reminders.followups import plan_nudge, plan_snooze, plan_snooze_at
 from bot.reminders import messages
 from bot.reminders.messages import label, say
 from bot.reminders.queries import load_timing, unit_records
@@ -86,7 +86,12 @@ async def reminder_button(update: Update, context: BotContext) -> None:
     elif action == "skip":
         await _ask_reason(update, context, reminder, arg)
     elif action == "snz":
-        await _snooze(update, context, reminder)
+        await _offer_snooze(update, context, reminder)
+    elif action == "snzat":
+        await _snooze(update, context, reminder, arg)
+    elif action == "snzback":
+        await ui.answer(update)
+        await reminder_cards.refresh(context, reminder_cards.card_of(update.callback_query, reminder.id))
     elif action == "nudge":
         await _nudge(update, context, reminder)
     elif action in COMMITMENT_ACTIONS:
@@ -136,10 +141,31 @@ async def _append_line(update: Update, line: str) -> None:
         await query.edit_message_text(f"{message.text_html}\n\n{line}", reply_markup=message.reply_markup)  # type: ignore[union-attr]
 
 
-async def _snooze(update: Update, context: BotContext, reminder: Reminder) -> None:
-    """稍后提醒: tell the person when they will hear again (and make sure they will)."""
+async def _offer_snooze(update: Update, context: BotContext, reminder: Reminder) -> None:
+    """稍后提醒: the card's buttons become the moments offered (今天下午 / 明天上午 / 截止前一天)."""
     services = context.services
-    at = await plan_snooze(services, reminder, services.now())
+    query = update.callback_query
+    assert query is not None
+    timing = await load_timing(services)
+    times = plan.period_times(timing, period_from_key(reminder.period))
+    choices = plan.snooze_choices(timing, times, services.now())
+    if not choices:  # nothing ahead in this period: the next planned reminder, or one more
+        await _snooze(update, context, reminder, "")
+        return
+    await query.answer()
+    rows = [[ui.button(label("snooze_choice", choice=key, at=at), messages.PREFIX, "snzat", reminder.id, key)] for key, at in choices.items()]
+    rows.append([ui.button(label("snooze_back"), messages.PREFIX, "snzback", reminder.id)])
+    with suppress(BadRequest):
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+
+
+async def _snooze(update: Update, context: BotContext, reminder: Reminder, choice: str) -> None:
+    """A moment chosen under 稍后提醒 (or, with none offered, the period's next reminder): tell
+    the person when they will hear again, and make sure they will."""
+    services = context.services
+    at = await plan_snooze_at(services, reminder, choice, services.now()) if choice else None
+    if at is None:
+        at = await plan_snooze(services, reminder, services.now())
     local = at.astimezone(services.settings.timezone)
     assert update.callback_query is not None
     await update.callback_query.answer(say("snoozed", at=local))

@@ -39,8 +39,10 @@ async def test_the_reminder_card_is_edited_after_each_button(h: BotHarness) -> N
     await secretary.send("村里集中开展秋收，顺延到下月")
     assert "本月尚未报送：党小组会" in card.visible and "主题党日" not in card.visible
 
-    # 稍后提醒: the card shows what is owed and when it comes again.
+    # 稍后提醒, and a moment chosen: the card shows what is owed and when it comes again.
     await secretary.tap("稍后提醒", card)
+    assert "今天下午" in str(card.buttons)
+    await secretary.tap("明天上午", card)
     assert "本月尚未报送：党小组会" in card.visible and "⏰ 已设为稍后提醒" in card.visible
 
     # The year's items (named as the year's, reminded in November) held, and the last item

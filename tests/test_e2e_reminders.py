@@ -255,19 +255,25 @@ async def test_buttons_of_another_units_reminder_are_refused(h: BotHarness) -> N
 async def test_snooze_names_the_next_slot_or_adds_one(h: BotHarness) -> None:
     [(unit, secretary)] = await units_with_secretaries(h, 1)
     await tick(h, at(2026, 11, 23, 9))
-    await secretary.tap("稍后提醒", reminders_to(h, secretary.user_id)[0])
-    assert "11月25日（周三）09:00 再提醒您" in secretary.answers()[-1]
-    assert "⏰ 已设为稍后提醒：11月25日（周三）09:00" in reminders_to(h, secretary.user_id)[0].visible
+    card = reminders_to(h, secretary.user_id)[0]
+    await secretary.tap("稍后提醒", card)  # the moments offered (截止前一天 is 明天上午 here)
+    assert [b["text"] for row in card.buttons for b in row] == ["今天下午 11月23日 15:00", "明天上午 11月24日 09:00", "↩ 返回"]
+    await secretary.tap("今天下午", card)
+    assert "11月23日（周一）15:00 再提醒您" in secretary.answers()[-1]
+    assert "⏰ 已设为稍后提醒：11月23日（周一）15:00" in card.visible and "去汇报" in str(card.buttons)
+    await tick(h, at(2026, 11, 23, 15))
+    assert len(reminders_to(h, secretary.user_id)) == 2
 
     # After the last planned reminder (after-3, 1 December), a snooze adds one more.
     for moment in (at(2026, 11, 25, 9), at(2026, 11, 27, 9), at(2026, 11, 30, 9), at(2026, 12, 1, 9)):
         await tick(h, moment)
-    assert len(reminders_to(h, secretary.user_id)) == 5
+    assert len(reminders_to(h, secretary.user_id)) == 6
     h.clock.set(at(2026, 12, 1, 10))
     await secretary.tap("稍后提醒", reminders_to(h, secretary.user_id)[-1])
+    await secretary.tap("明天上午", reminders_to(h, secretary.user_id)[-1])
     assert "12月2日（周三）09:00 再提醒您" in secretary.answers()[-1]
     await tick(h, at(2026, 12, 2, 9))
-    assert len(reminders_to(h, secretary.user_id)) == 6
+    assert len(reminders_to(h, secretary.user_id)) == 7
     assert "2026年11月尚未报送" in reminders_to(h, secretary.user_id)[-1].visible
 
 

@@ -293,3 +293,16 @@ def test_build_unit_records_joins_activities_and_excuses() -> None:
 def test_deadline_time_comes_from_the_schedule() -> None:
     t = timing(deadline_day=10, deadline_time=time(12, 0))
     assert plan.period_times(t, period_from_key("2026-11")).deadline == at(2026, 11, 10, 12)
+
+
+def test_snooze_offers_this_afternoon_tomorrow_morning_and_the_eve_of_the_deadline() -> None:
+    t = timing()
+    times = plan.period_times(t, period_from_key("2026-11"))  # deadline Wednesday 25 November
+    monday = plan.snooze_choices(t, times, at(2026, 11, 23, 9))
+    assert monday == {"pm": at(2026, 11, 23, 15), "am": at(2026, 11, 24, 9)}  # the eve is tomorrow morning
+    sunday_night = plan.snooze_choices(t, times, at(2026, 11, 22, 21, 30))
+    assert "pm" not in sunday_night and sunday_night["am"] == at(2026, 11, 23, 9)
+    # Friday: tomorrow morning is Saturday, moved to Monday's start of the day (quiet hours end).
+    friday = plan.snooze_choices(t, plan.period_times(t, period_from_key("2026-12")), at(2026, 11, 27, 10))
+    assert friday["am"].date() == date(2026, 11, 30) and friday["am"] == plan.next_allowed_moment(at(2026, 11, 28, 9), t.quiet)
+    assert friday["eve"].date() == date(2026, 12, 24)

@@ -329,6 +329,31 @@ def snooze_moment(timing: Timing, now: datetime) -> datetime:
     return next_allowed_moment(datetime.combine(day, timing.policy.reminder_time, tzinfo=local.tzinfo), timing.quiet)
 
 
+AFTERNOON = time(15, 0)  # 今天下午
+SNOOZE_CHOICES = ("pm", "am", "eve")  # 今天下午, 明天上午, 截止前一天
+
+
+def snooze_choices(timing: Timing, times: PeriodTimes, now: datetime) -> dict[str, datetime]:
+    """What 稍后提醒 offers, each moved out of quiet hours and off rest days: ``pm`` this
+    afternoon (while it is still ahead), ``am`` tomorrow at the usual reminder time, ``eve`` the
+    day before the deadline at that time (while it is ahead). Moments that coincide are offered once."""
+    local = timing.local(now)
+    at_time = timing.policy.reminder_time
+    wanted = {
+        "pm": datetime.combine(local.date(), AFTERNOON, tzinfo=local.tzinfo),
+        "am": datetime.combine(local.date() + timedelta(days=1), at_time, tzinfo=local.tzinfo),
+        "eve": datetime.combine(times.deadline.date() - timedelta(days=1), at_time, tzinfo=local.tzinfo),
+    }
+    found: dict[str, datetime] = {}
+    for key in SNOOZE_CHOICES:
+        if wanted[key] <= local:
+            continue
+        moment = next_allowed_moment(wanted[key], timing.quiet)
+        if moment > local and moment not in found.values():
+            found[key] = moment
+    return found
+
+
 # ----- the status board --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BoardRow:
