@@ -303,12 +303,13 @@ async def handle_summary(turn: Turn) -> None:
 # ----- photos ------------------------------------------------------------------------------------
 async def prompt_photos(turn: Turn) -> Card:
     count = len(turn.data.get("photos") or [])
+    album = turn.message is not None and turn.message.media_group_id is not None
     if count == 0:
         rows = [[Button(label("b_skip"), "done")]]
     else:
         rows = [[Button(label("b_done"), "done"), Button(label("b_clear_photos"), "clear")]]
     rows.append(_nav(turn))
-    return Card(say("ask_photos", count=count, most=rules.MAX_PHOTOS), rows)
+    return Card(say("ask_photos", count=count, most=rules.MAX_PHOTOS, album=album), rows)
 
 
 def _photo_of(turn: Turn) -> dict[str, str | None] | None:
@@ -344,13 +345,32 @@ async def handle_photos(turn: Turn) -> None:
         await turn.reask(say("photo_expected"))
         return
     if len(photos) >= rules.MAX_PHOTOS:
-        await turn.reask(say("photos_full_refused", most=rules.MAX_PHOTOS))
+        if await _refused_once(turn):
+            await turn.reask(say("photos_full_refused", most=rules.MAX_PHOTOS))
         return
     photos.append(photo)
+    album = turn.message.media_group_id if turn.message is not None else None
+    acknowledged = album is not None and turn.data.get("album") == album
+    turn.data["album"] = album
     if len(photos) >= rules.MAX_PHOTOS:
         await go_review(turn, say("photos_full", most=rules.MAX_PHOTOS))
+    elif acknowledged:
+        await turn.save()  # an album is acknowledged once, at its first photo
     else:
         await turn.ask("photos")
+
+
+async def _refused_once(turn: Turn) -> bool:
+    """True when a photo past the limit is to be refused aloud: always for a single photo, once
+    for the rest of an album (its other photos are left without a word)."""
+    album = turn.message.media_group_id if turn.message is not None else None
+    if album is None:
+        return True
+    if turn.data.get("refused_album") == album:
+        return False
+    turn.data["refused_album"] = album
+    await turn.save()
+    return True
 
 
 # ----- review, edit menu, optional fields ----------------------------------------------------------
@@ -526,8 +546,9 @@ async def standing_for(services: Services, unit_id: int, day: date) -> Standing 
 
 
 def _album_aware(step: Step) -> Step:
-    """A report step that keeps the rest of an album whose first photo started the report (the
-    draft's ``album``) with it, without a word, instead of answering each photo as a wrong answer."""
+    """A report step that keeps the rest of an album whose first photo started the report or was
+    acknowledged at the photos step (the draft's ``album``) with it, without a word, instead of
+    answering each photo as a wrong answer; photos past the limit are refused in one sentence."""
 
     async def handle(turn: Turn) -> None:
         message, album = turn.message, turn.data.get("album")
@@ -537,6 +558,8 @@ def _album_aware(step: Step) -> Step:
             if len(photos) < rules.MAX_PHOTOS:
                 photos.append(photo)
                 await turn.save()
+            elif await _refused_once(turn):
+                await turn.context.bot.send_message(turn.person.user_id, say("photos_past_limit", most=rules.MAX_PHOTOS))
             return
         await step.run(turn)
 

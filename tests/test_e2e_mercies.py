@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from datetime import date
+
 from bot.fakeapi.harness import BotHarness, Person
-from storage import dialogs
+from storage import activities, dialogs
 from storage.models import Unit
 from tests.reporting_helpers import join_secretary
 
@@ -53,3 +55,24 @@ async def test_cancel_after_fewer_answers_cancels_at_once(harness: BotHarness, s
     await p.tap("支委会")
     replies = await p.send("/cancel")
     assert "已取消“活动汇报”" in replies[-1].visible
+
+
+async def test_an_album_is_acknowledged_once_and_photos_past_nine_are_refused(harness: BotHarness, secretary: tuple[Person, Unit]) -> None:
+    p, unit = secretary
+    await p.send("/report")
+    await p.tap("支委会")
+    await p.tap("昨天")
+    await p.send("学习")
+    await p.send("7")
+    await p.tap("跳过")
+    said = []
+    for _ in range(11):
+        said.extend(m.visible for m in await p.send_photo(album="album-1"))
+    assert [text for text in said if "照片收到了" in text] == [said[0]]  # one acknowledgement
+    assert sum("达到上限" in text for text in said) == 1  # the ninth: on to the review card
+    assert said[-1] == "照片最多 9 张，多出的没有收下。"  # the tenth and eleventh: one sentence
+    assert len(said) == 3
+    await p.tap("提交")
+    assert harness.db is not None
+    [stored] = await activities.list_activities(harness.db, start=date(2026, 11, 26), end=date(2026, 11, 26))
+    assert len(stored.photos) == 9
