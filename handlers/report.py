@@ -464,17 +464,18 @@ async def handle_optional(turn: Turn) -> None:
 
 
 # ----- the same meeting twice ---------------------------------------------------------------------
-async def _same_meeting(turn: Turn, fields: ActivityFields) -> Activity | None:
-    """A live record of the unit of the same kind held the same day, if there is one."""
-    held = await activity_store.list_activities(turn.services.db, start=fields.held_on, end=fields.held_on, unit_ids=[turn.data["unit_id"]])
-    return next((a for a in held if a.kind == fields.kind), None)
+async def _same_meeting(turn: Turn, fields: ActivityFields) -> int | None:
+    """The id of a live record of the unit of the same kind held the same day, if there is one."""
+    if fields.kind is None or fields.held_on is None:
+        return None
+    return await activity_store.same_meeting(turn.services.db, turn.data["unit_id"], fields.kind, fields.held_on)
 
 
 async def prompt_duplicate(turn: Turn) -> Card:
     fields = fields_of(turn.data)
     same = await _same_meeting(turn, fields)
     rows = [[Button(label("b_submit_anyway"), "submit")], [Button(label("b_review"), "review"), Button(texts.label("cancel"), "cancel")]]
-    short_id = rules.activity_short_id(same.id) if same else None
+    short_id = rules.activity_short_id(same) if same else None
     return Card(say("duplicate", held_on=fields.held_on, kind=fields.kind, short_id=short_id), rows)
 
 

@@ -22,7 +22,6 @@ from bot.rules.workcalendar import QuietHours
 from bot.services import Services
 from storage import reminders as store
 from storage import schedule as schedule_store
-from storage import activities as activity_store
 from storage import units as unit_store
 from storage.models import Person, Unit
 
@@ -99,7 +98,7 @@ async def unit_standing(services: Services, unit: Unit, period: Period) -> Stand
     """``unit``'s standing in ``period``, read for this unit alone (a tap or a report must not
     load every unit's year)."""
     start, end = plan.activity_window([period])
-    activities = await activity_store.list_activities(services.db, start=start, end=end, unit_ids=[unit.id])
+    activities = await store.held_activities(services.db, start, end, unit_id=unit.id)
     excused = {(e.activity_kind, e.slot) for e in await store.list_excuses(services.db, [unit.id])}
     added_on = local_day(unit.created_at, services.settings.timezone)
     (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on)], activities, {unit.id: excused})
