@@ -215,7 +215,9 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
     if await drafts.guard(update, context, EXCUSE_START, f"{reminder.id}:{kind.code}"):
         return
     await ui.answer(update)
-    data = {"unit_id": reminder.subject, "kind": kind.name, "slots": list(missing.missing_slots), "period": period.key}
+    # A quarterly or yearly item is explained for its own quarter or year (its one missing slot).
+    own = missing.missing_slots[0] if len(missing.missing_slots) == 1 else period.key
+    data = {"unit_id": reminder.subject, "kind": kind.name, "slots": list(missing.missing_slots), "period": own}
     if (card := reminder_cards.card_of(update.callback_query, reminder.id)) is not None:
         data["card"] = card
     await start_flow(_detached(update), context, EXCUSE, "reason", data)

@@ -111,3 +111,15 @@ async def test_a_commitment_reminder_carries_progress_and_fulfil_buttons(h: BotH
     await secretary.send("/cancel")
     replies = await secretary.tap("已践诺", reminder)
     assert "CN0001" in replies[-1].visible
+
+
+async def test_a_yearly_item_is_explained_for_its_year(h: BotHarness) -> None:
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    await tick(h, at(2026, 11, 23, 9))
+    [card] = reminders_to(h, secretary.user_id)
+    assert [b["text"] for b in card.buttons[3]] == ["📝 去汇报：组织生活会", "本年度未开展"]
+    replies = await secretary.tap_data(skip_data(card, "组织生活会"), card)
+    assert "请简要说明 2026年 未开展“组织生活会”的原因" in replies[-1].visible
+    replies = await secretary.send("上级统一安排在明年一月召开")
+    assert "已记录：2026年“组织生活会”未开展" in replies[-1].visible
+    assert "组织生活会" not in card.visible and "民主评议党员" in card.visible
