@@ -24,7 +24,7 @@ from bot.rules import report_rules as rules
 from bot.reminders.queries import Standing, unit_standing
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
-from handlers import drafts, owed, reminder_cards, ui
+from handlers import drafts, owed, reminder_cards, review, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
@@ -525,6 +525,7 @@ async def submit(turn: Turn) -> None:
     short_id = rules.activity_short_id(activity.id)
     await reminder_cards.refresh(turn.context, turn.data.get("card"))  # opened from a reminder: bring it up to date
     if activity_id:
+        await review.after_revision(turn.context, activity)
         text = say("revised", short_id=short_id)
     else:
         text = say("submitted", short_id=short_id, standing=await standing_for(services, activity.unit_id, activity.held_on), today=services.today())

@@ -8,12 +8,16 @@
   units          list the units
   digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
   demo           create a database with the demo township and two months of records
+  audit          export the audit log as CSV (--csv FILE; UTF-8 with BOM, so Excel reads it)
+  backup         copy the database (also while the bot runs) to a file
+  restore        put a backup in place of a stopped bot's database, after checking it
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from dataclasses import replace
 from datetime import date, timedelta
@@ -151,6 +155,50 @@ async def cmd_demo(settings: Settings) -> int:
         await db.close()
 
 
+async def cmd_audit(settings: Settings, path: Path) -> int:
+    from bot.audit_view import write_csv
+
+    db = await open_database(settings.database_path)
+    try:
+        try:
+            count = await write_csv(db, path, settings.timezone)
+        except OSError as err:
+            print(plain("audit", "export_failed", error=err), file=sys.stderr)
+            return 1
+        print(plain("audit", "exported", count=count, path=path))
+        return 0
+    finally:
+        await db.close()
+async def cmd_backup(settings: Settings, destination: Path) -> int:
+    from storage.backup import take_backup
+
+    if not settings.database_path.is_file():
+        print(plain("cli", "backup_no_database", path=settings.database_path), file=sys.stderr)
+        return 1
+    try:
+        copy = await asyncio.to_thread(take_backup, settings.database_path, destination)
+    except (OSError, sqlite3.Error) as err:
+        print(plain("cli", "backup_failed", error=err), file=sys.stderr)
+        return 1
+    print(plain("cli", "backup_written", path=copy.path, version=copy.schema_version, size=copy.size_bytes))
+    return 0
+
+
+def cmd_restore(settings: Settings, source: Path) -> int:
+    from storage.backup import RestoreRefused, code_schema_version, restore
+
+    try:
+        version, kept = restore(source, settings.database_path)
+    except RestoreRefused as refused:
+        print(plain("cli", "restore_refused", reason=refused.reason, **refused.details), file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as err:
+        print(plain("cli", "restore_failed", error=err), file=sys.stderr)
+        return 1
+    print(plain("cli", "restored", path=settings.database_path, version=version, newest=code_schema_version(), kept=kept))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=plain("cli", "title"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--docx", help=plain("cli", "help_docx"))
     digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
     sub.add_parser("demo", help="fill the database with the demo township")
+    auditor = sub.add_parser("audit", help=plain("audit", "help_audit"))
+    auditor.add_argument("--csv", type=Path, required=True, help="the CSV file to write")
+    backup = sub.add_parser("backup", help="copy the database to DEST, safely while the bot runs")
+    backup.add_argument("destination", type=Path, metavar="DEST")
+    restore = sub.add_parser("restore", help="restore SRC into the stopped bot's database (old one kept as .before-restore)")
+    restore.add_argument("source", type=Path, metavar="SRC")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
@@ -212,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_digest(settings, args))
     if args.command == "demo":
         return asyncio.run(cmd_demo(settings))
+    if args.command == "audit":
+        return asyncio.run(cmd_audit(settings, args.csv))
+    if args.command == "backup":
+        return asyncio.run(cmd_backup(settings, args.destination))
+    if args.command == "restore":
+        return cmd_restore(settings, args.source)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app import housekeeping
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -36,12 +37,14 @@ from bot.rules.meeting_rules import load_rules
 from bot.services import Services
 from handlers import (
     access,
+    audit,
     board,
     commitments,
     dialog,
     digest,
     drafts,
     errors,
+    evidence,
     fallback,
     invites,
     leader_work,
@@ -51,8 +54,10 @@ from handlers import (
     people,
     period_notes,
     plans,
+    privacy,
     reminders,
     report,
+    review,
     schedule,
     start,
     unit_import,
@@ -80,6 +85,7 @@ FLOWS = (
     commitments.FULFIL,
     period_notes.PERIOD_NOTE,
     reminders.EXCUSE,
+    review.REVIEW,
 )
 
 
@@ -116,15 +122,19 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "addunit": units.addunit_command,
         "invite": invites.invite_command,
         "people": people.people_command,
+        "audit": audit.audit_command,
         "importunits": unit_import.importunits_command,
         "schedule": schedule.schedule_command,
         "board": board.board_command,
+        "review": review.review_command,
         "digest": digest.digest_command,
         "plan": plans.plan_command,
         "lead": leader_work.lead_command,
         "report": report.report_command,
         "my": my_reports.my_command,
         "commit": commitments.commit_command,
+        "mydata": privacy.mydata_command,
+        "erase": privacy.erase_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
@@ -136,10 +146,16 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^u:"))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
+    app.add_handler(CallbackQueryHandler(audit.audit_button, pattern=r"^au:"))  # au = /audit pages
+    # pv = erasing a person's personal data (handlers/privacy.py).
+    app.add_handler(CallbackQueryHandler(privacy.erase_button, pattern=r"^pv:"))
     # Reminders: r = buttons on reminders and escalations; b = the /board pages.
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
     app.add_handler(CallbackQueryHandler(digest.ledger_button, pattern=r"^x:"))
+    # Leaders: ev = a unit's records, a record, its photos, commitments; rv = 点评/退回/通过/评诺, /review.
+    app.add_handler(CallbackQueryHandler(evidence.evidence_button, pattern=r"^ev:"))
+    app.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
     # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
     app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(my_reports.my_button, pattern=r"^my:"))
@@ -167,6 +183,8 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await menus.set_menu_for(app.bot, leader)
     await owed.load(app, services.db)
     reminder_engine.start_ticking(app)
+    review.start_morning_news(app)
+    housekeeping.start(app)
 
 
 def build_application(
