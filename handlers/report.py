@@ -125,9 +125,10 @@ def _text(field: str) -> Callable[[str], str | Problem]:
     return text_within(field, empty=partial(say, "text_empty"))
 
 
-def _typed_date(turn: Turn) -> Callable[[str], date | Problem]:
-    """The rule for a typed date (how far back it may be is checked on accepting it)."""
-    return parsed_by(lambda text: rules.parse_date(text, turn.services.today()), partial(say, "date_unreadable"))
+def _typed_date(turn: Turn, *, examples: bool = True) -> Callable[[str], date | Problem]:
+    """The rule for a typed date (how far back it may be is checked on accepting it); the
+    refusal gives the examples unless the card asked again below it does."""
+    return parsed_by(lambda text: rules.parse_date(text, turn.services.today()), partial(say, "date_unreadable", examples=examples))
 
 
 def _attendance(turn: Turn) -> Callable[[str], tuple[int, int] | Problem]:
@@ -214,7 +215,7 @@ async def prompt_date_typed(turn: Turn) -> Card:
 async def handle_date_typed(turn: Turn) -> None:
     if turn.action == "back":
         await turn.ask("date")
-    elif (day := await turn.typed(_typed_date(turn))) is not None:
+    elif (day := await turn.typed(_typed_date(turn, examples=False))) is not None:
         await _accept_date(turn, day)
 
 

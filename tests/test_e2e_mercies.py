@@ -76,3 +76,20 @@ async def test_an_album_is_acknowledged_once_and_photos_past_nine_are_refused(ha
     assert harness.db is not None
     [stored] = await activities.list_activities(harness.db, start=date(2026, 11, 26), end=date(2026, 11, 26))
     assert len(stored.photos) == 9
+
+
+async def test_an_unreadable_date_is_refused_with_the_examples_and_the_buttons(harness: BotHarness, secretary: tuple[Person, Unit]) -> None:
+    p, _ = secretary
+    await p.send("/report")
+    await p.tap("支委会")
+    replies = await p.send("那天")  # at the day buttons
+    said = replies[-1]
+    assert "没看懂这个日期" in said.visible and said.visible.count("上周五") == 1
+    assert any("昨天" in b["text"] for row in said.buttons for b in row)
+    await p.tap("其他日期")
+    replies = await p.send("那天")  # typed: the card below gives the examples once
+    said = replies[-1]
+    assert "没看懂这个日期" in said.visible and said.visible.count("上周五") == 1
+    assert any("返回" in b["text"] for row in said.buttons for b in row)
+    replies = await p.send("十一月二十日")
+    assert "主题/议题" in replies[-1].visible
