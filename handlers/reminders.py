@@ -208,7 +208,8 @@ async def _ask_reason(update: Update, context: BotContext, reminder: Reminder, k
     period = period_from_key(reminder.period)
     _, records = await unit_records(services, [period])
     record = next((r for r in records if r.unit_id == reminder.subject), None)
-    missing = next((s for s in plan.reminder_gaps(services.rules, record, period) if s.activity_kind == kind.name), None) if record else None
+    remind_in = (await load_timing(services)).remind_in
+    missing = next((s for s in plan.reminder_gaps(services.rules, record, period, remind_in) if s.activity_kind == kind.name), None) if record else None
     if missing is None:
         await ui.answer(update, say("already_done", kind=kind.name), alert=True)
         return

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.fakeapi.harness import BotHarness
-from storage import activities
-from tests.test_e2e_reminders import MONTHLY, YEARLY, at, clock, h, reminders_to, seed_activity, seed_commitment, skip_data, tick, units_with_secretaries
+from storage import activities, audit
+from storage import schedule as schedule_store
+from tests.test_e2e_reminders import LEADER_ID, MONTHLY, YEARLY, at, clock, h, reminders_to, seed_activity, seed_commitment, skip_data, tick, units_with_secretaries
 
 __all__ = ["clock", "h"]  # the reminder tests' fixtures: a bot on 20 November 2026, ticks run by hand
 
@@ -123,3 +124,21 @@ async def test_a_yearly_item_is_explained_for_its_year(h: BotHarness) -> None:
     replies = await secretary.send("上级统一安排在明年一月召开")
     assert "已记录：2026年“组织生活会”未开展" in replies[-1].visible
     assert "组织生活会" not in card.visible and "民主评议党员" in card.visible
+
+
+async def test_a_leader_sets_the_months_yearly_items_are_reminded_in(h: BotHarness) -> None:
+    leader = h.person(LEADER_ID, "王书记")
+    [(unit, secretary)] = await units_with_secretaries(h, 1)
+    replies = await leader.send("/schedule")
+    assert "年度事项（组织生活会、民主评议党员等）在11、12月提醒" in replies[-1].visible
+    assert "季度事项（党课、支部党员大会等）在每季度最后一个月提醒" in replies[-1].visible
+    replies = await leader.tap("年度事项提醒月份")
+    assert "✔ 已保存：年度事项在12月提醒。" in replies[-1].visible
+    assert "年度事项（组织生活会、民主评议党员等）在12月提醒" in replies[-1].visible
+    assert h.db is not None
+    assert await schedule_store.get_reminder_months(h.db) == {"year": frozenset({12})}
+    await tick(h, at(2026, 11, 23, 9))
+    [card] = reminders_to(h, secretary.user_id)
+    assert "本月尚未报送：支委会、党小组会、主题党日" in card.visible and "本年度" not in card.visible
+    [entry] = [e for e in await audit.latest(h.db, 0, 50) if e.action == "schedule.reminder_months"]
+    assert (entry.actor_id, entry.detail) == (LEADER_ID, {"cycle": "year", "months": "12"})

@@ -131,7 +131,7 @@ class ReminderEngine:
         planned: list[PlannedReminder] = []
         if due_units or due_escalations:
             _, records = await unit_records(services, (d.period for d in [*due_units, *due_escalations]))
-            for r in plan.unit_reminders(self.services.rules, records, due_units):
+            for r in plan.unit_reminders(self.services.rules, records, due_units, timing.remind_in):
                 planned.append(
                     PlannedReminder(store.UNIT, r.unit_id, r.period.key, r.slot.key, r.slot.at, tuple(secretaries.get(r.unit_id, ())))
                 )
@@ -281,7 +281,7 @@ class ReminderEngine:
         if unit is None or record is None:
             return None
         times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
-        missing = plan.reminder_gaps(self.services.rules, record, times.period)
+        missing = plan.reminder_gaps(self.services.rules, record, times.period, snapshot.timing.remind_in)
         if not missing:
             return None
         cycles = plan.cycles_of(self.services.rules, unit.kind)

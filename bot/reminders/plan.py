@@ -68,6 +68,8 @@ class Timing:
     quiet: QuietHours = field(default_factory=QuietHours)
     tz: tzinfo | None = None
     grace: timedelta = timedelta(hours=24)
+    # Reminder months leaders set in chat per cycle (quarter, year); the rules file's for the rest.
+    remind_in: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)
@@ -200,11 +202,12 @@ def by_cycle(names: Iterable[str], cycles: Mapping[str, str]) -> list[tuple[str,
     return [(cycle, groups[cycle]) for cycle in (WEEK, MONTH, QUARTER, YEAR) if cycle in groups]
 
 
-def reminder_gaps(rules: MeetingRules, unit: UnitRecord, period: Period) -> list[KindStatus]:
+def reminder_gaps(rules: MeetingRules, unit: UnitRecord, period: Period, remind_in: Mapping[str, frozenset[int]] | None = None) -> list[KindStatus]:
     """What a reminder for ``period`` names: the monthly items still owed, and — in a monthly
     period — a quarterly or yearly item only in the months ``rules.remind_in`` gives for its
-    cycle, then whenever its quarter or year is not yet held or explained (in November the
-    year's 组织生活会 is named although its slot ends in December). Other periods: ``gaps``."""
+    cycle (or ``remind_in``, the months leaders set in chat), then whenever its quarter or year is
+    not yet held or explained (in November the year's 组织生活会 is named although its slot ends
+    in December). Other periods: ``gaps``."""
     if period.kind != MONTH:
         return gaps(rules, unit, period)
     owed = {s.activity_kind: s for s in gaps(rules, unit, period)}
@@ -216,7 +219,7 @@ def reminder_gaps(rules: MeetingRules, unit: UnitRecord, period: Period) -> list
             status = owed.get(name)
         elif unit.added_on is not None and unit.added_on > period.end:
             status = None  # a unit added after the month is not reminded for it
-        elif period.start.month in rules.remind_in(every):
+        elif period.start.month in (remind_in or {}).get(every, rules.remind_in(every)):
             if every not in by_cycle:
                 by_cycle[every] = {s.activity_kind: s for s in statuses(rules, unit, period_containing(every, period.start))}
             status = by_cycle[every].get(name)
@@ -235,13 +238,15 @@ class UnitReminder:
     missing: tuple[KindStatus, ...]
 
 
-def unit_reminders(rules: MeetingRules, units: Iterable[UnitRecord], due: Sequence[DueSlot]) -> list[UnitReminder]:
+def unit_reminders(
+    rules: MeetingRules, units: Iterable[UnitRecord], due: Sequence[DueSlot], remind_in: Mapping[str, frozenset[int]] | None = None
+) -> list[UnitReminder]:
     """One combined reminder per unit and due slot, only for units that still owe something."""
     found = []
     unit_list = list(units)
     for item in due:
         for unit in unit_list:
-            missing = reminder_gaps(rules, unit, item.period)
+            missing = reminder_gaps(rules, unit, item.period, remind_in)
             if missing:
                 found.append(UnitReminder(unit.unit_id, item.period, item.slot, tuple(missing)))
     return found

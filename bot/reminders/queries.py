@@ -52,6 +52,7 @@ async def load_timing(services: Services) -> plan.Timing:
         quiet=QuietHours(settings.quiet_start, settings.quiet_end),
         tz=settings.timezone,
         grace=timedelta(hours=settings.reminder_grace_hours),
+        remind_in=await schedule_store.get_reminder_months(services.db),
     )
 
 
@@ -103,5 +104,6 @@ async def unit_standing(services: Services, unit: Unit, period: Period) -> Stand
     added_on = local_day(unit.created_at, services.settings.timezone)
     (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on)], activities, {unit.id: excused})
     reported = sum(1 for a in activities if contains(period, a.held_on))
-    owed = tuple(plan.reminder_gaps(services.rules, record, period))
+    remind_in = await schedule_store.get_reminder_months(services.db)
+    owed = tuple(plan.reminder_gaps(services.rules, record, period, remind_in))
     return Standing(period, reported, owed, plan.cycles_of(services.rules, unit.kind))
