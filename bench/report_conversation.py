@@ -291,10 +291,24 @@ async def act(api: FakeBotApi, replies: Replies, token: str, user_id: int, kind:
     await replies.wait_for(user_id, target)
 
 
+# Each report of a person is of another kind or day than the ones before (the bot asks before
+# storing the same kind twice for one day): 7 kinds × 3 days, enough for the 20 reports of the
+# busiest person.
+KINDS = ("支委会", "党小组会", "主题党日", "支部党员大会", "党课", "组织生活会", "民主评议党员")
+DAYS = ("昨天", "前天", "今天")
+_reports_made: dict[int, int] = {}
+
+
+def _varied(value: str | None, user_id: int) -> str | None:
+    n = _reports_made.get(user_id, 0)
+    return {"支委会": KINDS[n % len(KINDS)], "昨天": DAYS[(n // len(KINDS)) % len(DAYS)]}.get(value or "", value)
+
+
 async def run_person(api: FakeBotApi, replies: Replies, token: str, user_id: int, reports: int) -> None:
     for _ in range(reports):
         for kind, value, expected in SCRIPT:
-            await act(api, replies, token, user_id, kind, value, expected if token == REPORT_TOKEN else 1)
+            await act(api, replies, token, user_id, kind, _varied(value, user_id), expected if token == REPORT_TOKEN else 1)
+        _reports_made[user_id] = _reports_made.get(user_id, 0) + 1
 
 
 async def run_round(api: FakeBotApi, replies: Replies, bot: BotProcess, token: str, users: list[int], reports: int) -> dict[str, Any]:

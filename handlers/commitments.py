@@ -205,11 +205,38 @@ async def commit_button(update: Update, context: BotContext) -> None:
         for p in progress:
             if p.photo_file_id:
                 await context.bot.send_photo(person.user_id, p.photo_file_id, caption=caption)
-    elif commitment.fulfilled_on is not None:
+    else:
+        await _open_flow(update, context, commitment, action)
+
+
+async def _open_flow(update: Update, context: BotContext, commitment: Commitment, action: str) -> None:
+    """添加进展 (``prog``) or 践诺 (``ful``) for ``commitment``, unless it is fulfilled already
+    or a report draft is in the way (the person is asked first)."""
+    if commitment.fulfilled_on is not None:
         await ui.answer(update, say("already_fulfilled"), alert=True)
     elif not await drafts.guard(update, context, "commit_progress" if action == "prog" else "commit_fulfil", str(commitment.id)):
         await ui.answer(update)
         await (start_progress if action == "prog" else start_fulfil)(update, context, str(commitment.id))
+
+
+async def _from_reminder(update: Update, context: BotContext, arg: str, action: str) -> None:
+    person = context.caller()
+    commitment_id = parse_id(arg)
+    commitment = await store.get_commitment(context.services.db, commitment_id, unit_id=person.unit_id or 0) if commitment_id is not None else None
+    if commitment is None:
+        await ui.answer(update, say("not_found"), alert=True)
+        return
+    await _open_flow(update, context, commitment, action)
+
+
+async def progress_button(update: Update, context: BotContext, arg: str) -> None:
+    """记录进展 on a commitment reminder (handlers/reminders.py re-authorised the tap)."""
+    await _from_reminder(update, context, arg, "prog")
+
+
+async def fulfil_button(update: Update, context: BotContext, arg: str) -> None:
+    """已践诺 on a commitment reminder (handlers/reminders.py re-authorised the tap)."""
+    await _from_reminder(update, context, arg, "ful")
 
 
 # ----- new commitment: who → (name) → content → due ---------------------------------------------

@@ -5,7 +5,7 @@ A *flow* (add a unit, report a meeting …) is a set of named *steps*. Each step
 typed text, a photo, or a tap). The flow's progress is saved at every step (storage.dialogs), so a
 restart loses nothing. Every card gets a fresh random *nonce* that its buttons carry
 (``d:<nonce>:<action>:<arg>``); a tap whose nonce is not the current one is a stale card and is
-answered "此卡片已过期" without changing anything, which also makes double taps harmless.
+answered "这条消息已失效" without changing anything, which also makes double taps harmless.
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from storage.models import Dialog
 
 DIALOG_PREFIX = "d"
 T = TypeVar("T")
+# Buttons that leave or go back rather than answer the question (see Turn.typed).
+_WAYS_OUT = frozenset({"cancel", "back", "review"})
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,14 @@ def keyboard(nonce: str, rows: Sequence[Sequence[Button]]) -> InlineKeyboardMark
 class Turn:
     """One update inside a flow: what was said or tapped, and the means to answer."""
 
-    def __init__(self, update: Update, context: BotContext, dialog: Dialog, action: str | None = None, arg: str = ""):
+    def __init__(self, update: Update, context: BotContext, dialog: Dialog, action: str | None = None, arg: str = "", typed: str | None = None):
         self.update = update
         self.context = context
         self.dialog = dialog
         self.action = action
         self.arg = arg
+        self._typed = typed  # an answer typed earlier and kept (handlers.drafts: kept across 继续)
+        self.answering = False  # an answer to count when it moves the flow on (see cancel)
 
     @property
     def services(self):  # noqa: ANN201 - the Services type lives in bot.services
@@ -166,6 +170,8 @@ class Turn:
     def text(self) -> str | None:
         """Typed text as bot.rules.user_input.clean_text leaves it (lines kept; a field of one line
         folds them, see :func:`text_within`); None for a tap or a non-text message."""
+        if self._typed is not None:
+            return self._typed
         message = self.message
         if message is None or message.text is None:
             return None
@@ -193,6 +199,9 @@ class Turn:
         """Move to ``step`` and show its card (with an optional line before it)."""
         self.dialog.step = step
         self.dialog.nonce = new_nonce()
+        if self.answering:
+            self.answering = False
+            self.data[ANSWERS_KEY] = int(self.data.get(ANSWERS_KEY) or 0) + 1
         await dialog_store.save_dialog(self.services.db, self.dialog, self.services.now())
         card = await self.flow.steps[step].prompt(self)
         if prefix:
@@ -216,7 +225,10 @@ class Turn:
         if self.is_tap:
             return None
         if self.text is None:
-            await self.reask(texts.say("common", "need_text"))
+            # A sticker or a voice note where buttons answer: point to them, not to typing.
+            card = await self.flow.steps[self.dialog.step].prompt(self)
+            choices = any(b.action not in _WAYS_OUT for row in card.buttons for b in row)
+            await self.reask(texts.say("common", "use_the_buttons" if choices else "need_text"))
             return None
         value = rule(self.text)
         if isinstance(value, Problem):
@@ -273,8 +285,18 @@ async def on_message(update: Update, context: BotContext) -> bool:
     turn = await current_turn(update, context)
     if turn is None:
         return False
+    _count_answer(turn)
     await turn.flow.steps[turn.dialog.step].run(turn)
     return True
+
+
+ANSWERS_KEY = "_answers"  # how many answers the flow has taken (kept when a step moves on)
+CONFIRM_CANCEL_AFTER = 3  # /cancel after this many answers asks first
+
+
+def _count_answer(turn: Turn) -> None:
+    """Count this turn's answer once it moves the flow on (Turn.ask); a refused one is not."""
+    turn.answering = True
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -289,20 +311,31 @@ async def on_button(update: Update, context: BotContext) -> None:
     await query.answer()
     turn.action, turn.arg = action, arg
     if action == "cancel":
-        await cancel(update, context)
+        await cancel(update, context, confirmed=True)
         return
+    if action == "keep_on":  # 继续填写, under the question whether to cancel
+        await turn.ask(turn.dialog.step)
+        return
+    _count_answer(turn)
     await turn.flow.steps[turn.dialog.step].run(turn)
 
 
-async def cancel(update: Update, context: BotContext) -> None:
-    """/cancel: leave any conversation and say what was discarded."""
+async def cancel(update: Update, context: BotContext, *, confirmed: bool = False) -> None:
+    """/cancel: leave any conversation and say what was discarded. After three answers or more,
+    /cancel asks first (the card's 取消 button is the confirmation)."""
     person = context.caller()
     dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
+    flows = flows_of(context)
     if dialog is None:
         text = texts.say("common", "nothing_to_cancel")
+    elif not confirmed and int(dialog.data.get(ANSWERS_KEY) or 0) >= CONFIRM_CANCEL_AFTER and dialog.flow in flows:
+        nonce = format(dialog.nonce, "x")
+        buttons = [[Button(texts.plain("common", "b_cancel_confirm"), "cancel"), Button(texts.plain("common", "b_keep_on"), "keep_on")]]
+        text = texts.say("common", "confirm_cancel", title=flows[dialog.flow].title)
+        await ui.reply(update, context, text, keyboard(nonce, buttons))
+        return
     else:
         await dialog_store.delete_dialog(context.services.db, person.user_id)
-        flows = flows_of(context)
         title = flows[dialog.flow].title if dialog.flow in flows else dialog.flow
         text = texts.say("common", "cancelled", title=title)
     await ui.reply(update, context, text)

@@ -9,7 +9,6 @@ same period and scope; both are re-authorised on every tap.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -23,7 +22,7 @@ from bot.digest.document import Block, digest_document
 from bot.digest.query import WHOLE_TOWNSHIP, Scope, load_digest, load_ledger, scope_for_unit, scope_label, units_in_scope
 from bot.digest.word import render_docx
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, period_containing, period_for_range, previous_period
-from bot.rules.report_rules import parse_date
+from bot.rules.report_rules import parse_date_range
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.services import Services
 from handlers import ui
@@ -34,7 +33,6 @@ from storage import audit
 from storage import units as unit_store
 
 MAX_DAYS = 366
-_RANGE_SPLIT = re.compile(r"\s*(?:至|到|~|～|—|－－|\s)\s*")
 
 
 def named_periods(today: date) -> dict[str, Period]:
@@ -50,12 +48,10 @@ def named_periods(today: date) -> dict[str, Period]:
 
 def parse_range(text: str, today: date) -> tuple[date, date] | str:
     """Two typed dates → (start, end), or the name of the problem's message macro."""
-    parts = [p for p in _RANGE_SPLIT.split(text.strip()) if p]
-    if len(parts) != 2:
+    parsed = parse_date_range(text, today)
+    if parsed is None:
         return "dates_unreadable"
-    start, end = parse_date(parts[0], today), parse_date(parts[1], today)
-    if start is None or end is None:
-        return "dates_unreadable"
+    start, end = parsed
     if end < start:
         return "dates_reversed"
     if end > today:

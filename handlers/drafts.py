@@ -28,7 +28,7 @@ from bot.rules.report_rules import activity_short_id
 from handlers import ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
-from handlers.dialog import Step, Turn
+from handlers.dialog import Step, Turn, flows_of
 from storage import dialogs as dialog_store
 from storage import people
 from storage.models import ACTIVITY_FIELDS, ActivityField, Dialog
@@ -38,6 +38,7 @@ PREFIX = "rp"
 _SEEN_KEY = "report.drafts_seen"
 
 _STARTERS_KEY = "report.draft_starters"
+HELD_ANSWER = "_held"  # the typed answer that brought up the 继续/重新开始 question
 
 Starter = Callable[[Update, BotContext, str], Awaitable[None]]
 
@@ -157,6 +158,8 @@ def resumable(step: Step) -> Step:
         user_id = turn.person.user_id
         if not turn.is_tap and user_id not in _seen(turn.context) and has_content(turn.dialog):
             mark_seen(turn.context, user_id)
+            if turn.text is not None:  # kept, and taken as the answer if they choose 继续
+                turn.data[HELD_ANSWER] = turn.text
             await offer(turn.update, turn.context, turn.dialog, None)
             return
         mark_seen(turn.context, user_id)
@@ -179,6 +182,13 @@ async def draft_button(update: Update, context: BotContext) -> None:
     await query.answer()
     mark_seen(context, person.user_id)
     pending = dialog.data.pop("_pending", None)
+    held = dialog.data.pop(HELD_ANSWER, None)
+    if choice == "go" and isinstance(held, str):
+        # The answer typed after the restart (that brought up this question) is taken now.
+        flow = flows_of(context).get(dialog.flow)
+        if flow is not None and dialog.step in flow.steps:
+            await flow.steps[dialog.step].run(Turn(update, context, dialog, typed=held))
+            return
     if choice == "go":
         await Turn(update, context, dialog).ask(dialog.step)
         return

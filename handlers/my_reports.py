@@ -1,4 +1,7 @@
-"""/my: a secretary's view of their unit's reports for a month — open, edit, withdraw.
+"""/my: a secretary's view of their unit's reports — open, edit, withdraw.
+
+/my opens on the recent records across months, newest first (a meeting of 30 November reported on
+1 December is at the top, not hidden in last month); 上个月 / 下个月 page through whole months.
 
 Buttons carry ``my:<action>:<arg>``; every lookup passes the caller's unit to storage, so a
 forged id of another unit's record is answered like a missing one. Editing reopens the record in
@@ -15,7 +18,7 @@ from bot.rules.user_input import parse_id
 from handlers import drafts, evidence, long_text, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
-from handlers.paging import page_of
+from handlers.paging import grid, page_of
 from storage import activities as activity_store
 from storage import reviews
 from storage import units as unit_store
@@ -24,46 +27,64 @@ from storage.models import Activity
 FAMILY = "my_reports"
 PREFIX = "my"
 PAGE_SIZE = 15
+RECENT = "recent"  # the key of the recent view in button data
+RECENT_MONTHS = 3  # the recent view: this month and the two before it
 
 
 say, label = texts.family(FAMILY)
 
 
+def _recent_start(current: Period) -> Period:
+    first = current
+    for _ in range(RECENT_MONTHS - 1):
+        first = previous_period(first)
+    return first
+
+
 async def show_list(update: Update, context: BotContext, period: Period | None = None, page: int = 0, prefix: str | None = None) -> None:
+    """One month's records, oldest first; without ``period``, the recent ones, newest first."""
     person, services = context.caller(), context.services
     current = period_containing(MONTH, services.today())
-    period = period or current
+    start, end = (period.start, period.end) if period else (_recent_start(current).start, current.end)
     unit = await unit_store.get_unit(services.db, person.unit_id or 0)
-    everything = await activity_store.list_activities(services.db, start=period.start, end=period.end, unit_ids=[person.unit_id or 0])
+    everything = await activity_store.list_activities(services.db, start=start, end=end, unit_ids=[person.unit_id or 0])
+    if period is None:
+        everything.reverse()
     shown, page, pages = page_of(everything, page, PAGE_SIZE)
     ids = {a.id: rules.activity_short_id(a.id) for a in everything}
     rows = [[ui.button(label("b_item", a=a, short_id=ids[a.id]), PREFIX, "open", a.id)] for a in shown]
+    key = period.key if period else RECENT
     pager = []
     if page > 0:
-        pager.append(ui.button(texts.label("prev_page"), PREFIX, "list", f"{period.key}.{page - 1}"))
+        pager.append(ui.button(texts.label("prev_page"), PREFIX, "list", f"{key}.{page - 1}"))
     if page < pages - 1:
-        pager.append(ui.button(texts.label("next_page"), PREFIX, "list", f"{period.key}.{page + 1}"))
+        pager.append(ui.button(texts.label("next_page"), PREFIX, "list", f"{key}.{page + 1}"))
     if pager:
         rows.append(pager)
-    months = [ui.button(label("b_prev_month"), PREFIX, "list", previous_period(period).key)]
-    if period.end < current.start:
+    months = [ui.button(label("b_prev_month"), PREFIX, "list", previous_period(period or current).key)]
+    if period is not None and period.end < current.start:
         months.append(ui.button(label("b_next_month"), PREFIX, "list", next_period(period).key))
     rows.append(months)
-    text = say("list", activities=shown, ids=ids, period_label=period.label, unit_name=unit.name if unit else "", page=page, pages=pages)
+    text = say(
+        "list", activities=shown, ids=ids, period_label=period.label if period else None, unit_name=unit.name if unit else "",
+        page=page, pages=pages, months=RECENT_MONTHS,
+    )
     if prefix:
         text = f"{prefix}\n\n{text}"
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
 async def show_card(update: Update, context: BotContext, activity: Activity) -> None:
-    rows = [[ui.button(label("b_edit"), PREFIX, "edit", activity.id), ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
+    # The card is the list of fields: one tap on a field asks for it, and the answer is saved.
+    fields = [ui.button(label("b_edit_field", field=f), PREFIX, "ef", f"{activity.id}.{f}") for f in report.MAIN_FIELDS]
+    rows = [*grid(fields, 3), [ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
-        rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id)])
+        rows[-1].append(ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id))
     text, cut = await _card_text(context, activity)
     if cut:
         rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", activity.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
-    await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+    await ui.reply(update, context, f"{text}\n\n{say('edit_hint')}", InlineKeyboardMarkup(rows))
 
 
 async def _card_text(context: BotContext, activity: Activity) -> tuple[str, list[str]]:
@@ -74,12 +95,15 @@ async def _card_text(context: BotContext, activity: Activity) -> tuple[str, list
 
 @secretaries_only
 async def my_command(update: Update, context: BotContext) -> None:
-    """/my: this month's reports of the caller's unit."""
+    """/my: the recent reports of the caller's unit, newest first."""
     await show_list(update, context)
 
 
-def _list_target(arg: str) -> tuple[Period, int] | None:
+def _list_target(arg: str) -> tuple[Period | None, int] | None:
     key, _, page = arg.partition(".")
+    if key == RECENT:
+        number = parse_id(page or "0")
+        return None if number is None else (None, number)
     try:
         period = period_from_key(key)
     except ValueError:
@@ -103,21 +127,22 @@ async def my_button(update: Update, context: BotContext) -> None:
         await ui.answer(update)
         await show_list(update, context, *target)
         return
+    arg, _, field = arg.partition(".")
     activity_id = await ui.tapped_id(update, arg)
     if activity_id is None:
         return
     activity = await activity_store.get_activity(services.db, activity_id, unit_id=person.unit_id or 0)
-    if activity is None or action not in ("open", "edit", "wd", "wdok", "ph", "full"):
+    if activity is None or action not in ("open", "edit", "ef", "wd", "wdok", "ph", "full") or (action == "ef" and field not in report.MAIN_FIELDS):
         await ui.answer(update, say("not_found"), alert=True)
         return
     short_id = rules.activity_short_id(activity.id)
     if action == "open":
         await ui.answer(update)
         await show_card(update, context, activity)
-    elif action == "edit":
+    elif action in ("edit", "ef"):
         if not await drafts.guard(update, context, "edit", str(activity.id)):
             await ui.answer(update)
-            await report.start_revision(update, context, activity)
+            await report.start_revision(update, context, activity, quick=True, field=field or None)
     elif action == "wd":
         await ui.answer(update)
         markup = InlineKeyboardMarkup([[ui.button(label("b_confirm_withdraw"), PREFIX, "wdok", activity.id), ui.button(label("b_back"), PREFIX, "open", activity.id)]])
@@ -127,7 +152,7 @@ async def my_button(update: Update, context: BotContext) -> None:
             await ui.answer(update, say("not_found"), alert=True)
             return
         await ui.answer(update)
-        await show_list(update, context, period_containing(MONTH, activity.held_on), prefix=say("withdrawn", short_id=short_id))
+        await show_list(update, context, prefix=say("withdrawn", short_id=short_id))
     elif action == "full":
         await ui.answer(update)
         _, cut = await _card_text(context, activity)
@@ -146,5 +171,5 @@ async def edit_from_offer(update: Update, context: BotContext, arg: str) -> None
     if activity is None:
         await ui.reply(update, context, say("not_found"))
         return
-    await report.start_revision(update, context, activity)
+    await report.start_revision(update, context, activity, quick=True)
 

@@ -19,10 +19,12 @@ from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot import texts
+from bot.services import Services
 from bot.rules import report_rules as rules
+from bot.reminders.queries import Standing, unit_standing
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
-from handlers import drafts, long_text, owed, review, ui
+from handlers import drafts, long_text, owed, reminder_cards, review, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
@@ -78,8 +80,13 @@ def _nav(turn: Turn, back_step: str | None = None) -> list[Button]:
 
 
 async def _next(turn: Turn, step: str, prefix: str | None = None) -> None:
-    """Go on to ``step`` — or straight back to the review card when a field was being changed."""
-    if _editing(turn):
+    """Go on to ``step`` — or straight back to the review card when a field was being changed.
+
+    A record opened from /my to change one field (``quick``) is saved as soon as that field is
+    given, unless the review card has something to warn about."""
+    if _editing(turn) and turn.data.pop("quick", False) and not _quorum_warning(turn):
+        await submit(turn)
+    elif _editing(turn):
         await go_review(turn, prefix)
     else:
         await turn.ask(step, prefix=prefix)
@@ -94,6 +101,7 @@ async def _keep(turn: Turn, field: str, value: Any, step: str) -> None:
 
 async def go_review(turn: Turn, prefix: str | None = None) -> None:
     turn.data["back"] = "review"
+    turn.data.pop("quick", None)  # back at the review card: it is saved with 保存修改, as ever
     missing = next((f for f in REQUIRED_ACTIVITY_FIELDS if turn.data.get(f) in (None, "")), None)
     if missing is not None:  # a draft from an older card, or a forged path: ask what is missing
         turn.data.pop("back", None)
@@ -117,16 +125,17 @@ def _text(field: str) -> Callable[[str], str | Problem]:
     return text_within(field, empty=partial(say, "text_empty"))
 
 
-def _typed_date(turn: Turn) -> Callable[[str], date | Problem]:
-    """The rule for a typed date (how far back it may be is checked on accepting it)."""
-    return parsed_by(lambda text: rules.parse_date(text, turn.services.today()), partial(say, "date_unreadable"))
+def _typed_date(turn: Turn, *, examples: bool = True) -> Callable[[str], date | Problem]:
+    """The rule for a typed date (how far back it may be is checked on accepting it); the
+    refusal gives the examples unless the card asked again below it does."""
+    return parsed_by(lambda text: rules.parse_date(text, turn.services.today()), partial(say, "date_unreadable", examples=examples))
 
 
 def _attendance(turn: Turn) -> Callable[[str], tuple[int, int] | Problem]:
     """The rule for 实到 (or 实到/应到): (attended, expected)."""
 
     def rule(text: str) -> tuple[int, int] | Problem:
-        parsed = rules.parse_attendance(text)
+        parsed = rules.parse_attendance(text, turn.data.get("expected"))
         if parsed is None:
             return Problem(say("attended_invalid"))
         attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
@@ -206,7 +215,7 @@ async def prompt_date_typed(turn: Turn) -> Card:
 async def handle_date_typed(turn: Turn) -> None:
     if turn.action == "back":
         await turn.ask("date")
-    elif (day := await turn.typed(_typed_date(turn))) is not None:
+    elif (day := await turn.typed(_typed_date(turn, examples=False))) is not None:
         await _accept_date(turn, day)
 
 
@@ -295,12 +304,13 @@ async def handle_summary(turn: Turn) -> None:
 # ----- photos ------------------------------------------------------------------------------------
 async def prompt_photos(turn: Turn) -> Card:
     count = len(turn.data.get("photos") or [])
+    album = turn.message is not None and turn.message.media_group_id is not None
     if count == 0:
         rows = [[Button(label("b_skip"), "done")]]
     else:
         rows = [[Button(label("b_done"), "done"), Button(label("b_clear_photos"), "clear")]]
     rows.append(_nav(turn))
-    return Card(say("ask_photos", count=count, most=rules.MAX_PHOTOS), rows)
+    return Card(say("ask_photos", count=count, most=rules.MAX_PHOTOS, album=album), rows)
 
 
 def _photo_of(turn: Turn) -> dict[str, str | None] | None:
@@ -336,13 +346,32 @@ async def handle_photos(turn: Turn) -> None:
         await turn.reask(say("photo_expected"))
         return
     if len(photos) >= rules.MAX_PHOTOS:
-        await turn.reask(say("photos_full_refused", most=rules.MAX_PHOTOS))
+        if await _refused_once(turn):
+            await turn.reask(say("photos_full_refused", most=rules.MAX_PHOTOS))
         return
     photos.append(photo)
+    album = turn.message.media_group_id if turn.message is not None else None
+    acknowledged = album is not None and turn.data.get("album") == album
+    turn.data["album"] = album
     if len(photos) >= rules.MAX_PHOTOS:
         await go_review(turn, say("photos_full", most=rules.MAX_PHOTOS))
+    elif acknowledged:
+        await turn.save()  # an album is acknowledged once, at its first photo
     else:
         await turn.ask("photos")
+
+
+async def _refused_once(turn: Turn) -> bool:
+    """True when a photo past the limit is to be refused aloud: always for a single photo, once
+    for the rest of an album (its other photos are left without a word)."""
+    album = turn.message.media_group_id if turn.message is not None else None
+    if album is None:
+        return True
+    if turn.data.get("refused_album") == album:
+        return False
+    turn.data["refused_album"] = album
+    await turn.save()
+    return True
 
 
 # ----- review, edit menu, optional fields ----------------------------------------------------------
@@ -384,7 +413,12 @@ async def handle_review(turn: Turn) -> None:
 
 async def prompt_edit_menu(turn: Turn) -> Card:
     buttons = [Button(label("b_field", field=f, filled=False), "field", f) for f in MAIN_FIELDS]
-    return Card(say("edit_menu"), [*grid(buttons, 3), [Button(label("b_review"), "review")]])
+    rows = [*grid(buttons, 3), [Button(label("b_review"), "review")]]
+    if turn.data.get("quick"):  # opened from /my: show what is being changed, and a way out
+        rows[-1].append(Button(texts.label("cancel"), "cancel"))
+        activity_id = turn.data["activity_id"]
+        return Card(say("edit_menu", r=drafts.record_view(turn.data), editing_id=rules.activity_short_id(activity_id)), rows)
+    return Card(say("edit_menu"), rows)
 
 
 async def handle_edit_menu(turn: Turn) -> None:
@@ -439,6 +473,32 @@ async def handle_optional(turn: Turn) -> None:
     await turn.ask("more", prefix=say("saved_field", field=field))
 
 
+# ----- the same meeting twice ---------------------------------------------------------------------
+async def _same_meeting(turn: Turn, fields: ActivityFields) -> int | None:
+    """The id of a live record of the unit of the same kind held the same day, if there is one."""
+    if fields.kind is None or fields.held_on is None:
+        return None
+    return await activity_store.same_meeting(turn.services.db, turn.data["unit_id"], fields.kind, fields.held_on)
+
+
+async def prompt_duplicate(turn: Turn) -> Card:
+    fields = fields_of(turn.data)
+    same = await _same_meeting(turn, fields)
+    rows = [[Button(label("b_submit_anyway"), "submit")], [Button(label("b_review"), "review"), Button(texts.label("cancel"), "cancel")]]
+    short_id = rules.activity_short_id(same) if same else None
+    return Card(say("duplicate", held_on=fields.held_on, kind=fields.kind, short_id=short_id), rows)
+
+
+async def handle_duplicate(turn: Turn) -> None:
+    if turn.action == "submit":
+        turn.data["duplicate_ok"] = True
+        await submit(turn)
+    elif turn.is_tap:
+        await go_review(turn)
+    else:
+        await turn.reask(say("use_buttons_duplicate"))
+
+
 # ----- submit ------------------------------------------------------------------------------------
 def fields_of(data: dict[str, Any]) -> ActivityFields:
     return ActivityFields(
@@ -459,6 +519,9 @@ async def submit(turn: Turn) -> None:
     fields = fields_of(turn.data)
     draft = (person.user_id, turn.dialog.nonce)
     activity_id = turn.data.get("activity_id")
+    if not activity_id and not turn.data.get("duplicate_ok") and await _same_meeting(turn, fields) is not None:
+        await turn.ask("duplicate")
+        return
     try:
         if activity_id:
             activity = await activity_store.revise_activity(services.db, int(activity_id), person.unit_id, fields, person.user_id, services.now(), draft=draft)
@@ -470,13 +533,12 @@ async def submit(turn: Turn) -> None:
         await turn.finish(say("activity_gone"))
         return
     short_id = rules.activity_short_id(activity.id)
+    await reminder_cards.refresh(turn.context, turn.data.get("card"))  # opened from a reminder: bring it up to date
     if activity_id:
         await review.after_revision(turn.context, activity)
         text = say("revised", short_id=short_id)
     else:
-        period = period_containing(MONTH, services.today())
-        count = await activity_store.count_unit_activities(services.db, person.unit_id, period.start, period.end)
-        text = say("submitted", short_id=short_id, count=count, period_label=period.label)
+        text = say("submitted", short_id=short_id, standing=await standing_for(services, activity.unit_id, activity.held_on), today=services.today())
     try:
         card, _ = long_text.fit_record(lambda r: say("revised_card" if activity_id else "submitted_card", r=r, short_id=short_id), activity)
         await ui.reply(turn.update, turn.context, card)
@@ -490,9 +552,16 @@ async def submit(turn: Turn) -> None:
         await owed.owe(turn.context, person.user_id, say("owed_confirmation", text=text), services.now())
 
 
+async def standing_for(services: Services, unit_id: int, day: date) -> Standing | None:
+    """Where the unit stands in the month ``day`` counts for (None when the unit is gone)."""
+    unit = await unit_store.get_unit(services.db, unit_id)
+    return None if unit is None else await unit_standing(services, unit, period_containing(MONTH, day))
+
+
 def _album_aware(step: Step) -> Step:
-    """A report step that keeps the rest of an album whose first photo started the report (the
-    draft's ``album``) with it, without a word, instead of answering each photo as a wrong answer."""
+    """A report step that keeps the rest of an album whose first photo started the report or was
+    acknowledged at the photos step (the draft's ``album``) with it, without a word, instead of
+    answering each photo as a wrong answer; photos past the limit are refused in one sentence."""
 
     async def handle(turn: Turn) -> None:
         message, album = turn.message, turn.data.get("album")
@@ -502,6 +571,8 @@ def _album_aware(step: Step) -> Step:
             if len(photos) < rules.MAX_PHOTOS:
                 photos.append(photo)
                 await turn.save()
+            elif await _refused_once(turn):
+                await turn.context.bot.send_message(turn.person.user_id, say("photos_past_limit", most=rules.MAX_PHOTOS))
             return
         await step.run(turn)
 
@@ -526,6 +597,7 @@ REPORT = Flow(
             ("edit_menu", prompt_edit_menu, handle_edit_menu),
             ("more", prompt_more, handle_more),
             ("optional", prompt_optional, handle_optional),
+            ("duplicate", prompt_duplicate, handle_duplicate),
         )
     },
 )
@@ -596,8 +668,10 @@ async def report_command(update: Update, context: BotContext) -> None:
     await start_report(update, context)
 
 
-async def start_revision(update: Update, context: BotContext, activity: Activity) -> None:
-    """Open a submitted record of the caller's unit in the report flow, at its review card."""
+async def start_revision(update: Update, context: BotContext, activity: Activity, *, quick: bool = False, field: str | None = None) -> None:
+    """Open a submitted record of the caller's unit in the report flow, at its review card — or,
+    ``quick``, at the list of its fields (or straight at ``field``), saving as soon as the one
+    chosen is changed."""
     person = context.caller()
     data: dict[str, Any] = {
         "unit_id": activity.unit_id,
@@ -609,5 +683,9 @@ async def start_revision(update: Update, context: BotContext, activity: Activity
         ],
         "back": "review",
     }
+    step = "review"
+    if quick or field in FIELD_STEPS:
+        data["quick"] = True
+        step = FIELD_STEPS.get(field or "", "edit_menu")
     drafts.mark_seen(context, person.user_id)
-    await start_flow(update, context, REPORT, "review", data)
+    await start_flow(update, context, REPORT, step, data)

@@ -15,7 +15,7 @@ from functools import partial
 from bot import texts
 from bot.reminders import plan
 from bot.reminders.queries import load_timing
-from bot.rules.periods import next_period
+from bot.rules.periods import QUARTER, YEAR, next_period
 from bot.rules.user_input import clean_text, parse_number
 from bot.rules.words import without_suffixes
 from handlers.access import leaders_only
@@ -51,6 +51,26 @@ def parse_day(text: str | None) -> int | None:
 
 
 _say, _label = texts.family("schedule")
+# What a tap on a cycle's reminder-months button moves through, in turn (the first is the default).
+REMIND_PRESETS: dict[str, tuple[frozenset[int], ...]] = {
+    QUARTER: (frozenset({3, 6, 9, 12}), frozenset({2, 3, 5, 6, 8, 9, 11, 12})),
+    YEAR: (frozenset({11, 12}), frozenset({12}), frozenset({10, 11, 12})),
+}
+
+
+def _remind_in(context: BotContext, timing: plan.Timing) -> dict[str, list[int]]:
+    """The months the quarterly and yearly items are reminded in: set in chat, else the rules file's."""
+    rules = context.services.rules
+    return {cycle: sorted(timing.remind_in.get(cycle) or rules.remind_in(cycle)) for cycle in REMIND_PRESETS}
+
+
+async def _next_months(turn: Turn, cycle: str) -> None:
+    """The next preset of ``cycle``'s reminder months, saved."""
+    current = frozenset(_remind_in(turn.context, await load_timing(turn.services))[cycle])
+    presets = REMIND_PRESETS[cycle]
+    following = presets[(presets.index(current) + 1) % len(presets)] if current in presets else presets[0]
+    await schedule_store.save_reminder_months(turn.services.db, cycle, following, turn.person.user_id, turn.services.now())
+    await turn.ask("menu", prefix=_say("months_saved", cycle=cycle, months=sorted(following)))
 
 
 async def _current(turn: Turn) -> StoredSchedule:
@@ -78,6 +98,7 @@ async def summary(context: BotContext) -> str:
         policy=timing.policy,
         quiet=timing.quiet,
         escalation_days=timing.policy.escalation_max_days,
+        remind_in=_remind_in(context, timing),
     )
 
 
@@ -87,7 +108,12 @@ async def prompt_menu(turn: Turn) -> Card:
     cycles = [Button(_label("cycle_button", cycle=c, chosen=c == chosen), "cycle", c) for c in plan.REPORT_CYCLES]
     return Card(
         f"{await summary(turn.context)}\n\n{_say('menu_hint')}",
-        [cycles, [Button(_label("day_button"), "day"), Button(_label("time_button"), "time")], [Button(_label("done_button"), "done")]],
+        [
+            cycles,
+            [Button(_label("day_button"), "day"), Button(_label("time_button"), "time")],
+            [Button(_label("months_button", cycle=c), "months", c) for c in REMIND_PRESETS],
+            [Button(_label("done_button"), "done")],
+        ],
     )
 
 
@@ -102,6 +128,8 @@ async def handle_menu(turn: Turn) -> None:
         await turn.ask("day")
     elif turn.action == "time":
         await turn.ask("time")
+    elif turn.action == "months" and turn.arg in REMIND_PRESETS:
+        await _next_months(turn, turn.arg)
     elif turn.action == "done":
         await turn.finish(await summary(turn.context))
     else:

@@ -8,7 +8,7 @@ from bot.rules.invites import hash_code, looks_like_code
 from handlers import invites as invites_face
 from handlers.context import BotContext
 from handlers.menus import set_menu_for
-from handlers.report import keyboard_for
+from handlers.report import keyboard_for, standing_for
 from storage import invites, people, units
 from storage.invites import RedeemOutcome
 from storage.models import Person
@@ -44,7 +44,8 @@ async def welcome(context: BotContext, person: Person) -> str:
     if person.role == "leader":
         return texts.say("start", "welcome_leader", person=person, org_name=services.settings.org_name)
     unit = await units.get_unit(services.db, person.unit_id) if person.unit_id else None
-    return texts.say("start", "welcome_secretary", person=person, unit=unit)
+    standing = await standing_for(services, unit.id, services.today()) if unit else None
+    return texts.say("start", "welcome_secretary", person=person, unit=unit, standing=standing, today=services.today())
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -60,9 +61,9 @@ async def start(update: Update, context: BotContext) -> None:
         await people.set_display_name(services.db, user.id, display_name_of(update))
         context.person = await people.get_person(services.db, user.id) or context.person
         unit = await units.get_unit(services.db, context.person.unit_id) if context.person.unit_id else None
-        await context.bot.send_message(
-            user.id, texts.say("start", "welcome_back", person=context.person, unit=unit), reply_markup=keyboard_for(context.person)
-        )
+        standing = await standing_for(services, unit.id, services.today()) if unit and context.person.is_secretary else None
+        text = texts.say("start", "welcome_back", person=context.person, unit=unit, standing=standing, today=services.today())
+        await context.bot.send_message(user.id, text, reply_markup=keyboard_for(context.person))
         await set_menu_for(context.bot, context.person)
         return
     if await invites_face.redeeming_refused(context, user.id):

@@ -247,6 +247,15 @@ async def count_unit_activities(db: Database, unit_id: int, start: date, end: da
     return int(row[0]) if row else 0
 
 
+async def same_meeting(db: Database, unit_id: int, kind: str, held_on: date) -> int | None:
+    """The id of a live activity of ``unit_id`` of ``kind`` held on ``held_on`` (the latest), if any."""
+    row = await db.fetchone(
+        "SELECT MAX(id) FROM activities WHERE unit_id = ? AND kind = ? AND held_on = ? AND withdrawn_at IS NULL",
+        (unit_id, kind, ds(held_on)),
+    )
+    return int(row[0]) if row and row[0] is not None else None
+
+
 async def count_activities(db: Database) -> int:
     """All activity rows, withdrawn included (tests use it to prove nothing was stored)."""
     row = await db.fetchone("SELECT COUNT(*) FROM activities")

@@ -36,6 +36,7 @@ PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("commitment_progress", "created_by"),
     ("period_notes", "updated_by"),
     ("report_schedule", "updated_by"),
+    ("cycle_reminder_months", "updated_by"),
     ("excuses", "created_by"),
     ("reminder_deliveries", "recipient"),
     ("period_plans", "updated_by"),

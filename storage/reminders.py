@@ -238,12 +238,14 @@ async def excused_slots(db: Database) -> dict[int, set[tuple[str, str]]]:
 
 
 # ----- what the rules read -----------------------------------------------------------------------
-async def held_activities(db: Database, start: date, end: date) -> list[Activity]:
-    """Activities held in [start, end] that were not withdrawn (only the fields the rules use)."""
+async def held_activities(db: Database, start: date, end: date, unit_id: int | None = None) -> list[Activity]:
+    """Activities held in [start, end] that were not withdrawn (only the fields the rules use),
+    of every unit or of ``unit_id`` alone."""
+    only_unit = "" if unit_id is None else " AND unit_id = ?"
     rows = await db.fetchall(
         "SELECT id, unit_id, kind, held_on, topic, attended, expected FROM activities "
-        "WHERE withdrawn_at IS NULL AND held_on BETWEEN ? AND ? ORDER BY held_on, id",
-        (ds(start), ds(end)),
+        f"WHERE withdrawn_at IS NULL AND held_on BETWEEN ? AND ?{only_unit} ORDER BY held_on, id",
+        (ds(start), ds(end)) if unit_id is None else (ds(start), ds(end), unit_id),
     )
     return [
         Activity(

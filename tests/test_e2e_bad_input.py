@@ -11,7 +11,7 @@ from storage import units
 from storage.models import Unit
 from tests.reporting_helpers import join_secretary
 
-STALE = "此卡片已过期，请重新操作。"
+STALE = "这条消息已失效，请重新点“汇报活动”或发送 /help。"
 HUGE = "99999999999999999999999"  # beyond SQLite's 64-bit integers
 NOT_NUMBERS = ("9" * 5000, "²", "①")
 

@@ -163,7 +163,7 @@ async def test_other_units_cannot_see_or_touch(harness: BotHarness, secretary: t
         replies = await other.tap_data(forged)
         assert all("山宁村的承诺" not in m.visible for m in replies)
         # Data that is not an id at all is answered as a stale card; another unit's id as not found.
-        expected = "此卡片已过期，请重新操作。" if forged.endswith(":abc") else "找不到这项承诺，可能已被撤销。"
+        expected = "这条消息已失效，请重新点“汇报活动”或发送 /help。" if forged.endswith(":abc") else "找不到这项承诺，可能已被撤销。"
         assert other.answers()[-1] == expected
     [stored] = await all_commitments(harness)
     assert stored.fulfilled_on is None

@@ -178,12 +178,12 @@ async def test_stale_card_and_cancel(harness: BotHarness, leader: Person) -> Non
     kind_card, community = leader.find_button("社区")
     await leader.tap("村", kind_card)
     await leader.tap_data(community, kind_card)  # a button of the card as it was: stale
-    assert leader.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。"
     replies = await leader.send("/cancel")
     assert "已取消“新增单位”" in replies[-1].visible
     assert await units.list_units(harness.db) == []
     replies = await leader.send("20")
-    assert "请使用菜单中的命令" in replies[-1].visible
+    assert "/help" in replies[-1].visible and "菜单中的命令" not in replies[-1].visible
 
 
 async def test_unit_card_rename_members_archive(harness: BotHarness, leader: Person) -> None:

@@ -132,5 +132,5 @@ async def test_the_rest_of_an_album_joins_the_report_its_first_photo_started(har
     assert await p.send_photo(album="A1") == []
     assert len((await draft_of(harness, p))["photos"]) == 3
     replies = await p.send_photo(album="B2")  # another album: not this one's, asked for text
-    assert "请直接输入文字回复" in replies[-1].visible
+    assert "直接输入文字" in replies[-1].visible and "用照片的说明作主题" in replies[-1].visible
     assert len((await draft_of(harness, p))["photos"]) == 3

@@ -55,7 +55,7 @@ async def test_people_shows_each_unit_with_who_joined_and_invites_waiting(harnes
     assert "镇党委（1 人）" in text and "· 王书记" in text
     assert "山宁村党总支（1 人）\n· 李梅\n\n新城村党总支" in text  # her used invite no longer waits
     assert "新城村党总支（0 人）\n· 邀请待使用，2026-12-04 10:00 前有效" in text
-    assert "另有 1 个单位尚无书记（联络员）加入" in text and "横山村党支部" not in text
+    assert "另有 1 个单位尚无书记加入" in text and "横山村党支部" not in text
     assert leader.find_button("李梅", replies[-1]) and not any("王书记" in b["text"] for r in replies[-1].buttons for b in r)
     # Many invites for one unit keep the list short: the first three, then a count.
     for _ in range(4):
@@ -101,7 +101,7 @@ async def test_move_a_secretary_to_a_unit_on_another_page(harness: BotHarness, l
 
     moved = await people.get_person(harness.db, 2001)
     assert moved is not None and moved.unit_id == target and moved.is_secretary
-    assert "镇党委已把您调整为 第22村党支部 的书记（联络员）（原单位：山宁村党总支）" in secretary.last().visible
+    assert "镇党委已把您调整为 第22村党支部 的书记（原单位：山宁村党总支）" in secretary.last().visible
     # Her half-filled report stays with 山宁村党总支, not with her.
     assert await dialogs.get_dialog(harness.db, 2001) is None
     assert await _unit_drafts(harness) == [(shanning, 2001, "学习党章")]
@@ -170,7 +170,7 @@ async def test_leaders_are_told_when_someone_joins(harness: BotHarness, leader: 
 
     await join_unit(harness, shanning, 2001, "李梅")
     for boss in (leader, deputy):
-        assert boss.last().visible == "李梅 已通过邀请加入，成为 山宁村党总支 的书记（联络员）。"
+        assert boss.last().visible == "李梅 已通过邀请加入，成为 山宁村党总支 的书记。"
     replies = await leader.tap("人员列表", leader.last())
     assert "山宁村党总支（1 人）\n· 李梅" in replies[-1].visible
     # A refused attempt tells nobody.
@@ -188,7 +188,7 @@ async def test_invite_as_a_qr_code_photo(harness: BotHarness, leader: Person) ->
     code = next(line for line in card.visible.splitlines() if "start=" in line).split("start=")[1]
     replies = await leader.tap("二维码", card)
     [photo] = [m for m in replies if m.photo]
-    assert "<b>山宁村党总支</b> 书记（联络员）邀请二维码" in photo.caption and "2026-12-04 10:00 前有效" in photo.caption
+    assert "<b>山宁村党总支</b> 书记邀请二维码" in photo.caption and "2026-12-04 10:00 前有效" in photo.caption
     stored = harness.api.files[photo.photo[0]["file_id"]]
     assert stored.content.startswith(PNG_SIGNATURE)
     assert "invite.qr" in await _actions(harness)
@@ -233,7 +233,7 @@ async def test_forged_people_buttons_change_nothing(harness: BotHarness, leader:
     card = leader.last()
     for data in ("p:mv:abc:0", "p:to:2001:x", "p:mvok:2001", "p:nope:2001", "p:who:2001:9", "p:rev:-", f"p:mvok:2001:{xincheng}:1"):
         await leader.tap_data(data, card)
-        assert leader.answers()[-1] == "此卡片已过期，请重新操作。", data
+        assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。", data
     for data in (f"p:mvok:2001:{archived}", "p:mvok:2001:999999", f"p:mvok:2001:{shanning}", f"p:to:2001:{archived}"):
         await leader.tap_data(data, card)
         assert "无法调整" in leader.last().visible, data

@@ -28,6 +28,7 @@ from storage.timeutil import ts
 TZ = ZoneInfo("Asia/Shanghai")
 LEADER_ID = 1001
 MONTHLY = ("支委会", "党小组会", "主题党日")
+YEARLY = ("组织生活会", "民主评议党员")  # reminded in November and December (meeting_rules.toml [remind_in])
 BASE_ENV = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0"}
 
 
@@ -126,10 +127,10 @@ def button_data(message: SentMessage, text: str) -> str:
 
 
 def skip_data(message: SentMessage, kind: str) -> str:
-    """The 本期未开展 button on the row of ``kind``."""
+    """The 未开展 button on the row of ``kind``."""
     for row in message.buttons:
         if any(kind in b["text"] for b in row):
-            return next(b["callback_data"] for b in row if "本期未开展" in b["text"])
+            return next(b["callback_data"] for b in row if "未开展" in b["text"])
     raise AssertionError(f"no row for {kind}")
 
 
@@ -144,7 +145,7 @@ async def test_reminders_arrive_at_their_slots_combined_and_only_where_something
     empty = await add_unit(h, "博望中学党支部", "学校")
     wu = await add_secretary(h, empty, 2004, "吴刚")
     await seed_activity(h, village, "支委会", date(2026, 11, 5))
-    for kind in MONTHLY:
+    for kind in (*MONTHLY, *YEARLY):
         await seed_activity(h, done, kind, date(2026, 11, 6))
 
     # before-3 for the 25 November deadline is Sunday the 22nd, moved to Monday 09:00.
@@ -157,7 +158,7 @@ async def test_reminders_arrive_at_their_slots_combined_and_only_where_something
     [to_li] = reminders_to(h, li.user_id)
     assert "本月尚未报送：党小组会、主题党日" in to_li.visible
     assert "截止时间：11月25日（周三）18:00" in to_li.visible
-    assert [b["text"] for b in to_li.buttons[0]] == ["📝 去汇报：党小组会", "本期未开展"]
+    assert [b["text"] for b in to_li.buttons[0]] == ["📝 去汇报：党小组会", "本月未开展"]
     assert to_li.buttons[-1][0]["text"] == "⏰ 稍后提醒"
     assert len(reminders_to(h, zhou.user_id)) == 1  # every active secretary of the unit
     assert "本月尚未报送：支委会、党小组会、主题党日" in reminders_to(h, wu.user_id)[0].visible
@@ -208,7 +209,8 @@ async def test_not_held_with_a_reason_stops_reminders_for_that_item(h: BotHarnes
     await tick(h, at(2026, 11, 23, 9))
     [reminder] = reminders_to(h, secretary.user_id)
 
-    replies = await secretary.tap_data(skip_data(reminder, "主题党日"), reminder)
+    skip_theme = skip_data(reminder, "主题党日")
+    replies = await secretary.tap_data(skip_theme, reminder)
     assert "未开展“主题党日”的原因" in replies[-1].visible
     # Failure paths: a sticker, an empty answer, an over-long answer — each asked again, nothing stored.
     assert "请直接输入文字" in (await secretary.send_sticker())[-1].visible
@@ -217,13 +219,15 @@ async def test_not_held_with_a_reason_stops_reminders_for_that_item(h: BotHarnes
     assert h.db is not None and await store.list_excuses(h.db) == []
 
     replies = await secretary.send("书记外出参加县委党校培训，顺延至下月")
-    assert "已记录：2026年11月 “主题党日”本期未开展" in replies[-1].visible
+    assert "已记录：2026年11月“主题党日”未开展" in replies[-1].visible
     [excuse] = await store.list_excuses(h.db)
     assert (excuse.unit_id, excuse.activity_kind, excuse.slot) == (unit.id, "主题党日", "2026-11")
     assert excuse.reason == "书记外出参加县委党校培训，顺延至下月"
 
-    # Tapping it again says there is nothing left to explain.
-    await secretary.tap_data(skip_data(reminder, "主题党日"), reminder)
+    # The card now lists what is still owed; the button tapped again (as an older copy of the
+    # card would carry it) says there is nothing left to explain.
+    assert "本月尚未报送：支委会、党小组会" in reminder.visible and "主题党日" not in str(reminder.buttons)
+    await secretary.tap_data(skip_theme, reminder)
     assert "无需再说明" in secretary.answers()[-1]
 
     await tick(h, at(2026, 11, 25, 9))
@@ -231,8 +235,8 @@ async def test_not_held_with_a_reason_stops_reminders_for_that_item(h: BotHarnes
     assert "本月尚未报送：支委会、党小组会" in latest.visible and "主题党日" not in latest.visible
 
     # Once everything is held or explained, the reminders stop.
-    await seed_activity(h, unit, "支委会", date(2026, 11, 25))
-    await seed_activity(h, unit, "党小组会", date(2026, 11, 25))
+    for kind in ("支委会", "党小组会", *YEARLY):
+        await seed_activity(h, unit, kind, date(2026, 11, 25))
     await tick(h, at(2026, 11, 27, 9))
     assert len(reminders_to(h, secretary.user_id)) == 2
 
@@ -251,19 +255,25 @@ async def test_buttons_of_another_units_reminder_are_refused(h: BotHarness) -> N
 async def test_snooze_names_the_next_slot_or_adds_one(h: BotHarness) -> None:
     [(unit, secretary)] = await units_with_secretaries(h, 1)
     await tick(h, at(2026, 11, 23, 9))
-    await secretary.tap("稍后提醒", reminders_to(h, secretary.user_id)[0])
-    assert "11月25日（周三）09:00 再提醒您" in secretary.answers()[-1]
-    assert "⏰ 已设为稍后提醒：11月25日（周三）09:00" in reminders_to(h, secretary.user_id)[0].visible
+    card = reminders_to(h, secretary.user_id)[0]
+    await secretary.tap("稍后提醒", card)  # the moments offered (截止前一天 is 明天上午 here)
+    assert [b["text"] for row in card.buttons for b in row] == ["今天下午 11月23日 15:00", "明天上午 11月24日 09:00", "↩ 返回"]
+    await secretary.tap("今天下午", card)
+    assert "11月23日（周一）15:00 再提醒您" in secretary.answers()[-1]
+    assert "⏰ 已设为稍后提醒：11月23日（周一）15:00" in card.visible and "去汇报" in str(card.buttons)
+    await tick(h, at(2026, 11, 23, 15))
+    assert len(reminders_to(h, secretary.user_id)) == 2
 
     # After the last planned reminder (after-3, 1 December), a snooze adds one more.
     for moment in (at(2026, 11, 25, 9), at(2026, 11, 27, 9), at(2026, 11, 30, 9), at(2026, 12, 1, 9)):
         await tick(h, moment)
-    assert len(reminders_to(h, secretary.user_id)) == 5
+    assert len(reminders_to(h, secretary.user_id)) == 6
     h.clock.set(at(2026, 12, 1, 10))
     await secretary.tap("稍后提醒", reminders_to(h, secretary.user_id)[-1])
+    await secretary.tap("明天上午", reminders_to(h, secretary.user_id)[-1])
     assert "12月2日（周三）09:00 再提醒您" in secretary.answers()[-1]
     await tick(h, at(2026, 12, 2, 9))
-    assert len(reminders_to(h, secretary.user_id)) == 6
+    assert len(reminders_to(h, secretary.user_id)) == 7
     assert "2026年11月尚未报送" in reminders_to(h, secretary.user_id)[-1].visible
 
 
@@ -322,7 +332,7 @@ async def test_escalation_runs_daily_at_most_five_working_days_and_stops_when_al
 
 async def test_commitments_are_reminded_three_days_before_and_on_the_day(h: BotHarness) -> None:
     [(unit, secretary)] = await units_with_secretaries(h, 1)
-    for kind in MONTHLY:
+    for kind in (*MONTHLY, *YEARLY):
         await seed_activity(h, unit, kind, date(2026, 11, 2))
         await seed_activity(h, unit, kind, date(2026, 12, 1))
     await seed_commitment(h, unit, "为 5 户困难党员送温暖", date(2026, 12, 4))

@@ -136,7 +136,7 @@ async def test_refusals_reask_and_store_nothing(harness: BotHarness, secretary: 
     assert "最多 100 个字" in replies[-1].visible
     await p.send("主题")
     # Attendance: not a number, negative, more than expected, more than a typed expected.
-    for typed in ("七个", "-1", "3.5"):
+    for typed in ("七八个", "-1", "3.5"):
         replies = await p.send(typed)
         assert "应为不小于 0 的整数" in replies[-1].visible
     replies = await p.send("10")
@@ -158,7 +158,9 @@ async def test_refusals_reask_and_store_nothing(harness: BotHarness, secretary: 
     replies = await p.send_voice()
     assert "请发送照片" in replies[-1].visible
     assert await count(harness) == 0
-    replies = await p.send("/cancel")
+    replies = await p.send("/cancel")  # five answers given: asked first
+    assert "确定取消吗" in replies[-1].visible and await count(harness) == 0
+    replies = await p.tap("确定取消")
     assert "已取消“活动汇报”" in replies[-1].visible
     assert await count(harness) == 0
     assert harness.db is not None and await dialogs.get_dialog(harness.db, p.user_id) is None
@@ -227,9 +229,8 @@ async def test_restart_mid_report_loses_nothing(harness: BotHarness, secretary: 
     offer = replies[-1].visible
     assert "还没填完" in offer and "支委会 · 11月26日 · 研究发展党员工作" in offer
     assert await count(harness) == 0
-    replies = await p.tap("继续上次的填写")
-    assert "实到" in replies[-1].visible
-    await p.send("7")
+    replies = await p.tap("继续上次的填写")  # the "7" typed after the restart is kept and taken
+    assert "内容摘要" in replies[-1].visible
     await p.tap("跳过")
     await p.send_photo()
     await p.tap("完成")
@@ -288,7 +289,7 @@ async def test_double_tap_on_submit_stores_one_record(harness: BotHarness, secre
     await p.tap_data(data, review)
     replies = await p.tap_data(data, review)
     assert replies == []
-    assert p.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert p.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。"
     assert await count(harness) == 1
 
 
@@ -361,12 +362,9 @@ async def test_my_edit_keeps_history_and_withdraw_removes(harness: BotHarness, s
     replies = await p.send("/my")
     assert "HD0001 11月26日 支委会：原来的主题" in replies[-1].visible
     await p.tap("HD0001")
-    replies = await p.tap("✏ 修改")
-    assert "修改活动记录 HD0001" in replies[-1].visible
-    await p.tap("✏ 修改")
-    await p.tap("主题/议题")
-    await p.send("新的主题")
-    replies = await p.tap("保存修改")
+    replies = await p.tap("✏ 主题/议题")  # the card lists the fields; the one changed is saved at once
+    assert "主题/议题" in replies[-1].visible and "当前：原来的主题" in replies[-1].visible
+    replies = await p.send("新的主题")
     assert any("已保存对 HD0001 的修改" in m.visible for m in replies)
     assert harness.db is not None
     stored = await activities.get_activity(harness.db, 1, unit_id=unit.id)
@@ -380,7 +378,7 @@ async def test_my_edit_keeps_history_and_withdraw_removes(harness: BotHarness, s
     replies = await p.tap("撤回")
     assert "确定撤回 HD0001 吗" in replies[-1].visible
     replies = await p.tap("确认撤回")
-    assert "已撤回 HD0001" in replies[-1].visible and "本期还没有汇报活动" in replies[-1].visible
+    assert "已撤回 HD0001" in replies[-1].visible and "近 3 个月还没有汇报活动" in replies[-1].visible
     assert await activities.list_activities(harness.db, start=date(2026, 11, 1), end=date(2026, 11, 30)) == []
     [kept] = await activities.list_activities(harness.db, start=date(2026, 11, 1), end=date(2026, 11, 30), include_withdrawn=True)
     assert kept.withdrawn
@@ -396,8 +394,8 @@ async def test_my_pages_back_to_last_month(harness: BotHarness, secretary: tuple
     await p.tap("跳过")
     await p.tap("跳过")
     await p.tap("提交")
-    replies = await p.send("/my")
-    assert "本期还没有汇报活动" in replies[-1].visible
+    replies = await p.send("/my")  # recent records, across months
+    assert "最近的活动" in replies[-1].visible and "HD0001 10月30日 主题党日" in replies[-1].visible
     replies = await p.tap("上个月")
     assert "2026年10月的活动" in replies[-1].visible and "十月主题党日" in replies[-1].visible
     replies = await p.tap("HD0001")
@@ -410,13 +408,13 @@ async def test_other_units_cannot_see_or_touch(harness: BotHarness, secretary: t
     await p.tap("提交")
     other, _ = await join_secretary(harness, 2002, "赵强", "新塘村党支部")
     replies = await other.send("/my")
-    assert "山宁村的会" not in replies[-1].visible and "本期还没有汇报活动" in replies[-1].visible
+    assert "山宁村的会" not in replies[-1].visible and "还没有汇报活动" in replies[-1].visible
     for forged in ("my:open:1", "my:edit:1", "my:wd:1", "my:wdok:1", "my:ph:1", "my:open:x", "my:list:../etc"):
         replies = await other.tap_data(forged)
         assert all("山宁村的会" not in m.visible for m in replies)
     # Another unit's record is not found; data that is not an id at all is a stale card.
     assert "找不到这条记录" in other.answers()[-3]
-    assert other.answers()[-2] == "此卡片已过期，请重新操作。"
+    assert other.answers()[-2] == "这条消息已失效，请重新点“汇报活动”或发送 /help。"
     # A forged dialog tap with a guessed nonce is a stale card.
     await other.tap_data("d:0:submit:")
     assert harness.db is not None

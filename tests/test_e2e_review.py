@@ -77,13 +77,11 @@ async def test_return_then_resubmission_tells_the_leader_what_changed(harness: B
 
     told = p.last()
     assert "退回了 HD0001" in told.visible and "原因：主题太笼统，请写明学习的是哪份文件" in told.visible
-    replies = await p.tap("修改", told)
-    assert "修改活动记录 HD0001" in replies[-1].visible
-    await p.tap("✏ 修改")
+    replies = await p.tap("修改", told)  # the fields at once; the one changed is saved
+    assert "修改 HD0001" in replies[-1].visible
     await p.tap("主题/议题")
-    await p.send("学习《中国共产党纪律处分条例》")
     leader_before = len(harness.api.bot_messages(leader.user_id))
-    replies = await p.tap("保存修改")
+    replies = await p.send("学习《中国共产党纪律处分条例》")
     assert any("已保存对 HD0001 的修改" in m.visible for m in replies)
 
     [closed] = await kept(harness, unit)
@@ -98,8 +96,9 @@ async def test_return_then_resubmission_tells_the_leader_what_changed(harness: B
     # An edit with no 退回 open tells nobody.
     await p.send("/my")
     await p.tap("HD0001")
-    await p.tap("✏ 修改")
-    await p.tap("保存修改")
+    await p.tap("✏ 内容摘要")
+    replies = await p.send("集中学习并逐条讨论")
+    assert any("已保存对 HD0001 的修改" in m.visible for m in replies)
     assert len(harness.api.bot_messages(leader.user_id)) == leader_before + 1  # the news only (its button opened the card in its place)
 
 
@@ -140,6 +139,7 @@ async def test_review_switch_waiting_list_approve_and_the_digest_rule(harness: B
     await leader.tap_data(f"rv:ok:{unit.id}.2.2026-11", replies[-1])
     assert leader.answers()[-1] == texts.say("review", "already_returned")
     await p.tap("修改", p.last())
+    await p.tap("返回汇报单")  # saved again as it was
     await p.tap("保存修改")
     records = await load_records(harness.db, scope=Scope("all"), start=NOVEMBER[0], end=NOVEMBER[1], today=date(2026, 11, 27), zone=SHANGHAI)
     assert [a.topic for a in records.activities] == ["第一项", "第二项"]
@@ -264,7 +264,7 @@ async def test_only_leaders_and_forged_review_buttons(harness: BotHarness, leade
     )
     for data in forged:
         await leader.tap_data(data)
-        assert any(word in leader.answers()[-1] for word in ("找不到", "过期")), (data, leader.answers()[-1])
+        assert any(word in leader.answers()[-1] for word in ("找不到", "失效")), (data, leader.answers()[-1])
     assert harness.db is not None
     assert await kept(harness, unit) == []
     assert await reviews.review_on_since(harness.db) is None and await reviews.news_readers(harness.db) == {}

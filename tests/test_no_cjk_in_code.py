@@ -29,12 +29,13 @@ ALLOWED: frozenset[str] = frozenset(
         r"(?<![\d.])(\d{1,2})\s*[日号]",
         # Chinese numerals before 年/月/日/号 (十二月十五日), read as digits (bot/rules/chinese_date.py).
         "[〇零一二三四五六七八九十两]+(?=[年月日号])",
-        r"^(\d+)\s*[人名个位]?$",
+        "[〇零一二三四五六七八九十百千两]+",
+        r"(\d{1,2})\s*[日号]?",
         r"^(\d+)\s*[人名]?\s*[/、,，]\s*(\d+)\s*[人名]?$",
         r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：.]\s*(\d{2})|点\s*(?:(半)|(\d{1,2})\s*分?)?)?$",
-        # Patterns that read a leader's typed input: a date range (12.1 至 12.15), a clock time
-        # (9点30), the list markers of a typed plan (（一） 1、 ①) (handlers/digest.py, schedule.py, plans.py).
-        r"\s*(?:至|到|~|～|—|－－|\s)\s*",
+        # Patterns that read a leader's typed input: a date range (12.1 至 12.15, report_rules.py), a clock
+        # time (9点30), the list markers of a typed plan (（一） 1、 ①) (handlers/schedule.py, plans.py).
+        r"\s*(?:至|到|~|～|—+|-|－)\s*|\s+",
         r"^(\d{1,2})(?:[:：.点时](\d{1,2})?分?)?$",
         PLAN_LIST_MARKER,
         # Delimiters an uploaded CSV may use, the full-width comma among them (bot/rules/unit_import.py).

@@ -65,11 +65,8 @@ async def _fill_in_a_unit_life(harness: BotHarness, secretary: Person) -> None:
     await secretary.tap("提交")
     await secretary.send("/my")
     await secretary.tap("HD0001")
-    await secretary.tap("✏ 修改")
-    await secretary.tap("✏ 修改")
-    await secretary.tap("主题/议题")
-    await secretary.send("新的主题")
-    replies = await secretary.tap("保存修改")
+    await secretary.tap("✏ 主题/议题")
+    replies = await secretary.send("新的主题")
     assert any("已保存对 HD0001 的修改" in m.visible for m in replies)
     await secretary.send("/commit")
     await secretary.tap("新增承诺")
@@ -101,7 +98,7 @@ async def test_mydata_then_erase_leaves_no_trace_of_the_person(harness: BotHarne
 
     replies = await secretary.send("/mydata")
     shown = replies[-1].visible
-    assert SECRETARY_NAME in shown and str(SECRETARY_ID) in shown and "单位书记（联络员） — 山宁村党支部" in shown
+    assert SECRETARY_NAME in shown and str(SECRETARY_ID) in shown and "单位书记 — 山宁村党支部" in shown
     assert "活动记录 1 条" in shown and "承诺 1 项，承诺进展 1 条" in shown
     assert "一项未完成的填写：" in shown and "待补发的消息 1 条" in shown
     assert "通过邀请加入" in shown and "汇报活动" in shown and "修改活动" in shown
@@ -167,7 +164,7 @@ async def test_erase_refuses_secretaries_strangers_and_forged_buttons(harness: B
     await leader.send("/erase")
     for forged in ("pv:do:abc", "pv:zap:1", "pv:do:", "pv:do:1e9", f"pv:do:{SECRETARY_ID}:extra", "pv:page:-5x"):
         await leader.tap_data(forged)
-        assert leader.answers()[-1] == "此卡片已过期，请重新操作。", forged
+        assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。", forged
         assert _snapshot(path) == before, forged
     replies = await leader.tap_data(f"pv:do:{LEADER_ID}")
     assert "不能删除自己的个人信息" in replies[-1].visible

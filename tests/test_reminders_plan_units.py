@@ -8,7 +8,7 @@ import pytest
 
 from bot.reminders import plan as plan
 from bot.reminders.slots import ReminderPolicy
-from bot.rules.meeting_rules import load_rules
+from bot.rules.meeting_rules import load_rules, parse_rules
 from bot.rules.periods import MONTH, QUARTER, WEEK, period_containing, period_from_key
 from bot.rules.workcalendar import QuietHours, is_working_day
 from storage.models import Activity, Commitment
@@ -149,12 +149,34 @@ def test_escalation_slots_come_the_morning_after_the_deadline() -> None:
 
 
 # ----- what is missing ------------------------------------------------------------------------
+def yearly_held(unit_id: int) -> tuple:
+    return tuple(held(unit_id, k, date(2026, 3, 10)) for k in ("组织生活会", "民主评议党员"))
+
+
+def test_quarterly_and_yearly_items_are_reminded_only_in_their_months() -> None:
+    nothing_held = unit(1)
+    named = {
+        month: [s.activity_kind for s in plan.reminder_gaps(RULES, nothing_held, period_from_key(f"2026-{month:02d}"))]
+        for month in (10, 11, 12)
+    }
+    assert named[10] == MONTHLY  # October: the month's items only
+    assert named[11] == [*MONTHLY, "组织生活会", "民主评议党员"]  # November: the year's too
+    assert named[12] == ["支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会", "民主评议党员"]
+    held_in_march = unit(2, activities=yearly_held(2))
+    assert [s.activity_kind for s in plan.reminder_gaps(RULES, held_in_march, period_from_key("2026-11"))] == MONTHLY
+    # A leader may move them: the year's items in December only.
+    december_only = parse_rules('[defaults]\n"支委会" = "month"\n"组织生活会" = "year"\n[remind_in]\n"year" = [12]\n')
+    assert [s.activity_kind for s in plan.reminder_gaps(december_only, nothing_held, period_from_key("2026-11"))] == ["支委会"]
+    assert plan.cycles_of(RULES, "村")["党课"] == "quarter"
+
+
 def test_one_combined_reminder_only_for_units_with_gaps() -> None:
     november = plan.DueSlot(plan.period_times(timing(), period_from_key("2026-11")), plan.period_times(timing(), period_from_key("2026-11")).reminders[0])
-    complete = unit(1, activities=tuple(held(1, k, date(2026, 11, 3)) for k in MONTHLY))
-    partial = unit(2, activities=(held(2, "支委会", date(2026, 11, 5)),))
+    # The year's items, reminded in November too, were held in March.
+    complete = unit(1, activities=tuple(held(1, k, date(2026, 11, 3)) for k in MONTHLY) + yearly_held(1))
+    partial = unit(2, activities=(held(2, "支委会", date(2026, 11, 5)), *yearly_held(2)))
     # A 社会组织 owes no 党小组会 (bot/rules/data/meeting_rules.toml).
-    social = unit(3, kind="社会组织", activities=(held(3, "支委会", date(2026, 11, 5)), held(3, "主题党日", date(2026, 11, 6))))
+    social = unit(3, kind="社会组织", activities=(held(3, "支委会", date(2026, 11, 5)), held(3, "主题党日", date(2026, 11, 6)), *yearly_held(3)))
     found = plan.unit_reminders(RULES, [complete, partial, social], [november])
     assert [(r.unit_id, [s.activity_kind for s in r.missing]) for r in found] == [(2, ["党小组会", "主题党日"])]
 
@@ -271,3 +293,16 @@ def test_build_unit_records_joins_activities_and_excuses() -> None:
 def test_deadline_time_comes_from_the_schedule() -> None:
     t = timing(deadline_day=10, deadline_time=time(12, 0))
     assert plan.period_times(t, period_from_key("2026-11")).deadline == at(2026, 11, 10, 12)
+
+
+def test_snooze_offers_this_afternoon_tomorrow_morning_and_the_eve_of_the_deadline() -> None:
+    t = timing()
+    times = plan.period_times(t, period_from_key("2026-11"))  # deadline Wednesday 25 November
+    monday = plan.snooze_choices(t, times, at(2026, 11, 23, 9))
+    assert monday == {"pm": at(2026, 11, 23, 15), "am": at(2026, 11, 24, 9)}  # the eve is tomorrow morning
+    sunday_night = plan.snooze_choices(t, times, at(2026, 11, 22, 21, 30))
+    assert "pm" not in sunday_night and sunday_night["am"] == at(2026, 11, 23, 9)
+    # Friday: tomorrow morning is Saturday, moved to Monday's start of the day (quiet hours end).
+    friday = plan.snooze_choices(t, plan.period_times(t, period_from_key("2026-12")), at(2026, 11, 27, 10))
+    assert friday["am"].date() == date(2026, 11, 30) and friday["am"] == plan.next_allowed_moment(at(2026, 11, 28, 9), t.quiet)
+    assert friday["eve"].date() == date(2026, 12, 24)

@@ -70,12 +70,12 @@ def test_due_on_rules() -> None:
     assert rules.check_due_on(date(2031, 1, 1), TODAY) is DateProblem.TOO_FAR
 
 
-@pytest.mark.parametrize(("typed", "expected"), [("7", 7), ("0", 0), ("7人", 7), ("７名", 7), (" 12 ", 12)])
+@pytest.mark.parametrize(("typed", "expected"), [("7", 7), ("0", 0), ("7人", 7), ("７名", 7), (" 12 ", 12), ("七", 7)])
 def test_parse_count(typed: str, expected: int) -> None:
     assert rules.parse_count(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["-1", "7.5", "七", "", "1e3", "100001", "²"])
+@pytest.mark.parametrize("typed", ["-1", "7.5", "七八", "", "1e3", "100001", "²"])
 def test_parse_count_refuses(typed: str) -> None:
     assert rules.parse_count(typed) is None
 
@@ -196,3 +196,39 @@ def test_a_deadline_day_past_the_end_of_the_month_is_next_month_or_later() -> No
     assert rules.parse_due_date("31号", date(2027, 2, 1)) == date(2027, 3, 31)
     assert rules.parse_due_date("15号", date(2026, 12, 20)) == date(2027, 1, 15)
     assert rules.parse_due_date("没看懂", date(2026, 12, 20)) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("七人", (7, None)), ("十二", (12, None)), ("7个人", (7, None)), ("到了7人", (7, None)), ("两人", (2, None)),
+     ("七/九", (7, 9)), ("全部到齐", (9, 9)), ("都到了", (9, 9)), ("全到了。", (9, 9))],
+)
+def test_attendance_as_people_write_it(typed: str, expected: tuple[int, int | None]) -> None:
+    assert rules.parse_attendance(typed, expected=9) == expected
+
+
+def test_all_present_needs_a_known_expected_count() -> None:
+    assert rules.parse_attendance("全部到齐") is None
+    assert rules.parse_attendance("七八个") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "today", "expected"),
+    [
+        ("12.1-12.15", date(2026, 12, 20), (date(2026, 12, 1), date(2026, 12, 15))),
+        ("12月1日至15日", date(2026, 12, 20), (date(2026, 12, 1), date(2026, 12, 15))),
+        ("12月1日至15日", date(2026, 12, 10), (date(2026, 12, 1), date(2026, 12, 15))),  # the caller refuses the future
+        ("十二月一日到十二月十五日", date(2026, 12, 20), (date(2026, 12, 1), date(2026, 12, 15))),
+        ("2026-10-01 至 2026-11-20", date(2026, 12, 20), (date(2026, 10, 1), date(2026, 11, 20))),
+        ("2026-10-01-2026-11-20", date(2026, 12, 20), (date(2026, 10, 1), date(2026, 11, 20))),
+        ("１２．１－１２．１５", date(2026, 12, 20), (date(2026, 12, 1), date(2026, 12, 15))),
+        ("10-1 11-20", date(2026, 12, 20), (date(2026, 10, 1), date(2026, 11, 20))),
+    ],
+)
+def test_parse_date_range(typed: str, today: date, expected: tuple[date, date]) -> None:
+    assert rules.parse_date_range(typed, today) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "12.1", "12月1日至", "12月1日至32日", "随便"])
+def test_parse_date_range_refuses(typed: str) -> None:
+    assert rules.parse_date_range(typed, date(2026, 12, 20)) is None

@@ -142,7 +142,7 @@ class ReminderEngine:
         planned: list[PlannedReminder] = []
         if due_units or due_escalations:
             _, records = await unit_records(services, (d.period for d in [*due_units, *due_escalations]))
-            for r in plan.unit_reminders(self.services.rules, records, due_units):
+            for r in plan.unit_reminders(self.services.rules, records, due_units, timing.remind_in):
                 planned.append(
                     PlannedReminder(store.UNIT, r.unit_id, r.period.key, r.slot.key, r.slot.at, tuple(secretaries.get(r.unit_id, ())))
                 )
@@ -297,7 +297,7 @@ class ReminderEngine:
             due = [c for c in snapshot.open_commitments if c.unit_id == reminder.subject and c.due_on == due_on]
             if unit is None or not due:
                 return None
-            return messages.commitment_reminder(unit, due, due_on, snapshot.today), None
+            return messages.commitment_reminder(unit, due, due_on, snapshot.today, reminder)
         if reminder.kind == store.UNREACHABLE:
             person = snapshot.people.get(reminder.subject)
             if person is None:
@@ -312,10 +312,11 @@ class ReminderEngine:
         if unit is None or record is None:
             return None
         times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
-        missing = plan.gaps(self.services.rules, record, times.period)
+        missing = plan.reminder_gaps(self.services.rules, record, times.period, snapshot.timing.remind_in)
         if not missing:
             return None
-        return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds)
+        cycles = plan.cycles_of(self.services.rules, unit.kind)
+        return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds, cycles)
 
     def _compose_escalation(self, reminder: Reminder, snapshot: _Snapshot) -> tuple[str, InlineKeyboardMarkup] | None:
         times = plan.period_times(snapshot.timing, period_from_key(reminder.period))

@@ -52,3 +52,17 @@ async def plan_snooze(services: Services, reminder: Reminder, now: datetime) -> 
         now,
     )
     return at
+
+
+async def plan_snooze_at(services: Services, reminder: Reminder, choice: str, now: datetime) -> datetime | None:
+    """稍后提醒 → one of ``plan.snooze_choices``: one extra reminder of the unit at that moment
+    (a second tap on the same choice adds nothing). None when the choice is no longer offered."""
+    timing = await load_timing(services)
+    times = plan.period_times(timing, period_from_key(reminder.period))
+    at = plan.snooze_choices(timing, times, now).get(choice)
+    if at is None:
+        return None
+    secretaries = secretaries_by_unit(await people_store.list_people(services.db))
+    slot = f"snooze-{at.strftime('%Y%m%dT%H%M')}"
+    await store.plan_reminders(services.db, [PlannedReminder(store.UNIT, reminder.subject, reminder.period, slot, at, tuple(secretaries.get(reminder.subject, ())))], now)
+    return at

@@ -6,7 +6,7 @@ Buttons carry ``r:<action>:<reminder id>[:<activity kind code>]`` and are re-che
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +14,7 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.reminders.plan import PeriodTimes
+from bot.reminders.plan import PeriodTimes, by_cycle
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import KindStatus
 from bot.rules.periods import contains
@@ -49,15 +49,18 @@ def unit_reminder(
     reminder: Reminder,
     now_local: datetime,
     kinds: ActivityKinds,
+    cycles: Mapping[str, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The one combined message a unit gets at a slot: what is missing, and a button per item."""
+    """The one combined message a unit gets at a slot: what is missing, each item named by its
+    own cycle (``cycles``: activity kind → month | quarter | year), and a button per item."""
     names = [s.activity_kind for s in missing]
     text = say(
         "unit_reminder",
         unit=unit,
         period=times.period,
         current=contains(times.period, now_local.date()),
-        missing=names,
+        missing=by_cycle(names, cycles or {}),
+        today=now_local.date(),
         deadline=times.deadline,
         shifted=times.shifted,
         overdue_days=overdue_days(times, now_local),
@@ -71,15 +74,30 @@ def unit_reminder(
         rows.append(
             [
                 InlineKeyboardButton(label("go_label", kind=name), callback_data=f"{PREFIX}:go:{reminder.id}:{kind.code}"),
-                InlineKeyboardButton(label("skip_label"), callback_data=f"{PREFIX}:skip:{reminder.id}:{kind.code}"),
+                InlineKeyboardButton(label("skip_label", cycle=(cycles or {}).get(name)), callback_data=f"{PREFIX}:skip:{reminder.id}:{kind.code}"),
             ]
         )
     rows.append([InlineKeyboardButton(label("snooze_label"), callback_data=f"{PREFIX}:snz:{reminder.id}")])
     return text, InlineKeyboardMarkup(rows)
 
 
-def commitment_reminder(unit: Unit, commitments: Sequence[Commitment], due_on: date, today: date) -> str:
-    return say("commitment_reminder", unit=unit, commitments=commitments, due_on=due_on, due_today=due_on <= today)
+COMMITMENT_BUTTONS = 10  # rows of 记录进展 / 已践诺 under one reminder
+
+
+def commitment_reminder(
+    unit: Unit, commitments: Sequence[Commitment], due_on: date, today: date, reminder: Reminder
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The commitments due on one day, each with 记录进展 and 已践诺 (``r:cprog|cful:<reminder>:<id>``:
+    the /commit flows, opened as a new message so the reminder stays)."""
+    text = say("commitment_reminder", unit=unit, commitments=commitments, due_on=due_on, due_today=due_on <= today)
+    rows = [
+        [
+            InlineKeyboardButton(label("progress_label", n=n), callback_data=f"{PREFIX}:cprog:{reminder.id}:{c.id}"),
+            InlineKeyboardButton(label("fulfil_label", n=n), callback_data=f"{PREFIX}:cful:{reminder.id}:{c.id}"),
+        ]
+        for n, c in enumerate(commitments[:COMMITMENT_BUTTONS], start=1)
+    ]
+    return text, InlineKeyboardMarkup(rows)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from bot.reminders.slots import (
     reminder_slots,
 )
 from bot.rules.meeting_rules import KindStatus, MeetingRules, compliance
-from bot.rules.periods import MONTH, QUARTER, WEEK, Period, next_period, period_containing, previous_period
+from bot.rules.periods import MONTH, QUARTER, WEEK, YEAR, Period, next_period, period_containing, previous_period
 from bot.rules.workcalendar import (
     DeadlineRule,
     QuietHours,
@@ -68,6 +68,8 @@ class Timing:
     quiet: QuietHours = field(default_factory=QuietHours)
     tz: tzinfo | None = None
     grace: timedelta = timedelta(hours=24)
+    # Reminder months leaders set in chat per cycle (quarter, year); the rules file's for the rest.
+    remind_in: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)
@@ -186,6 +188,48 @@ def gaps(rules: MeetingRules, unit: UnitRecord, period: Period) -> list[KindStat
     return [s for s in statuses(rules, unit, period) if not s.satisfied]
 
 
+def cycles_of(rules: MeetingRules, unit_kind: str) -> dict[str, str]:
+    """Each required kind's own cycle for a unit of ``unit_kind`` (activity kind → month | quarter
+    | year), so a reminder names a yearly item as the year's, not the month's."""
+    return {r.activity_kind: r.every for r in rules.for_unit_kind(unit_kind)}
+
+
+def by_cycle(names: Iterable[str], cycles: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """``names`` grouped by their own cycle: monthly first, then quarterly, then yearly."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(cycles.get(name, MONTH), []).append(name)
+    return [(cycle, groups[cycle]) for cycle in (WEEK, MONTH, QUARTER, YEAR) if cycle in groups]
+
+
+def reminder_gaps(rules: MeetingRules, unit: UnitRecord, period: Period, remind_in: Mapping[str, frozenset[int]] | None = None) -> list[KindStatus]:
+    """What a reminder for ``period`` names: the monthly items still owed, and — in a monthly
+    period — a quarterly or yearly item only in the months ``rules.remind_in`` gives for its
+    cycle (or ``remind_in``, the months leaders set in chat), then whenever its quarter or year is
+    not yet held or explained (in November the year's 组织生活会 is named although its slot ends
+    in December). Other periods: ``gaps``."""
+    if period.kind != MONTH:
+        return gaps(rules, unit, period)
+    owed = {s.activity_kind: s for s in gaps(rules, unit, period)}
+    by_cycle: dict[str, dict[str, KindStatus]] = {}
+    found = []
+    for requirement in rules.for_unit_kind(unit.kind):
+        every, name = requirement.every, requirement.activity_kind
+        if every == MONTH:
+            status = owed.get(name)
+        elif unit.added_on is not None and unit.added_on > period.end:
+            status = None  # a unit added after the month is not reminded for it
+        elif period.start.month in (remind_in or {}).get(every, rules.remind_in(every)):
+            if every not in by_cycle:
+                by_cycle[every] = {s.activity_kind: s for s in statuses(rules, unit, period_containing(every, period.start))}
+            status = by_cycle[every].get(name)
+        else:
+            status = None
+        if status is not None and not status.satisfied:
+            found.append(status)
+    return found
+
+
 @dataclass(frozen=True)
 class UnitReminder:
     unit_id: int
@@ -194,13 +238,15 @@ class UnitReminder:
     missing: tuple[KindStatus, ...]
 
 
-def unit_reminders(rules: MeetingRules, units: Iterable[UnitRecord], due: Sequence[DueSlot]) -> list[UnitReminder]:
+def unit_reminders(
+    rules: MeetingRules, units: Iterable[UnitRecord], due: Sequence[DueSlot], remind_in: Mapping[str, frozenset[int]] | None = None
+) -> list[UnitReminder]:
     """One combined reminder per unit and due slot, only for units that still owe something."""
     found = []
     unit_list = list(units)
     for item in due:
         for unit in unit_list:
-            missing = gaps(rules, unit, item.period)
+            missing = reminder_gaps(rules, unit, item.period, remind_in)
             if missing:
                 found.append(UnitReminder(unit.unit_id, item.period, item.slot, tuple(missing)))
     return found
@@ -286,6 +332,31 @@ def snooze_moment(timing: Timing, now: datetime) -> datetime:
     local = timing.local(now)
     day = next_working_day(local.date(), include_today=False)
     return next_allowed_moment(datetime.combine(day, timing.policy.reminder_time, tzinfo=local.tzinfo), timing.quiet)
+
+
+AFTERNOON = time(15, 0)  # 今天下午
+SNOOZE_CHOICES = ("pm", "am", "eve")  # 今天下午, 明天上午, 截止前一天
+
+
+def snooze_choices(timing: Timing, times: PeriodTimes, now: datetime) -> dict[str, datetime]:
+    """What 稍后提醒 offers, each moved out of quiet hours and off rest days: ``pm`` this
+    afternoon (while it is still ahead), ``am`` tomorrow at the usual reminder time, ``eve`` the
+    day before the deadline at that time (while it is ahead). Moments that coincide are offered once."""
+    local = timing.local(now)
+    at_time = timing.policy.reminder_time
+    wanted = {
+        "pm": datetime.combine(local.date(), AFTERNOON, tzinfo=local.tzinfo),
+        "am": datetime.combine(local.date() + timedelta(days=1), at_time, tzinfo=local.tzinfo),
+        "eve": datetime.combine(times.deadline.date() - timedelta(days=1), at_time, tzinfo=local.tzinfo),
+    }
+    found: dict[str, datetime] = {}
+    for key in SNOOZE_CHOICES:
+        if wanted[key] <= local:
+            continue
+        moment = next_allowed_moment(wanted[key], timing.quiet)
+        if moment > local and moment not in found.values():
+            found[key] = moment
+    return found
 
 
 # ----- the status board --------------------------------------------------------------------------

@@ -3,17 +3,21 @@
 ``load_timing`` is the schedule in force (set by leaders in chat, else the configured defaults)
 with the reminder policy, quiet hours and zone; ``unit_records`` is every active unit with the
 activities and excuses that decide some periods; ``secretaries_by_unit`` is who hears a unit's
-reminders. Reads only: planning and sending stay in ``bot.reminders.engine``.
+reminders; ``unit_standing`` is where one unit stands in one period (what it reported, what it
+still owes), for the report confirmation, the welcome and a reminder card brought up to date.
+Reads only: planning and sending stay in ``bot.reminders.engine``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from bot.reminders import plan
 from bot.reminders.slots import ReminderPolicy
-from bot.rules.periods import Period, local_day
+from bot.rules.meeting_rules import KindStatus
+from bot.rules.periods import Period, contains, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
 from storage import reminders as store
@@ -49,6 +53,7 @@ async def load_timing(services: Services) -> plan.Timing:
         quiet=QuietHours(settings.quiet_start, settings.quiet_end),
         tz=settings.timezone,
         grace=timedelta(hours=settings.reminder_grace_hours),
+        remind_in=await schedule_store.get_reminder_months(services.db),
     )
 
 
@@ -71,3 +76,36 @@ def secretaries_by_unit(everyone: Iterable[Person]) -> dict[int, list[int]]:
         if person.is_secretary and person.reachable and person.unit_id is not None:
             found.setdefault(person.unit_id, []).append(person.user_id)
     return found
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one unit stands in one period: how many activities it reported held there, and the
+    kinds it still owes (the meeting rules, as the reminders and the board count them)."""
+
+    period: Period
+    reported: int
+    owed: tuple[KindStatus, ...]
+    cycles: Mapping[str, str] = field(default_factory=dict)  # activity kind → month | quarter | year
+
+    @property
+    def owed_names(self) -> list[str]:
+        return [status.activity_kind for status in self.owed]
+
+    def owed_by_cycle(self) -> list[tuple[str, list[str]]]:
+        """The kinds owed, grouped by their own cycle (plan.by_cycle)."""
+        return plan.by_cycle(self.owed_names, self.cycles)
+
+
+async def unit_standing(services: Services, unit: Unit, period: Period) -> Standing:
+    """``unit``'s standing in ``period``, read for this unit alone (a tap or a report must not
+    load every unit's year)."""
+    start, end = plan.activity_window([period])
+    activities = await store.held_activities(services.db, start, end, unit_id=unit.id)
+    excused = {(e.activity_kind, e.slot) for e in await store.list_excuses(services.db, [unit.id])}
+    added_on = local_day(unit.created_at, services.settings.timezone)
+    (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on)], activities, {unit.id: excused})
+    reported = sum(1 for a in activities if contains(period, a.held_on))
+    remind_in = await schedule_store.get_reminder_months(services.db)
+    owed = tuple(plan.reminder_gaps(services.rules, record, period, remind_in))
+    return Standing(period, reported, owed, plan.cycles_of(services.rules, unit.kind))

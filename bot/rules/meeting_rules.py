@@ -71,18 +71,30 @@ class KindStatus:
         return self.missing == 0
 
 
+# The months in which the reminders name a quarterly or a yearly item (``[remind_in]`` in the
+# rules file): the last month of each quarter, and the last two months of the year.
+DEFAULT_REMIND_IN: dict[str, frozenset[int]] = {QUARTER: frozenset({3, 6, 9, 12}), YEAR: frozenset({11, 12})}
+
+
 class MeetingRules:
-    """Default requirements plus per-unit-kind changes; requirements come in catalogue order."""
+    """Default requirements plus per-unit-kind changes; requirements come in catalogue order.
+    ``remind_in`` gives, per cycle longer than a month, the months its items are reminded in."""
 
     def __init__(
         self,
         defaults: dict[str, str],
         overrides: dict[str, dict[str, str | None]] | None = None,
         order: Iterable[str] = (),
+        remind_in: dict[str, frozenset[int]] | None = None,
     ):
         self._defaults = dict(defaults)
         self._overrides = {kind: dict(changes) for kind, changes in (overrides or {}).items()}
         self._rank = {name: i for i, name in enumerate(order)}
+        self._remind_in = {**DEFAULT_REMIND_IN, **(remind_in or {})}
+
+    def remind_in(self, every: str) -> frozenset[int]:
+        """The months (1–12) in which items held ``every`` quarter or year are reminded."""
+        return self._remind_in.get(every, frozenset(range(1, 13)))
 
     def for_unit_kind(self, unit_kind: str) -> list[Requirement]:
         """What a unit of this kind must hold; unknown unit kinds get the defaults."""
@@ -118,7 +130,7 @@ def parse_rules(text: str, kinds: ActivityKinds | None = None) -> MeetingRules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ValueError(plain("rules", "rules_unreadable", error=error)) from None
-    unknown_sections = set(data) - {"defaults", "kinds"}
+    unknown_sections = set(data) - {"defaults", "kinds", "remind_in"}
     if unknown_sections:
         raise ValueError(plain("rules", "rules_unknown_sections", sections=sorted(unknown_sections)))
     defaults = _cadence_table(data.get("defaults", {}), "[defaults]", catalogue)
@@ -137,7 +149,21 @@ def parse_rules(text: str, kinds: ActivityKinds | None = None) -> MeetingRules:
         {name: every for name, every in defaults.items() if every is not None},
         overrides,
         order=catalogue.names(),
+        remind_in=_remind_in(data.get("remind_in", {})),
     )
+
+
+def _remind_in(table: object) -> dict[str, frozenset[int]]:
+    """``[remind_in]``: per cycle word (季度/每年 …), a list of months 1–12."""
+    if not isinstance(table, dict):
+        raise ValueError(plain("rules", "remind_in_bad"))
+    found: dict[str, frozenset[int]] = {}
+    for word, months in table.items():
+        every = _cadence(word, "[remind_in]")
+        if every not in (QUARTER, YEAR) or not isinstance(months, list) or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+            raise ValueError(plain("rules", "remind_in_bad"))
+        found[every] = frozenset(months)
+    return found
 
 
 @lru_cache(maxsize=4)

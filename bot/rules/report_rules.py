@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+import cn2an
+
 from bot.rules.chinese_date import arabic_date_numbers
 from bot.rules.user_input import ascii_digits, clean_text, parse_number
 from bot.rules.words import WORDS
@@ -48,8 +50,13 @@ RELATIVE_DAYS: dict[str, int] = dict(WORDS["relative_days"])
 # Full-width ／ － ． ： and the ideographic space, by code point, as their ASCII forms.
 _SEPARATORS = str.maketrans({0xFF0F: "/", 0xFF0D: "-", 0xFF0E: ".", 0xFF1A: ":", 0x3000: " "})
 # ``\d+`` also matches other scripts' digits and runs of any length: parse_number reads the match.
-_COUNT = re.compile(r"^(\d+)\s*[人名个位]?$")
+_COUNT_BEFORE = "|".join(map(re.escape, WORDS["answers"]["count_before"]))
+_COUNT_AFTER = "|".join(map(re.escape, sorted(WORDS["answers"]["count_after"], key=len, reverse=True)))
+_COUNT = re.compile(rf"^(?:{_COUNT_BEFORE})?\s*(\d+)\s*(?:{_COUNT_AFTER})?$")
 _COUNT_PAIR = re.compile(r"^(\d+)\s*[人名]?\s*[/、,，]\s*(\d+)\s*[人名]?$")
+# A run of Chinese numerals standing for a number of people (七人, 十二, 两个人).
+_TWO, _TWO_PLAIN = chr(0x4E24), chr(0x4E8C)  # 两人 is 二人 to cn2an's strict reading
+_CHINESE_COUNT = re.compile(r"[〇零一二三四五六七八九十百千两]+")
 _CLOCK = re.compile(r"^(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：.]\s*(\d{2})|点\s*(?:(半)|(\d{1,2})\s*分?)?)?$")
 
 
@@ -92,6 +99,36 @@ def find_date(text: str, today: date) -> date | None:
     """The first day named inside a sentence (``昨天下午开了支委会`` → yesterday), read as
     :func:`parse_date` reads a whole answer; None when the sentence names none."""
     return _read_date(_date_text(text), today, whole=False)
+
+
+# Between the two days of a range: 至, 到, a dash or tilde of any width, or blanks.
+_RANGE_SEPARATOR = re.compile(r"\s*(?:至|到|~|～|—+|-|－)\s*|\s+")
+_DAY_ALONE = re.compile(r"(\d{1,2})\s*[日号]?")
+
+
+def parse_date_range(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day of a range typed as people write it: ``12.1-12.15``,
+    ``12月1日至15日``, ``2026-10-01 至 2026-11-20``, ``10-1到11-20``; None when unreadable.
+
+    Each day is read as :func:`parse_date` reads it; a last day written as a day alone
+    (``15日``, ``15``) is in the first day's month. The range is split at the first separator
+    that leaves two readable days, so the dashes inside ``2026-10-01`` are no trouble."""
+    text = _date_text(text)
+    for separator in _RANGE_SEPARATOR.finditer(text):
+        head, tail = text[: separator.start()], text[separator.end() :]
+        start = parse_date(head, today) if head else None
+        if start is None:
+            continue
+        alone = _DAY_ALONE.fullmatch(tail)
+        if alone:
+            try:
+                return start, start.replace(day=int(alone[1]))
+            except ValueError:
+                return None
+        end = parse_date(tail, today)
+        if end is not None:
+            return start, end
+    return None
 
 
 def _date_text(text: str) -> str:
@@ -233,9 +270,33 @@ def check_due_on(day: date, today: date) -> DateProblem | None:
 
 
 def parse_count(text: str) -> int | None:
-    """A number of people (``7``, ``7人``, ``７名``), or None when not a whole number in range."""
-    match = _COUNT.match(normalise(text))
+    """A number of people (``7``, ``7人``, ``７名``, ``七人``, ``十二``), or None when not a whole
+    number in range. Chinese numerals are read with ``cn2an``."""
+    match = _COUNT.match(_arabic_count(normalise(text)))
     return _head_count(match[1]) if match else None
+
+
+def _arabic_count(text: str) -> str:
+    """``text`` with its runs of Chinese numerals written in digits (七人 → 7人); a run cn2an
+    cannot read strictly as one number (七八个: seven or eight) is left as it is, and the count
+    is then refused."""
+
+    def digits(match: re.Match[str]) -> str:
+        try:
+            return str(int(cn2an.cn2an(match[0].replace(_TWO, _TWO_PLAIN), "strict")))
+        except (ValueError, KeyError, TypeError):
+            return match[0]
+
+    return _CHINESE_COUNT.sub(digits, text)
+
+
+ALL_PRESENT = frozenset(WORDS["answers"]["all_present"])
+_PLAIN_ENDINGS = "".join(WORDS["intent"]["plain_endings"])
+
+
+def is_all_present(text: str) -> bool:
+    """``全部到齐``, ``都到了``: everyone expected came (实到 = 应到)."""
+    return normalise(text).rstrip(_PLAIN_ENDINGS) in ALL_PRESENT
 
 
 def _head_count(digits: str) -> int | None:
@@ -244,9 +305,12 @@ def _head_count(digits: str) -> int | None:
     return value if value is not None and value <= MAX_PEOPLE else None
 
 
-def parse_attendance(text: str) -> tuple[int, int | None] | None:
-    """``7`` → (7, None); ``7/9`` (实到/应到) → (7, 9); None when unreadable."""
-    text = normalise(text)
+def parse_attendance(text: str, expected: int | None = None) -> tuple[int, int | None] | None:
+    """``7`` or ``七人`` → (7, None); ``7/9`` (实到/应到) → (7, 9); ``全部到齐`` → (expected,
+    expected) when ``expected`` is known; None when unreadable."""
+    if expected is not None and is_all_present(text):
+        return expected, expected
+    text = _arabic_count(normalise(text))
     if (single := parse_count(text)) is not None:
         return single, None
     match = _COUNT_PAIR.match(text)
