@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import texts
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from bot.fakeapi.server import SentMessage
 from bot.reminders.engine import ReminderEngine, TickReport, engine_of
@@ -242,7 +243,7 @@ async def test_a_double_tap_on_send_stores_one_notice_and_a_bad_text_is_asked_ag
     _, data = leader.find_button("发送", preview)
     await leader.tap_data(data, preview)
     await leader.tap_data(data, preview)
-    assert leader.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert leader.answers()[-1] == texts.say("common", "stale_card")
     assert h.db is not None and await store.count_notices(h.db) == 1
 
 
@@ -310,7 +311,7 @@ async def test_forged_notice_buttons_change_nothing(h: BotHarness) -> None:
     await school.tap_data(f"nr:{notice_id}", school.last())
     assert school.answers()[-1] == "这条通知不是发给您的。"
     await school.tap_data("nr:1e9", school.last())
-    assert school.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert school.answers()[-1] == texts.say("common", "stale_card")
     stranger = h.person(3001, "张三")
     await stranger.send("/start")
     await stranger.tap_data(f"nr:{notice_id}", stranger.last())
@@ -320,13 +321,13 @@ async def test_forged_notice_buttons_change_nothing(h: BotHarness) -> None:
     # A leader's forged ids: not a number, or no such notice.
     await leader.send("/notice")
     await leader.tap_data("nt:s:abc", leader.last())
-    assert leader.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert leader.answers()[-1] == texts.say("common", "stale_card")
     await leader.tap_data("nt:s:99999", leader.last())
     assert leader.answers()[-1] == "找不到这条通知。"
     await leader.tap_data("nt:c:99999", leader.last())
     assert leader.answers()[-1] == "找不到这条通知。"
     await leader.tap_data("nt:zz:1", leader.last())
-    assert leader.answers()[-1] == "此卡片已过期，请重新操作。"
+    assert leader.answers()[-1] == texts.say("common", "stale_card")
     assert await store.delivery_counts(h.db, store.CHASE_ROUND) == {}
 
 
