@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.reminders import plan
 from bot.reminders.slots import ReminderPolicy
+from bot.rules.meeting_rules import unit_structure
 from bot.rules.periods import Period, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
@@ -58,7 +59,9 @@ async def unit_records(services: Services, periods: Iterable[Period]) -> tuple[d
     activities = await store.held_activities(services.db, start, end)
     excused = await store.excused_slots(services.db)
     tz = services.settings.timezone
-    records = plan.build_unit_records(((u.id, u.kind, local_day(u.created_at, tz)) for u in units), activities, excused)
+    records = plan.build_unit_records(
+        ((u.id, u.kind, local_day(u.created_at, tz), unit_structure(u)) for u in units), activities, excused
+    )
     return {u.id: u for u in units}, records
 
 
