@@ -59,7 +59,7 @@ async def cmd_import_units(settings: Settings, path: Path, only_good: bool) -> i
         if not check.good:
             print(plain("cli", "import_nothing"), file=sys.stderr)
             return 1
-        count = await units.add_units(db, [(r.name, r.kind, r.member_count) for _, r in check.good], None, system_clock())
+        count = await units.add_units(db, [r.as_tuple() for _, r in check.good], None, system_clock())
         print(plain("cli", "imported", count=count))
         return 0
     finally:
