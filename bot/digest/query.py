@@ -126,6 +126,7 @@ async def load_digest(
     records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
     units = records.units
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
+    opening = await plans.get_opening(db, period_key) if period_key else None
     # A unit's own 小结 is titled and signed with the unit's name.
     author = units[0].name if scope.unit_id is not None and units else settings.org_name
     return build_digest(
@@ -146,6 +147,8 @@ async def load_digest(
         kinds=kinds,
         zone=zone,
         unit_scope=scope.unit_id is not None,
+        campaign=settings.campaign_name,
+        opening=opening,
     )
 
 
