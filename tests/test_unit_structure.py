@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rules.activity_kinds import load_kinds
@@ -30,6 +30,7 @@ def test_the_seven_member_line_and_stated_sizes() -> None:
     assert unit_structure(unit(56, 5, 3)) == Structure(True, True)
 
 
+@settings(deadline=None)  # the first example reads the rules' TOML; a busy machine is slow
 @given(
     members=st.integers(0, 80),
     committee=st.none() | st.integers(0, 9),
@@ -75,3 +76,15 @@ def test_typed_sizes() -> None:
     for bad in ("5", "5 3 1", "", "五 三", "41 2"):
         assert parse_sizes(bad, 40, with_committee=True) is None
     assert parse_sizes("2 1", 5, with_committee=False) is None
+
+
+def test_reminders_and_the_board_use_the_unit_structure() -> None:
+    """/board, reminders and escalations judge units through plan.statuses: a small branch owes
+    no 支委会 there either."""
+    from bot.reminders import plan
+    from bot.rules.periods import period_from_key
+
+    small, full = plan.build_unit_records([(1, "村", None, structure_of(5, None, 0)), (2, "村", None)], [], {})
+    november = period_from_key("2026-11")
+    assert {s.activity_kind for s in plan.gaps(load_rules(), small, november)}.isdisjoint({COMMITTEE, GROUP})
+    assert {COMMITTEE, GROUP} <= {s.activity_kind for s in plan.gaps(load_rules(), full, november)}
