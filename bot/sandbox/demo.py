@@ -44,7 +44,7 @@ _SEASONAL: list[dict] = _DATA["seasonal"]
 _SUMMARIES: dict[str, list[str]] = _DATA["summaries"]
 _PROBLEMS: tuple[str, ...] = tuple(_DATA["notes"]["problems"])
 _PLANS: tuple[str, ...] = tuple(_DATA["notes"]["plans"])
-_DEEDS: tuple[str, ...] = tuple(_DATA["notes"]["deeds"])
+_DEEDS: dict[str, list[str]] = _DATA["deeds"]
 _SEASONAL_DEEDS: list[dict] = _DATA["seasonal_deeds"]
 _OTHER_KINDS: tuple[str, ...] = tuple(_DATA["play"]["other_kinds"])
 _COMMITMENTS: dict[str, list[str]] = _DATA["commitments"]["contents"]
@@ -159,7 +159,7 @@ def demo_township_records(units: Sequence[Unit], start: date, today: date, seed:
                 play.hold(requirement.activity_kind, max(slot.start, start), slot.end)
         for month_start, month_end in months:
             for kind in _OTHER_KINDS:
-                if rng.random() < OTHER_KINDS_PER_MONTH / 2 and month_start <= today:
+                if rng.random() < OTHER_KINDS_PER_MONTH / 2 * _elapsed(month_start, month_end, today):
                     play.hold(kind, month_start, month_end)
         _notes_and_commitments(rng, unit, records, months, today)
     _leaders(rng, active, records, months, today)
@@ -169,6 +169,13 @@ def demo_township_records(units: Sequence[Unit], start: date, today: date, seed:
 def _statutory(kind: str) -> bool:
     found = load_kinds().by_name(kind)
     return found is not None and found.is_statutory
+
+
+def _elapsed(first: date, last: date, today: date) -> float:
+    """How much of [first, last] has gone by today (0 to 1): a month just begun has little in it."""
+    if today >= last:
+        return 1.0
+    return max(0.0, ((today - first).days + 1) / ((last - first).days + 1))
 
 
 def _months(start: date, today: date) -> list[tuple[date, date]]:
@@ -187,7 +194,8 @@ def _end_of_slots(every: str, today: date) -> date:
 def _notes_and_commitments(rng: random.Random, unit: Unit, records: DemoRecords, months: list[tuple[date, date]], today: date) -> None:
     for month_start, month_end in months:
         if month_end < today and rng.random() < 0.5:
-            deeds = [*_DEEDS, *(d["text"] for d in _SEASONAL_DEEDS if month_start.month in d["months"])]
+            seasonal = (d["text"] for d in _SEASONAL_DEEDS if month_start.month in d["months"] and unit.kind in d["units"])
+            deeds = [*_DEEDS["any"], *_DEEDS.get(unit.kind, ()), *seasonal]
             deed = rng.choice(deeds) if rng.random() < 0.5 else None
             key = period_containing(MONTH, month_start).key
             records.notes.append((unit.id, key, rng.choice(_PROBLEMS), rng.choice(_PLANS), deed))
@@ -201,9 +209,9 @@ def _leaders(rng: random.Random, units: Sequence[Unit], records: DemoRecords, mo
     """Leaders' visits each month (a 党课, a few 调研指导, now and then a 组织生活会), and their plan."""
     lesson, visit, meeting = LEADER_ACTIVITY_KINDS[:3]
     for month_start, month_end in months:
-        last = min(month_end, today)
+        last, share = min(month_end, today), _elapsed(month_start, month_end, today)
         for kind, count in ((lesson, 1), (visit, rng.randint(3, 5)), (meeting, rng.randint(0, 1))):
-            for _ in range(count):
+            for _ in range(round(count * share) if share < 1 else count):
                 records.leader_work.append((kind, rng.choice(units).id, _day_in(rng, month_start, last), rng.choice(_LEADERS["work_notes"])))
     for month_start, _ in months[-2:]:
         records.plans[period_containing(MONTH, month_start).key] = list(_LEADERS["plan"])
