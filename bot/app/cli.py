@@ -7,7 +7,7 @@
   invite         print a deep link for a unit's secretary (--unit NAME) or a leader (--leader)
   units          list the units
   digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
-  demo           create a database with the demo township and two months of records
+  demo           create a database with the demo township playing two full months and this one (--seed N)
 """
 from __future__ import annotations
 
@@ -137,14 +137,14 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         await db.close()
 
 
-async def cmd_demo(settings: Settings) -> int:
+async def cmd_demo(settings: Settings, seed: int = 2026) -> int:
     from bot.sandbox.demo import seed_demo_records, seed_demo_township
 
     db = await open_database(settings.database_path)
     try:
         now = system_clock()
         units_added = await seed_demo_township(db, now)
-        records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now)
+        records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now, seed)
         print(plain("cli", "demo_seeded", database=settings.database_path, units=units_added, records=records))
         return 0
     finally:
@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--internal", action="store_true", help=plain("cli", "help_internal"))
     digest.add_argument("--docx", help=plain("cli", "help_docx"))
     digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
-    sub.add_parser("demo", help="fill the database with the demo township")
+    demo = sub.add_parser("demo", help="fill the database with the demo township")
+    demo.add_argument("--seed", type=int, default=2026, help="the same seed plays the same township")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "digest":
         return asyncio.run(cmd_digest(settings, args))
     if args.command == "demo":
-        return asyncio.run(cmd_demo(settings))
+        return asyncio.run(cmd_demo(settings, args.seed))
     parser.error(f"unknown command {args.command}")
     return 2
 
