@@ -2,7 +2,7 @@
 
 Units that still owe something come first; 15 units to a page. Buttons ``b:<period key>:<page>``
 page through the units and step to the previous or next period; they are re-authorised on every
-tap.
+tap. Each unit's button opens its records of the period (handlers/evidence.py).
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from bot.reminders import plan
 from bot.reminders.queries import load_timing, unit_records
 from bot.rules.periods import Period, next_period, period_from_key, previous_period
 from bot.rules.user_input import parse_id
-from handlers import ui
+from handlers import evidence, ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
-from handlers.paging import page_of, pager_row
+from handlers.paging import grid, page_of, pager_row
 from storage import people
 from storage.models import Unit
 
@@ -64,7 +64,7 @@ async def show_board(update: Update, context: BotContext, period: Period | None,
         page=page,
         pages=pages,
     )
-    keyboard = []
+    keyboard = grid([evidence.unit_button(line.number, line.unit, period.key) for line in lines])
     pager = pager_row(f"b:{period.key}:", page, pages)
     if pager:
         keyboard.append(pager)

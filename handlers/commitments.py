@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
+from bot.services import Services
 from handlers import drafts, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
@@ -60,13 +61,18 @@ async def show_fulfilled(update: Update, context: BotContext) -> None:
     await ui.reply(update, context, say("fulfilled_list", done=done, ids=ids), InlineKeyboardMarkup(rows))
 
 
-async def show_card(update: Update, context: BotContext, commitment: Commitment, prefix: str | None = None) -> None:
-    services = context.services
+async def card_text(services: Services, commitment: Commitment) -> str:
+    """The commitment with its progress, fulfilment and 评诺, as the unit and the leaders see it."""
     progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
     tz = services.settings.timezone
     views = [{"note": p.note, "photo_file_id": p.photo_file_id, "created_at_local": p.created_at.astimezone(tz)} for p in progress]
-    short_id = rules.commitment_short_id(commitment.id)
-    text = say("card", c=commitment, short_id=short_id, progress=views, today=services.today())
+    return say("card", c=commitment, short_id=rules.commitment_short_id(commitment.id), progress=views, today=services.today())
+
+
+async def show_card(update: Update, context: BotContext, commitment: Commitment, prefix: str | None = None) -> None:
+    services = context.services
+    progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
+    text = await card_text(services, commitment)
     if prefix:
         text = f"{prefix}\n\n{text}"
     rows = []

@@ -30,6 +30,7 @@ from handlers import ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener
 from handlers.paging import dialog_unit_rows
+from storage import audit
 from storage import units as unit_store
 
 MAX_DAYS = 366
@@ -249,6 +250,7 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
         filename=texts.plain("digest_chat", "docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )
+    await _note_export(context, "export.digest", scope, period, label)
     # A unit's own 小结 names nobody, so it has no 内部版 to offer.
     versions = scope.unit_id is None
     row = [ui.button(texts.label("export_ledger"), "x", _pack(start), _pack(end), scope.code)]
@@ -256,6 +258,13 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
         row.insert(0, ui.button(texts.label("internal_version"), "x", _pack(start), _pack(end), scope.code, INTERNAL))
     offer = texts.say("digest_chat", "ledger_offer", count=len(digest.activity_ids), versions=versions)
     await context.bot.send_message(user_id, offer, reply_markup=InlineKeyboardMarkup([row]))
+
+
+async def _note_export(context: BotContext, action: str, scope: Scope, period: Period, label: str) -> None:
+    """Note in the audit log who took which document of which scope and period."""
+    services = context.services
+    subject = f"unit:{scope.unit_id}" if scope.unit_id else None
+    await audit.note(services.db, services.now(), context.caller().user_id, action, subject, {"scope": label, "period": period.label})
 
 
 # The fourth part of ``x:`` button data that asks for the 内部版 Word file instead of the 台账.
@@ -280,6 +289,7 @@ async def send_internal_version(context: BotContext, scope: Scope, start: date, 
         filename=texts.plain("digest_chat", "internal_docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "internal_caption", label=period.label, scope=label),
     )
+    await _note_export(context, "export.digest_internal", scope, period, label)
 
 
 async def ledger_button(update: Update, context: BotContext) -> None:
@@ -310,3 +320,4 @@ async def ledger_button(update: Update, context: BotContext) -> None:
         filename=texts.plain("digest_chat", "xlsx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "ledger_caption", label=period.label, scope=label),
     )
+    await _note_export(context, "export.ledger", scope, period, label)

@@ -30,9 +30,10 @@ from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Step, Turn
 from storage import dialogs as dialog_store
+from storage import people
 from storage.models import ACTIVITY_FIELDS, ActivityField, Dialog
 
-REPORT_FLOW = "report"
+REPORT_FLOW = dialog_store.REPORT_DRAFT_FLOW
 PREFIX = "rp"
 _SEEN_KEY = "report.drafts_seen"
 
@@ -122,9 +123,25 @@ async def offer(update: Update, context: BotContext, dialog: Dialog, pending: di
     await ui.reply(update, context, text, markup)
 
 
+async def _adopt_unit_draft(context: BotContext, user_id: int, unit_id: int) -> Dialog | None:
+    """A report left half-filled by the unit's previous secretary (moved or revoked) becomes this
+    person's draft, and they are told whose it was."""
+    services = context.services
+    adopted = await dialog_store.adopt_unit_draft(services.db, user_id, unit_id, services.now())
+    if adopted is None:
+        return None
+    dialog, left_by = adopted
+    leaver = await people.get_person(services.db, left_by)
+    await context.bot.send_message(user_id, texts.say("people", "draft_left_with_unit", name=leaver.display_name if leaver else None))
+    return dialog
+
+
 async def guard(update: Update, context: BotContext, start: str, arg: str = "") -> bool:
     """True when a report draft with content is in the way (and the person was asked what to do)."""
-    dialog = await dialog_store.get_dialog(context.services.db, context.caller().user_id)
+    person = context.caller()
+    dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
+    if dialog is None and start == REPORT_FLOW and person.unit_id is not None:
+        dialog = await _adopt_unit_draft(context, person.user_id, person.unit_id)
     if not has_content(dialog):
         return False
     assert dialog is not None

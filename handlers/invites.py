@@ -1,24 +1,33 @@
-"""/invite: leaders create single-use deep links for a unit's secretary or for a new leader."""
+"""/invite: leaders create single-use deep links for a unit's secretary or for a new leader.
+
+An invite card carries ``i:qr:<code>``: the same link as a QR code picture, for handing an invite
+over in person. The code is already in the card's text, so the button reveals nothing new; a tap
+is honoured only while the invite can still be used. Leaders are told when someone joins.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import io
+from datetime import datetime, timedelta
 
+import segno
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from bot import texts
-from bot.rules.invites import deep_link, hash_code, new_code
+from bot.rules.invites import deep_link, hash_code, looks_like_code, new_code
 from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import grid, page_of, pager_row
-from storage import invites
+from storage import audit, invites, people
 from storage import units as unit_store
-from storage.models import LEADER, SECRETARY, Unit
+from storage.models import LEADER, SECRETARY, Person, Unit
 
 
-async def create_link(context: BotContext, unit: Unit | None) -> str:
-    """Store a new invite (for ``unit``'s secretary, or a leader when None) and describe it."""
+async def create_link(context: BotContext, unit: Unit | None) -> tuple[str, InlineKeyboardMarkup]:
+    """Store a new invite (for ``unit``'s secretary, or a leader when None): its card and buttons."""
     services = context.services
     code = new_code()
     expires = await invites.create_invite(
@@ -30,8 +39,48 @@ async def create_link(context: BotContext, unit: Unit | None) -> str:
         services.now(),
         timedelta(days=services.settings.invite_ttl_days),
     )
-    local_expiry = expires.astimezone(services.settings.timezone).strftime("%Y-%m-%d %H:%M")
-    return texts.say("invites", "created", link=deep_link(context.bot.username, code), unit=unit, expires=local_expiry)
+    text = texts.say("invites", "created", link=deep_link(context.bot.username, code), unit=unit, expires=_local(context, expires))
+    return text, InlineKeyboardMarkup([[ui.button(texts.plain("invites", "b_qr"), "i", "qr", code)]])
+
+
+def _local(context: BotContext, moment: datetime) -> str:
+    return moment.astimezone(context.services.settings.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+async def send_qr(update: Update, context: BotContext, code: str) -> None:
+    """The invite's link as a QR code picture, if the invite can still be used."""
+    services = context.services
+    invite = await invites.usable_invite(services.db, hash_code(code), services.now()) if looks_like_code(code) else None
+    if invite is None:
+        await ui.answer(update, texts.say("invites", "qr_gone"), alert=True)
+        return
+    await ui.answer(update)
+    unit = await unit_store.get_unit(services.db, invite.unit_id) if invite.unit_id else None
+    picture = await asyncio.to_thread(qr_png, deep_link(context.bot.username, code))
+    caption = texts.say("invites", "qr_caption", unit=unit, expires=_local(context, invite.expires_at))
+    await context.bot.send_photo(context.caller().user_id, photo=picture, caption=caption)
+    await audit.note(services.db, services.now(), context.caller().user_id, "invite.qr", f"unit:{unit.id}" if unit else LEADER)
+
+
+def qr_png(link: str) -> bytes:
+    """``link`` as a PNG QR code (segno writes PNG itself, no imaging library needed); medium error
+    correction and a large scale, so a phone reads it off another phone's screen or a printout."""
+    out = io.BytesIO()
+    segno.make(link, error="m", micro=False).save(out, kind="png", scale=10, border=4)
+    return out.getvalue()
+
+
+async def tell_leaders_joined(context: BotContext, person: Person, unit: Unit | None) -> None:
+    """Tell every leader (but the newcomer) that ``person`` joined through an invite."""
+    text = texts.say("invites", "joined_notice", person=person, unit=unit)
+    markup = InlineKeyboardMarkup([[ui.button(texts.plain("people", "b_list"), "p", "page", 0)]])
+    for leader in await people.list_leaders(context.services.db):
+        if leader.user_id == person.user_id or not leader.reachable:
+            continue
+        try:
+            await context.bot.send_message(leader.user_id, text, reply_markup=markup)
+        except TelegramError:
+            pass  # a leader who blocked the bot still sees the newcomer in /people
 
 
 async def _choose_unit(update: Update, context: BotContext, page: int) -> None:
@@ -61,8 +110,11 @@ async def invite_command(update: Update, context: BotContext) -> None:
 
 @leaders_only
 async def invite_button(update: Update, context: BotContext) -> None:
-    """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``."""
+    """Taps ``i:page:<n>``, ``i:unit:<id>``, ``i:leader:0``, ``i:qr:<code>``."""
     action, arg = ui.tapped(update)
+    if action == "qr":
+        await send_qr(update, context, arg)
+        return
     number = parse_id(arg)
     if number is None or action not in ("page", "unit", "leader"):
         await ui.answer(update, texts.say("common", "stale_card"))
@@ -72,7 +124,7 @@ async def invite_button(update: Update, context: BotContext) -> None:
         await _choose_unit(update, context, number)
         return
     if action == "leader":
-        await ui.reply(update, context, await create_link(context, None), None)
+        await ui.reply(update, context, *await create_link(context, None))
         return
     unit = await unit_store.get_unit(context.services.db, number)
     if unit is None:
@@ -80,4 +132,5 @@ async def invite_button(update: Update, context: BotContext) -> None:
     elif unit.archived:
         await ui.reply(update, context, texts.say("invites", "unit_archived", unit=unit), None)
     else:
-        await context.bot.send_message(context.caller().user_id, await create_link(context, unit))
+        text, markup = await create_link(context, unit)
+        await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)

@@ -9,7 +9,7 @@ from storage.models import LEADER, Person
 
 STRANGER_COMMANDS = ("start", "help")
 SECRETARY_COMMANDS: list[str] = ["report", "my", "commit", "digest", "help", "cancel"]
-LEADER_COMMANDS: list[str] = ["digest", "plan", "opening", "lead", "units", "addunit", "invite", "people", "importunits", "schedule", "board", "help", "cancel"]
+LEADER_COMMANDS: list[str] = ["digest", "plan", "opening", "lead", "units", "addunit", "invite", "people", "audit", "importunits", "schedule", "board", "review", "help", "cancel"]
 
 
 def commands_for_role(role: str | None) -> list[BotCommand]:

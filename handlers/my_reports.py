@@ -12,11 +12,12 @@ from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
 from bot.rules.user_input import parse_id
-from handlers import drafts, report, ui
+from handlers import drafts, evidence, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import page_of
 from storage import activities as activity_store
+from storage import reviews
 from storage import units as unit_store
 from storage.models import Activity
 
@@ -54,18 +55,13 @@ async def show_list(update: Update, context: BotContext, period: Period | None =
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
-def _quorum_warning(context: BotContext, activity: Activity) -> bool:
-    kind = context.services.kinds.by_name(activity.kind)
-    return kind is not None and kind.quorum and rules.below_quorum(activity.attended, activity.expected)
-
-
 async def show_card(update: Update, context: BotContext, activity: Activity) -> None:
-    short_id = rules.activity_short_id(activity.id)
     rows = [[ui.button(label("b_edit"), PREFIX, "edit", activity.id), ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
         rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
-    text = say("card", a=activity, short_id=short_id, quorum_warning=_quorum_warning(context, activity))
+    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
+    text = await evidence.record_card_text(context.services, activity, kept)
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 

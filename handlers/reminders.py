@@ -25,7 +25,7 @@ from handlers import drafts, ui
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow
 from handlers.report import start_report
-from storage import people
+from storage import audit, people
 from storage import reminders as store
 from storage.reminders import Reminder
 
@@ -125,6 +125,7 @@ async def _nudge(update: Update, context: BotContext, reminder: Reminder) -> Non
         reason = "nudge_nothing" if not still_overdue else "nudge_repeat" if nudged_before else "nudge_nobody"
         await query.answer(say(reason), show_alert=True)
         return
+    await audit.note(services.db, services.now(), context.caller().user_id, "reminder.nudge", reminder.period, {"count": count})
     await query.answer()
     await context.bot.send_message(context.caller().user_id, say("nudged", count=count, later=later))
     await _append_line(update, say("nudge_line", count=count))

@@ -23,7 +23,7 @@ from bot.rules import report_rules as rules
 from bot.rules.attendance import default_expected
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
-from handlers import drafts, owed, ui
+from handlers import drafts, owed, review, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
@@ -478,6 +478,7 @@ async def submit(turn: Turn) -> None:
         return
     short_id = rules.activity_short_id(activity.id)
     if activity_id:
+        await review.after_revision(turn.context, activity)
         text = say("revised", short_id=short_id)
     else:
         period = period_containing(MONTH, services.today())

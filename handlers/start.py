@@ -5,6 +5,7 @@ from telegram import Update
 
 from bot import texts
 from bot.rules.invites import hash_code, looks_like_code
+from handlers import invites as invites_face
 from handlers.context import BotContext
 from handlers.menus import set_menu_for
 from handlers.report import keyboard_for
@@ -64,8 +65,8 @@ async def start(update: Update, context: BotContext) -> None:
         await context.bot.send_message(user.id, texts.say("start", "invite_unknown"))
         return
     result = await invites.redeem_invite(services.db, hash_code(code), user.id, display_name_of(update), services.now())
-    if result.outcome is RedeemOutcome.ALREADY_JOINED and context.person is not None:
-        await context.bot.send_message(user.id, await welcome(context, context.person), reply_markup=keyboard_for(context.person))
+    if result.outcome is RedeemOutcome.ALREADY_JOINED:
+        await already_joined(context, user.id)
         return
     if result.person is None:
         await context.bot.send_message(user.id, texts.say("start", _REFUSALS.get(result.outcome, "invite_used")))
@@ -73,6 +74,19 @@ async def start(update: Update, context: BotContext) -> None:
     context.person = result.person
     await context.bot.send_message(user.id, await welcome(context, result.person), reply_markup=keyboard_for(result.person))
     await set_menu_for(context.bot, result.person)
+    unit = await units.get_unit(services.db, result.person.unit_id) if result.person.unit_id else None
+    await invites_face.tell_leaders_joined(context, result.person, unit)
+
+
+async def already_joined(context: BotContext, user_id: int) -> None:
+    """Someone taps the invite they used before: they have joined already (or, if their access has
+    since been revoked, they are told that), never that the link is used."""
+    person = context.person
+    if person is None:
+        await context.bot.send_message(user_id, texts.say("people", "access_revoked_notice"))
+        return
+    text = texts.say("invites", "already_joined") + "\n\n" + await welcome(context, person)
+    await context.bot.send_message(user_id, text, reply_markup=keyboard_for(person))
 
 
 async def help_command(update: Update, context: BotContext) -> None:

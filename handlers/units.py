@@ -17,7 +17,7 @@ from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH, parse_sizes
 from bot.rules.unit_kinds import UNIT_KINDS
 from bot.rules.user_input import clean_text, parse_number
 from bot.rules.words import without_suffixes
-from handlers import ui
+from handlers import evidence, ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, opener, parsed_by, start_flow
@@ -96,7 +96,7 @@ def unit_card_markup(unit: Unit) -> InlineKeyboardMarkup:
         [
             ui.button(texts.label("unarchive" if unit.archived else "archive"), "u", "unarch" if unit.archived else "arch", unit.id),
         ],
-        [ui.button(texts.label("unit_list"), "u", "page", 0)],
+        [evidence.unit_records_button(unit.id), ui.button(texts.label("unit_list"), "u", "page", 0)],
     ]
     if not unit.archived:
         rows[2].insert(0, ui.button(texts.label("invite_secretary"), "i", "unit", unit.id))

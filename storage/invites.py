@@ -1,13 +1,14 @@
 """Invites: created by leaders, redeemed once by the person who follows the deep link."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
 from storage import audit, people
 from storage.db import Database
-from storage.models import LEADER, Person
+from storage.models import LEADER, Invite, Person
 from storage.timeutil import parse_ts, ts
 
 
@@ -82,3 +83,32 @@ async def redeem_invite(db: Database, code_hash: str, user_id: int, display_name
         RedeemOutcome.JOINED,
         Person(user_id=user_id, display_name=display_name, role=role, unit_id=None if role == LEADER else unit_id),
     )
+
+
+def _invite(row: sqlite3.Row) -> Invite:
+    return Invite(
+        code_hash=row["code_hash"],
+        role=row["role"],
+        unit_id=row["unit_id"],
+        created_by=row["created_by"],
+        created_at=parse_ts(row["created_at"]),
+        expires_at=parse_ts(row["expires_at"]),
+        used_by=row["used_by"],
+        used_at=parse_ts(row["used_at"]),
+    )
+
+
+async def pending_invites(db: Database, now: datetime) -> list[Invite]:
+    """Invites not used yet and still valid, the soonest to expire first."""
+    rows = await db.fetchall(
+        "SELECT * FROM invites WHERE used_by IS NULL AND expires_at > ? ORDER BY expires_at, code_hash", (ts(now),)
+    )
+    return [_invite(r) for r in rows]
+
+
+async def usable_invite(db: Database, code_hash: str, now: datetime) -> Invite | None:
+    """The invite with ``code_hash`` if it can still be used (unused, unexpired)."""
+    row = await db.fetchone(
+        "SELECT * FROM invites WHERE code_hash = ? AND used_by IS NULL AND expires_at > ?", (code_hash, ts(now))
+    )
+    return _invite(row) if row else None

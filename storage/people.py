@@ -5,8 +5,9 @@ import sqlite3
 from datetime import datetime
 
 from storage import audit
-from storage.db import Database
-from storage.models import LEADER, Person
+from storage.db import Database, Transaction
+from storage.dialogs import REPORT_DRAFT_FLOW
+from storage.models import LEADER, SECRETARY, Person
 from storage.timeutil import ts
 
 
@@ -106,13 +107,46 @@ async def set_reachable(db: Database, user_id: int, reachable: bool) -> bool:
     return cursor.rowcount > 0
 
 
+async def _leave_draft_with_unit(conn: Transaction, user_id: int, now: datetime) -> None:
+    """Hand the person's half-filled report over to its unit (storage/dialogs.py takes it back
+    out for the unit's next secretary), and drop whatever else they had open."""
+    await conn.execute(
+        "INSERT INTO unit_drafts (unit_id, flow, step, data, nonce, left_by, left_at) "
+        "SELECT json_extract(data, '$.unit_id'), flow, step, data, nonce, user_id, ? FROM dialogs "
+        "WHERE user_id = ? AND flow = ? AND json_extract(data, '$.unit_id') IS NOT NULL "
+        "AND (json_extract(data, '$.kind') IS NOT NULL OR json_extract(data, '$.activity_id') IS NOT NULL)",
+        (ts(now), user_id, REPORT_DRAFT_FLOW),
+    )
+    await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
+
+
 async def revoke(db: Database, user_id: int, actor_id: int, now: datetime) -> Person | None:
+    """End ``user_id``'s access; a half-filled report of theirs stays with their unit."""
     async with db.transaction() as conn:
         cursor = await conn.execute("UPDATE people SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
         if cursor.rowcount == 0:
             return None
         await audit.record(conn, now, actor_id, "person.revoke", f"user:{user_id}")
-        await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
+        await _leave_draft_with_unit(conn, user_id, now)
+        row = await conn.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
+    forget(db, user_id)
+    return _person(row) if row else None
+
+
+async def move(db: Database, user_id: int, unit_id: int, actor_id: int, now: datetime) -> Person | None:
+    """Bind the active secretary ``user_id`` to another active unit; None when either is not
+    (any more) what the leader saw. A half-filled report of theirs stays with the old unit."""
+    async with db.transaction() as conn:
+        before = await conn.fetchone(
+            "SELECT unit_id FROM people WHERE user_id = ? AND role = ? AND active = 1 AND unit_id != ?",
+            (user_id, SECRETARY, unit_id),
+        )
+        target = await conn.fetchone("SELECT id FROM units WHERE id = ? AND archived = 0", (unit_id,))
+        if before is None or target is None:
+            return None
+        await conn.execute("UPDATE people SET unit_id = ? WHERE user_id = ?", (unit_id, user_id))
+        await audit.record(conn, now, actor_id, "person.move", f"user:{user_id}", {"from": before["unit_id"], "to": unit_id})
+        await _leave_draft_with_unit(conn, user_id, now)
         row = await conn.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
     forget(db, user_id)
     return _person(row) if row else None

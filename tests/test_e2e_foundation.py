@@ -213,6 +213,7 @@ async def test_revoke_access(harness: BotHarness, leader: Person) -> None:
     await secretary.send(f"/start {code}")
     await leader.send("/people")
     await leader.tap("李梅")
+    await leader.tap("取消权限")
     await leader.tap("确认取消")
     assert "您的权限已被取消" in harness.api.last_message(2001).visible
     person = await people.get_person(harness.db, 2001)

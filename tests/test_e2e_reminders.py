@@ -18,7 +18,7 @@ from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from bot.fakeapi.server import FloodLimits, SentMessage
 from bot.reminders.engine import ReminderEngine, TickReport, engine_of
 from bot.reminders.queries import load_timing
-from storage import invites, people
+from storage import audit, invites, people
 from storage import reminders as store
 from storage import schedule as schedule_store
 from storage import units as unit_store
@@ -297,6 +297,8 @@ async def test_escalation_lists_exactly_the_overdue_units_and_nudges_them_once(h
     assert "镇党委催办" in reminders_to(h, c.user_id)[0].visible
     await leader.tap("一键催办", escalation)
     assert "已经催办过了" in leader.answers()[-1]
+    nudges = [e for e in await audit.latest(h.db, 0, 100) if e.action == "reminder.nudge"]  # type: ignore[arg-type]
+    assert [(e.actor_id, e.subject, e.detail) for e in nudges] == [(LEADER_ID, "2026-11", {"count": 2})]
     await tick(h)
     assert [len(reminders_to(h, s.user_id)) for s in (a, b, c)] == [0, 1, 1]
 

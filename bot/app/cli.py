@@ -8,6 +8,7 @@
   units          list the units
   digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
   demo           create a database with the demo township playing two full months and this one (--seed N)
+  audit          export the audit log as CSV (--csv FILE; UTF-8 with BOM, so Excel reads it)
 """
 from __future__ import annotations
 
@@ -151,6 +152,22 @@ async def cmd_demo(settings: Settings, seed: int = 2026) -> int:
         await db.close()
 
 
+async def cmd_audit(settings: Settings, path: Path) -> int:
+    from bot.audit_view import write_csv
+
+    db = await open_database(settings.database_path)
+    try:
+        try:
+            count = await write_csv(db, path, settings.timezone)
+        except OSError as err:
+            print(plain("audit", "export_failed", error=err), file=sys.stderr)
+            return 1
+        print(plain("audit", "exported", count=count, path=path))
+        return 0
+    finally:
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=plain("cli", "title"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
     demo = sub.add_parser("demo", help="fill the database with the demo township")
     demo.add_argument("--seed", type=int, default=2026, help="the same seed plays the same township")
+    auditor = sub.add_parser("audit", help=plain("audit", "help_audit"))
+    auditor.add_argument("--csv", type=Path, required=True, help="the CSV file to write")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
@@ -213,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_digest(settings, args))
     if args.command == "demo":
         return asyncio.run(cmd_demo(settings, args.seed))
+    if args.command == "audit":
+        return asyncio.run(cmd_audit(settings, args.csv))
     parser.error(f"unknown command {args.command}")
     return 2
 

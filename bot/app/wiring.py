@@ -36,12 +36,14 @@ from bot.rules.meeting_rules import load_rules
 from bot.services import Services
 from handlers import (
     access,
+    audit,
     board,
     commitments,
     dialog,
     digest,
     drafts,
     errors,
+    evidence,
     fallback,
     invites,
     leader_work,
@@ -53,6 +55,7 @@ from handlers import (
     plans,
     reminders,
     report,
+    review,
     schedule,
     start,
     unit_import,
@@ -81,6 +84,7 @@ FLOWS = (
     commitments.FULFIL,
     period_notes.PERIOD_NOTE,
     reminders.EXCUSE,
+    review.REVIEW,
 )
 
 
@@ -117,9 +121,11 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "addunit": units.addunit_command,
         "invite": invites.invite_command,
         "people": people.people_command,
+        "audit": audit.audit_command,
         "importunits": unit_import.importunits_command,
         "schedule": schedule.schedule_command,
         "board": board.board_command,
+        "review": review.review_command,
         "digest": digest.digest_command,
         "plan": plans.plan_command,
         "opening": plans.opening_command,
@@ -138,10 +144,14 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^u:"))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
+    app.add_handler(CallbackQueryHandler(audit.audit_button, pattern=r"^au:"))  # au = /audit pages
     # Reminders: r = buttons on reminders and escalations; b = the /board pages.
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
     app.add_handler(CallbackQueryHandler(digest.ledger_button, pattern=r"^x:"))
+    # Leaders: ev = a unit's records, a record, its photos, commitments; rv = 点评/退回/通过/评诺, /review.
+    app.add_handler(CallbackQueryHandler(evidence.evidence_button, pattern=r"^ev:"))
+    app.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
     # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
     app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(my_reports.my_button, pattern=r"^my:"))
@@ -169,6 +179,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await menus.set_menu_for(app.bot, leader)
     await owed.load(app, services.db)
     reminder_engine.start_ticking(app)
+    review.start_morning_news(app)
 
 
 def build_application(

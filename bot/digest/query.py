@@ -20,7 +20,7 @@ from bot.rules.meeting_rules import CADENCES, KindStatus, MeetingRules, complian
 from bot.rules.periods import MONTH, local_day, periods_overlapping
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
-from storage import activities, commitments, leader_activities, period_notes, plans, reminders
+from storage import activities, commitments, leader_activities, period_notes, plans, reminders, reviews
 from storage import units as unit_store
 from storage.db import Database
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
@@ -98,6 +98,10 @@ async def load_records(
     unit_ids = [u.id for u in units]
     window_start = rules_window_start(start, end)
     acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
+    # While review is on, a record returned (退回) and not yet saved again does not count.
+    if await reviews.review_on_since(db) is not None:
+        returned = await reviews.returned_activity_ids(db)
+        acts = [a for a in acts if a.id not in returned]
     excused = await reminders.excused_slots(db)
     return PeriodRecords(
         units=units,

@@ -562,6 +562,18 @@ class FakeBotApi:
         markup = self._check_markup(params.get("reply_markup"))
         return self._deliver(account, SentMessage(chat_id, next(self._message_ids), None, parse_mode, markup, int(time.time()), photo=photo, caption=caption))
 
+    async def _api_sendMediaGroup(self, account: BotAccount, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """An album: each photo a message of its own, as Telegram delivers them."""
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        sent = []
+        for item in media:
+            chat_id, stored, parse_mode, caption = self._send_file({**params, **item}, "media", "photo.jpg", "photos")
+            photo = [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 1280, "height": 960}]
+            sent.append(self._deliver(account, SentMessage(chat_id, next(self._message_ids), None, parse_mode, None, int(time.time()), photo=photo, caption=caption)))
+        return sent
+
     def _editable(self, params: dict[str, Any]) -> SentMessage:
         chat_id = self._chat_for(params.get("chat_id"))
         message = self.find_message(chat_id, int(params.get("message_id") or 0))

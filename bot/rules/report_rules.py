@@ -38,6 +38,7 @@ LIMITS: dict[str, int] = {
     "problems": 1000,
     "next_plans": 1000,
     "deeds": 1000,
+    "review_note": 500,  # a leader's 点评, reason for 退回, or 评诺 comment
 }
 # Fields of one line: a line break typed into them reads as a space. The others keep their lines.
 SINGLE_LINE_FIELDS = frozenset({"topic", "place", "host", "recorder", "commitment_who"})
