@@ -18,14 +18,8 @@ class DuplicateUnitName(ValueError):
 
 def _unit(row: sqlite3.Row) -> Unit:
     return Unit(
-        id=row["id"],
-        name=row["name"],
-        kind=row["kind"],
-        member_count=row["member_count"],
-        archived=bool(row["archived"]),
-        created_at=parse_ts(row["created_at"]),
-        committee_size=row["committee_size"],
-        group_count=row["group_count"],
+        row["id"], row["name"], row["kind"], row["member_count"], bool(row["archived"]), parse_ts(row["created_at"]),
+        committee_size=row["committee_size"], group_count=row["group_count"],
     )
 
 
