@@ -161,8 +161,17 @@ async def handle_kind(turn: Turn) -> None:
     if kind is None:
         await turn.reask(say("pick_kind"))
         return
-    if not _editing(turn) and not turn.data.get("activity_id"):
-        turn.data["expected"] = await _expected_for(turn.services, turn.data["unit_id"], kind.name)
+    data = turn.data
+    # A new kind brings its own 应到, unless the person typed one or edits a submitted record.
+    # A draft's kind changed on the review card keeps its 应到 when the new kind has no default.
+    if not data.get("activity_id") and (not _editing(turn) or data.get("expected") == data.get("expected_default")):
+        expected = await _expected_for(turn.services, data["unit_id"], kind.name)
+        if not _editing(turn) or expected is not None:
+            data["expected"] = data["expected_default"] = expected
+        if _editing(turn) and expected is not None and (data.get("attended") or 0) > expected:
+            data["kind"], data["attended"] = kind.name, None  # 实到 asked again, then back to the review card
+            await turn.ask("attended", prefix=say("changed_field", field="kind"))
+            return
     await _keep(turn, "kind", kind.name, "date")
 
 
@@ -564,7 +573,7 @@ async def start_report(
     kind = context.services.kinds.by_code(kind_code) if kind_code else None
     if kind is not None:
         data["kind"] = kind.name
-        data["expected"] = await _expected_for(context.services, unit.id, kind.name)
+        data["expected"] = data["expected_default"] = await _expected_for(context.services, unit.id, kind.name)
         data.update(filled or {})
     drafts.mark_seen(context, person.user_id)
     step = "kind" if kind is None else "topic" if data.get("held_on") else "date"

@@ -96,3 +96,19 @@ async def test_expected_defaults_by_kind(harness: BotHarness) -> None:
 async def test_expected_is_asked_for_a_committee_of_unknown_size(harness: BotHarness) -> None:
     p, _ = await join_secretary(harness, 2001, "张书记", "山宁村党支部", members=40, committee_size=None)
     assert "本次支委会实到、应到各多少人" in await _report_until_attended(p, "支委会")
+
+
+async def test_changing_the_kind_of_a_draft_brings_that_kinds_expected(harness: BotHarness) -> None:
+    p, unit = await join_secretary(harness, 2001, "张书记", "山宁村党支部", members=40, committee_size=5)
+    await _report_until_attended(p, "支部党员大会")
+    await p.send("30")
+    await p.tap("跳过")
+    replies = await p.tap("跳过")
+    assert "实到 30 人 / 应到 40 人" in replies[-1].visible
+    await p.tap("修改")
+    await p.tap("活动类型")
+    replies = await p.tap("支委会")
+    # 30 cannot have come to a committee of 5: 实到 is asked again, against the committee.
+    assert "应到 5 人（默认为支委人数）" in replies[-1].visible
+    replies = await p.send("5")
+    assert "实到 5 人 / 应到 5 人" in replies[-1].visible
