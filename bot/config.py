@@ -56,6 +56,11 @@ class Settings:
     reminder_send_concurrency: int = 4
     # Reminder fan-out pace, messages/s, evenly spaced: just under Telegram's ~30/s, so no 429s.
     reminder_send_rate: int = 29
+    # Daily copies of the database (storage/backup.py): off while backup_dir is None.
+    backup_dir: Path | None = None
+    backup_keep: int = 14
+    # People whose access was revoked this many days ago are erased (0: kept until a leader erases them).
+    retention_days_after_leaving: int = 365
 
     @property
     def file_base_url(self) -> str:
@@ -158,4 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reminder_tick_seconds=_int_setting(env, "REMINDER_TICK_SECONDS", 60, 0, 3600),
         reminder_send_concurrency=_int_setting(env, "REMINDER_SEND_CONCURRENCY", 4, 1, 30),
         reminder_send_rate=_int_setting(env, "REMINDER_SEND_RATE", 29, 1, 30),
+        backup_dir=Path(env["BACKUP_DIR"].strip()) if env.get("BACKUP_DIR", "").strip() else None,
+        backup_keep=_int_setting(env, "BACKUP_KEEP", 14, 1, 3650),
+        retention_days_after_leaving=_int_setting(env, "RETENTION_DAYS_AFTER_LEAVING", 365, 0, 36500),
     )

@@ -8,8 +8,11 @@ from bot import texts
 from storage.models import LEADER, Person
 
 STRANGER_COMMANDS = ("start", "help")
-SECRETARY_COMMANDS: list[str] = ["report", "my", "commit", "digest", "help", "cancel"]
-LEADER_COMMANDS: list[str] = ["digest", "plan", "opening", "lead", "units", "addunit", "invite", "people", "audit", "importunits", "schedule", "board", "review", "help", "cancel"]
+SECRETARY_COMMANDS: list[str] = ["report", "my", "commit", "digest", "mydata", "help", "cancel"]
+LEADER_COMMANDS: list[str] = [
+    "digest", "plan", "opening", "lead", "notice", "units", "addunit", "invite", "people", "audit", "importunits",
+    "schedule", "board", "review", "erase", "mydata", "help", "cancel",
+]
 
 
 def commands_for_role(role: str | None) -> list[BotCommand]:

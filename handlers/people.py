@@ -85,6 +85,7 @@ async def _card(update: Update, context: BotContext, person: Person) -> None:
     rows = [[ui.button(texts.label("revoke"), "p", "ask", person.user_id)]]
     if person.is_secretary:
         rows[0].insert(0, ui.button(texts.plain("people", "b_move"), "p", "mv", person.user_id, 0))
+    rows.append([ui.button(texts.plain("privacy", "b_erase"), "pv", "ask", person.user_id)])
     rows.append([ui.button(texts.plain("people", "b_list"), "p", "page", 0)])
     await ui.reply(update, context, texts.say("people", "card", person=person, unit=unit), InlineKeyboardMarkup(rows))
 

@@ -123,7 +123,9 @@ async def _leave_draft_with_unit(conn: Transaction, user_id: int, now: datetime)
 async def revoke(db: Database, user_id: int, actor_id: int, now: datetime) -> Person | None:
     """End ``user_id``'s access; a half-filled report of theirs stays with their unit."""
     async with db.transaction() as conn:
-        cursor = await conn.execute("UPDATE people SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+        cursor = await conn.execute(
+            "UPDATE people SET active = 0, left_at = ? WHERE user_id = ? AND active = 1", (ts(now), user_id)
+        )
         if cursor.rowcount == 0:
             return None
         await audit.record(conn, now, actor_id, "person.revoke", f"user:{user_id}")

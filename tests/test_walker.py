@@ -19,7 +19,9 @@ from bot.fakeapi.harness import BotHarness, Person
 from bot.fakeapi.server import SentMessage
 from bot.sandbox import demo
 from handlers.menus import LEADER_COMMANDS, SECRETARY_COMMANDS, STRANGER_COMMANDS
+from storage import notices
 from storage import units as unit_store
+from tests.conftest import LEADER_ID
 from tests.reporting_helpers import join_unit
 
 ERROR_TEXT = texts.say("common", "error")
@@ -106,7 +108,7 @@ class Walk:
 
 async def _township(harness: BotHarness) -> Person:
     """Three units with two months of records and a secretary for the first, so lists, cards and
-    the 小结 have something to show. Returns the secretary."""
+    the 小结 have something to show, and a notice to her. Returns the secretary."""
     assert harness.db is not None
     now = harness.clock()
     rows = [("山宁村党总支", "村", 56), ("博望中学党支部", "学校", 41), ("博望机床厂党支部", "非公企业", 12)]
@@ -114,7 +116,15 @@ async def _township(harness: BotHarness) -> Person:
     units = await unit_store.list_units(harness.db)
     records = demo.demo_township_records(units, date(2026, 10, 1), date(2026, 11, 26), seed=7)
     await demo.store_demo_records(harness.db, records, now)
-    return await join_unit(harness, units[0].id, 2001, "李梅")
+    secretary = await join_unit(harness, units[0].id, 2001, "李梅")
+    # A notice the secretary has received and not read, so /notice has receipts and 提醒未阅 to tap.
+    notice_id = await notices.create_notice(
+        harness.db, author=LEADER_ID, text="请报送年度述职报告。", attachment=None, audience=notices.ALL_UNITS,
+        unit_ids=[u.id for u in units], recipients=[(secretary.user_id, units[0].id)], due_at=now, now=now, draft=None,
+    )
+    [delivery] = await notices.deliveries(harness.db, notice_id)
+    await notices.mark_sent(harness.db, delivery, 1, now)
+    return secretary
 
 
 @pytest.fixture
@@ -133,7 +143,7 @@ async def test_leader_walk(harness: BotHarness, leader: Person, errors: pytest.L
     walk = Walk(leader, harness)
     await walk.walk(command)
     assert walk.problems == [] and _logged_errors(errors) == []
-    assert walk.taps > 0 or command in ("help", "cancel", "addunit", "importunits", "lead")
+    assert walk.taps > 0 or command in ("help", "cancel", "mydata", "addunit", "importunits", "lead")  # /mydata: one card without buttons
 
 
 @pytest.mark.parametrize("command", SECRETARY_COMMANDS)
@@ -142,7 +152,7 @@ async def test_secretary_walk(harness: BotHarness, errors: pytest.LogCaptureFixt
     walk = Walk(secretary, harness)
     await walk.walk(command)
     assert walk.problems == [] and _logged_errors(errors) == []
-    assert walk.taps > 0 or command in ("help", "cancel")
+    assert walk.taps > 0 or command in ("help", "cancel", "mydata")  # /mydata is one card without buttons
 
 
 @pytest.mark.parametrize("command", [*STRANGER_COMMANDS, "units", "report", "digest"])

@@ -9,12 +9,15 @@
   digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
   demo           create a database with the demo township playing two full months and this one (--seed N)
   audit          export the audit log as CSV (--csv FILE; UTF-8 with BOM, so Excel reads it)
+  backup         copy the database (also while the bot runs) to a file
+  restore        put a backup in place of a stopped bot's database, after checking it
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from dataclasses import replace
 from datetime import date, timedelta
@@ -166,6 +169,34 @@ async def cmd_audit(settings: Settings, path: Path) -> int:
         return 0
     finally:
         await db.close()
+async def cmd_backup(settings: Settings, destination: Path) -> int:
+    from storage.backup import take_backup
+
+    if not settings.database_path.is_file():
+        print(plain("cli", "backup_no_database", path=settings.database_path), file=sys.stderr)
+        return 1
+    try:
+        copy = await asyncio.to_thread(take_backup, settings.database_path, destination)
+    except (OSError, sqlite3.Error) as err:
+        print(plain("cli", "backup_failed", error=err), file=sys.stderr)
+        return 1
+    print(plain("cli", "backup_written", path=copy.path, version=copy.schema_version, size=copy.size_bytes))
+    return 0
+
+
+def cmd_restore(settings: Settings, source: Path) -> int:
+    from storage.backup import RestoreRefused, code_schema_version, restore
+
+    try:
+        version, kept = restore(source, settings.database_path)
+    except RestoreRefused as refused:
+        print(plain("cli", "restore_refused", reason=refused.reason, **refused.details), file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as err:
+        print(plain("cli", "restore_failed", error=err), file=sys.stderr)
+        return 1
+    print(plain("cli", "restored", path=settings.database_path, version=version, newest=code_schema_version(), kept=kept))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=2026, help="the same seed plays the same township")
     auditor = sub.add_parser("audit", help=plain("audit", "help_audit"))
     auditor.add_argument("--csv", type=Path, required=True, help="the CSV file to write")
+    backup = sub.add_parser("backup", help="copy the database to DEST, safely while the bot runs")
+    backup.add_argument("destination", type=Path, metavar="DEST")
+    restore = sub.add_parser("restore", help="restore SRC into the stopped bot's database (old one kept as .before-restore)")
+    restore.add_argument("source", type=Path, metavar="SRC")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)  # .env of the working directory
@@ -234,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_demo(settings, args.seed))
     if args.command == "audit":
         return asyncio.run(cmd_audit(settings, args.csv))
+    if args.command == "backup":
+        return asyncio.run(cmd_backup(settings, args.destination))
+    if args.command == "restore":
+        return cmd_restore(settings, args.source)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app import housekeeping
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -49,10 +50,12 @@ from handlers import (
     leader_work,
     menus,
     my_reports,
+    notices,
     owed,
     people,
     period_notes,
     plans,
+    privacy,
     reminders,
     report,
     review,
@@ -85,6 +88,7 @@ FLOWS = (
     period_notes.PERIOD_NOTE,
     reminders.EXCUSE,
     review.REVIEW,
+    notices.NOTICE,
 )
 
 
@@ -130,9 +134,12 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "plan": plans.plan_command,
         "opening": plans.opening_command,
         "lead": leader_work.lead_command,
+        "notice": notices.notice_command,
         "report": report.report_command,
         "my": my_reports.my_command,
         "commit": commitments.commit_command,
+        "mydata": privacy.mydata_command,
+        "erase": privacy.erase_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))
@@ -145,6 +152,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^i:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^p:"))
     app.add_handler(CallbackQueryHandler(audit.audit_button, pattern=r"^au:"))  # au = /audit pages
+    # pv = erasing a person's personal data (handlers/privacy.py).
+    app.add_handler(CallbackQueryHandler(privacy.erase_button, pattern=r"^pv:"))
     # Reminders: r = buttons on reminders and escalations; b = the /board pages.
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(board.board_button, pattern=r"^b:"))
@@ -152,6 +161,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Leaders: ev = a unit's records, a record, its photos, commitments; rv = 点评/退回/通过/评诺, /review.
     app.add_handler(CallbackQueryHandler(evidence.evidence_button, pattern=r"^ev:"))
     app.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
+    # Notices: nt = the /notice cards (leaders); nr = 已阅 under a delivered notice.
+    app.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^nt:"))
+    app.add_handler(CallbackQueryHandler(notices.read_button, pattern=r"^nr:"))
     # Reporting: rp = a report draft's 继续/重新开始 offer; my = /my cards; cm = commitments.
     app.add_handler(CallbackQueryHandler(drafts.draft_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(my_reports.my_button, pattern=r"^my:"))
@@ -180,6 +192,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await owed.load(app, services.db)
     reminder_engine.start_ticking(app)
     review.start_morning_news(app)
+    housekeeping.start(app)
 
 
 def build_application(

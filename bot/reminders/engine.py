@@ -17,34 +17,41 @@ flight at the moment of the crash (``REMINDER_SEND_CONCURRENCY``), each at most 
 missed while the bot was down is sent at the first tick after start if it is no older than
 ``REMINDER_GRACE_HOURS``; older ones are marked *expired* (the next slot supersedes them).
 
+Notices (/notice) share the outbox's design and this tick: before the reminders, each tick sends
+the pending notice deliveries through the same sender, pace and concurrency (``fan_out``), then
+the delivery report of each notice whose fan-out is over (``bot.reminders.notices``).
+
 Nothing is kept in memory between ticks; APScheduler (PTB's JobQueue) only drives the tick.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext
 
 from bot.reminders import messages, plan
+from bot.reminders import notices as notice_outbox
 from bot.reminders.queries import load_timing, secretaries_by_unit, unit_records
-from bot.reminders.sender import ReliableSender
+from bot.reminders.sender import ReliableSender, SendResult
 from bot.rules.periods import period_from_key
 from bot.services import Services
 from storage import people as people_store
 from storage import reminders as store
 from storage import units as unit_store
 from storage.models import Commitment, Person, Unit
+from storage.notices import Attachment
 from storage.reminders import Delivery, PlannedReminder, Reminder
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 ENGINE_KEY = "reminders"
 FIRST_TICK_SECONDS = 5.0
 
@@ -59,6 +66,7 @@ class TickReport:
     expired: int = 0
     retry_later: int = 0
     quiet: bool = False
+    notices_sent: int = 0
 
 
 @dataclass
@@ -109,6 +117,9 @@ class ReminderEngine:
             report = TickReport()
             timing = await load_timing(self.services)
             report.planned = await self.plan(timing, moment)
+            # Notices first: a recipient who blocked the bot is then told to the leaders in the
+            # reminders' pass of this same tick.
+            await notice_outbox.deliver_notices(self, timing, moment, report)
             await self.deliver(timing, moment, report)
         async with self._ticked:
             self.completed_ticks += 1
@@ -184,26 +195,47 @@ class ReminderEngine:
 
     async def _deliver_pass(self, timing: plan.Timing, now: datetime, pending: Sequence[Delivery], report: TickReport) -> None:
         snapshot = await self._snapshot(timing, now, pending)
-        window = asyncio.Semaphore(self.services.settings.reminder_send_concurrency)
-        halted = asyncio.Event()  # Telegram unreachable: leave the rest pending for the next tick
         blocked: set[int] = set()
 
-        async def deliver_one(delivery: Delivery) -> None:
+        async def deliver_one(delivery: Delivery, halted: asyncio.Event) -> None:
+            await self._deliver_one(delivery, snapshot, report, halted, blocked)
+
+        await self.fan_out(pending, deliver_one)
+
+    async def fan_out(self, items: Sequence[T], deliver_one: Callable[[T, asyncio.Event], Awaitable[None]]) -> None:
+        """``deliver_one`` for each item, at most ``REMINDER_SEND_CONCURRENCY`` at once (reminders
+        and notices alike). The event it gets is set when Telegram is unreachable: the items not
+        yet started are left pending for the next tick."""
+        window = asyncio.Semaphore(self.services.settings.reminder_send_concurrency)
+        halted = asyncio.Event()
+
+        async def one(item: T) -> None:
             async with window:
                 if halted.is_set():
                     return
-                await self._deliver_one(delivery, snapshot, report, halted, blocked)
+                await deliver_one(item, halted)
 
         try:
             async with asyncio.TaskGroup() as group:
-                for delivery in pending:
-                    group.create_task(deliver_one(delivery))
+                for item in items:
+                    group.create_task(one(item))
         except BaseExceptionGroup as failures:
-            # Not a Telegram answer (those are handled above) but a bug or the process going
-            # down: stop the tick with the first cause; what was not marked sent stays pending.
+            # Not a Telegram answer (those are handled by deliver_one) but a bug or the process
+            # going down: stop the tick with the first cause; what was not marked sent stays pending.
             for other in failures.exceptions[1:]:
-                log.error("reminder delivery failed too", exc_info=other)
+                log.error("delivery failed too", exc_info=other)
             raise failures.exceptions[0] from None
+
+    async def send_paced(
+        self, recipient: int, text: str, markup: InlineKeyboardMarkup | None, halted: asyncio.Event, attachment: Attachment | None = None
+    ) -> SendResult | None:
+        """Send one message of a fan-out at the even pace; None when the fan-out was halted meanwhile."""
+        async with self.pace:
+            if halted.is_set():
+                return None  # Telegram is unreachable just now: stays pending for the next tick
+            if attachment is None:  # a reminder's call, as it always was
+                return await self.sender.send(recipient, text, markup)
+            return await self.sender.send(recipient, text, markup, attachment)
 
     async def _deliver_one(
         self, delivery: Delivery, snapshot: _Snapshot, report: TickReport, halted: asyncio.Event, blocked: set[int]
@@ -218,10 +250,9 @@ class ReminderEngine:
             report.dropped += 1
             return
         text, markup = message
-        async with self.pace:
-            if halted.is_set():
-                return  # Telegram is unreachable just now: stays pending for the next tick
-            result = await self.sender.send(recipient, text, markup)
+        result = await self.send_paced(recipient, text, markup, halted)
+        if result is None:
+            return
         if result.sent:
             await store.mark_sent(db, reminder.id, recipient, result.message_id, self.services.now())  # type: ignore[arg-type]
             report.sent += 1

@@ -20,8 +20,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from storage.notices import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +62,21 @@ class ReliableSender:
         self.delays = tuple(delays)
         self.sleep = sleep
 
-    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> SendResult:
+    async def _send_once(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, attachment: Attachment | None) -> Message:
+        """One request: a text message, or a photo or file with ``text`` as its caption (a notice's)."""
+        if attachment is None:
+            return await self.bot.send_message(chat_id, text, reply_markup=markup)
+        if attachment.kind == "photo":
+            return await self.bot.send_photo(chat_id, attachment.file_id, caption=text, reply_markup=markup)
+        return await self.bot.send_document(chat_id, attachment.file_id, caption=text, reply_markup=markup)
+
+    async def send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, attachment: Attachment | None = None
+    ) -> SendResult:
         last_error = ""
         for attempt in range(len(self.delays) + 1):
             try:
-                message = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                message = await self._send_once(chat_id, text, markup, attachment)
                 return SendResult(message_id=message.message_id)
             except Forbidden as err:
                 return SendResult(blocked=True, error=str(err))
