@@ -77,7 +77,7 @@ async def measure(unit_count: int) -> dict[str, float]:
             messages = chat_messages(blocks)
             timings["text"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            docx = render_docx(blocks)
+            docx = render_docx(blocks, author=settings.org_name, now=now)
             timings["word"].append(time.perf_counter() - started)
             started = time.perf_counter()
             xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))

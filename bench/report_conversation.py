@@ -46,7 +46,6 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -165,7 +164,9 @@ async def build_report_bot(base_url: str, database: str) -> tuple[Application[An
     processor = TimedChatProcessor()
     # Telegram's flood limits are not this program's cost: the limiter stays in the request path
     # but limits nothing.
-    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)
+    from bot.app.limiter import PriorityRateLimiter
+
+    limiter = PriorityRateLimiter(rate=0, group_max_rate=0, max_retries=0)
     app = build_application(settings, db, clock=system_clock, update_processor=processor, rate_limiter=limiter)
     return app, processor, db
 

@@ -62,7 +62,7 @@ def _subject(subject: str | None, names: Names) -> str:
     if not subject:
         return ""
     kind, _, ident = subject.partition(":")
-    number = int(ident) if ident.isdigit() else None
+    number = int(ident) if ident.removeprefix("-").isdecimal() and len(ident) < 20 else None  # erased people are negative
     if kind == "unit" and number is not None:
         name = names.unit(number)
     elif kind == "user" and number is not None:
@@ -71,7 +71,7 @@ def _subject(subject: str | None, names: Names) -> str:
         name = activity_short_id(number)
     elif kind == "commitment" and number is not None:
         name = commitment_short_id(number)
-    elif kind == "leader_activity" and number is not None:
+    elif kind in ("leader_activity", "notice") and number is not None:
         name = ident
     else:
         kind, name = ("", subject) if ident else (subject, subject)

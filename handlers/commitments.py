@@ -7,23 +7,27 @@ injected clock (``services.today()``).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, QUARTER, YEAR, period_containing
+from bot.rules.telegram_limits import fit_fields
+from bot.rules.user_input import parse_id
 from bot.services import Services
-from handlers import drafts, ui
+from handlers import drafts, long_text, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, start_flow, text_within
+from handlers.paging import page_of
 from storage import commitments as store
 from storage.activities import AlreadySubmitted
-from storage.models import Commitment
+from storage.models import Commitment, CommitmentProgress
 
 FAMILY = "commitments"
 PREFIX = "cm"
@@ -34,45 +38,105 @@ say, label = texts.family(FAMILY)
 
 
 # ----- list and card ---------------------------------------------------------------------------
-async def show_list(update: Update, context: BotContext, prefix: str | None = None) -> None:
+# A page of the list; 8 commitments of 200 emoji each still fit a message with room to spare.
+LIST_PAGE = 8
+# The newest progress notes shown on a card; all of them are a tap away (查看全文).
+NOTES_ON_CARD = 10
+
+
+def _fit_list(render: Callable[[dict[int, str]], str], shown: list[Commitment]) -> str:
+    """A page of a list, its contents shortened if the page would not fit a message."""
+    text, _ = fit_fields(lambda contents: render({int(k): v for k, v in contents.items()}), {str(c.id): c.content for c in shown}, long_text.CARD_LIMIT)
+    return text
+
+
+def _pager(action: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    row = []
+    if page > 0:
+        row.append(ui.button(texts.label("prev_page"), PREFIX, action, page - 1))
+    if page < pages - 1:
+        row.append(ui.button(texts.label("next_page"), PREFIX, action, page + 1))
+    return row
+
+
+async def show_list(update: Update, context: BotContext, prefix: str | None = None, page: int = 0) -> None:
     person, services = context.caller(), context.services
     today = services.today()
     everything = await store.list_commitments(services.db, [person.unit_id] if person.unit_id else [])
     open_ones = [c for c in everything if c.fulfilled_on is None]
     fulfilled = [c for c in everything if c.fulfilled_on is not None]
+    shown, page, pages = page_of(open_ones, page, LIST_PAGE)
     ids = {c.id: rules.commitment_short_id(c.id) for c in everything}
-    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), PREFIX, "open", c.id)] for c in open_ones]
+    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=c.is_overdue(today)), PREFIX, "open", c.id)] for c in shown]
+    if pages > 1:
+        rows.append(_pager("list", page, pages))
     bottom = [ui.button(label("b_new"), PREFIX, "new")]
     if fulfilled:
         bottom.append(ui.button(label("b_fulfilled", count=len(fulfilled)), PREFIX, "done"))
     rows.append(bottom)
-    text = say("list", open=open_ones, fulfilled_count=len(fulfilled), today=today, ids=ids)
+    number_from = page * LIST_PAGE
+    text = _fit_list(
+        lambda contents: say(
+            "list", open=shown, fulfilled_count=len(fulfilled), today=today, ids=ids, contents=contents,
+            open_count=len(open_ones), number_from=number_from, page=page, pages=pages,
+        ),
+        list(shown),
+    )
     if prefix:
         text = f"{prefix}\n\n{text}"
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
 
 
-async def show_fulfilled(update: Update, context: BotContext) -> None:
+async def show_fulfilled(update: Update, context: BotContext, page: int = 0) -> None:
     person, services = context.caller(), context.services
     done = [c for c in await store.list_commitments(services.db, [person.unit_id] if person.unit_id else []) if c.fulfilled_on]
+    shown, page, pages = page_of(done, page, LIST_PAGE)
     ids = {c.id: rules.commitment_short_id(c.id) for c in done}
-    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=False), PREFIX, "open", c.id)] for c in done]
+    rows = [[ui.button(label("b_open", c=c, short_id=ids[c.id], overdue=False), PREFIX, "open", c.id)] for c in shown]
+    if pages > 1:
+        rows.append(_pager("done", page, pages))
     rows.append([ui.button(label("b_list"), PREFIX, "list")])
-    await ui.reply(update, context, say("fulfilled_list", done=done, ids=ids), InlineKeyboardMarkup(rows))
+    text = _fit_list(
+        lambda contents: say("fulfilled_list", done=shown, ids=ids, contents=contents, done_count=len(done), number_from=page * LIST_PAGE, page=page, pages=pages),
+        list(shown),
+    )
+    await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+def _card_fields(commitment: Commitment, progress: list[CommitmentProgress]) -> dict[str, str | None]:
+    """The card's free-text fields by name: the content, the notes shown, the result and comment."""
+    fields: dict[str, str | None] = {"content": commitment.content, "result": commitment.result, "evaluation_comment": commitment.evaluation_comment}
+    fields.update({f"note{p.id}": p.note for p in progress[-NOTES_ON_CARD:]})
+    return fields
+
+
+async def fitted_card(services: Services, commitment: Commitment) -> tuple[str, set[str], list[CommitmentProgress]]:
+    """The card fitted to Telegram's limit (handlers/long_text.py), the fields it shortened, and
+    all the progress notes (the card shows the newest :data:`NOTES_ON_CARD`)."""
+    progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
+    tz = services.settings.timezone
+    short_id = rules.commitment_short_id(commitment.id)
+
+    def render(values: dict[str, str]) -> str:
+        c = dataclasses.replace(commitment, content=values["content"], result=values["result"], evaluation_comment=values["evaluation_comment"])
+        views = [
+            {"note": values[f"note{p.id}"], "photo_file_id": p.photo_file_id, "created_at_local": p.created_at.astimezone(tz)}
+            for p in progress[-NOTES_ON_CARD:]
+        ]
+        return say("card", c=c, short_id=short_id, progress=views, progress_total=len(progress), today=services.today())
+
+    text, cut = fit_fields(render, _card_fields(commitment, progress), long_text.CARD_LIMIT)
+    return text, cut, progress
 
 
 async def card_text(services: Services, commitment: Commitment) -> str:
     """The commitment with its progress, fulfilment and 评诺, as the unit and the leaders see it."""
-    progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
-    tz = services.settings.timezone
-    views = [{"note": p.note, "photo_file_id": p.photo_file_id, "created_at_local": p.created_at.astimezone(tz)} for p in progress]
-    return say("card", c=commitment, short_id=rules.commitment_short_id(commitment.id), progress=views, today=services.today())
+    text, _, _ = await fitted_card(services, commitment)
+    return text
 
 
 async def show_card(update: Update, context: BotContext, commitment: Commitment, prefix: str | None = None) -> None:
-    services = context.services
-    progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
-    text = await card_text(services, commitment)
+    text, cut, progress = await fitted_card(context.services, commitment)
     if prefix:
         text = f"{prefix}\n\n{text}"
     rows = []
@@ -81,8 +145,22 @@ async def show_card(update: Update, context: BotContext, commitment: Commitment,
     photos = [p for p in progress if p.photo_file_id]
     if photos:
         rows.append([ui.button(label("b_photos", count=len(photos)), PREFIX, "ph", commitment.id)])
+    if cut or len(progress) > NOTES_ON_CARD:
+        rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", commitment.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list")])
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def send_full_card(context: BotContext, commitment: Commitment) -> None:
+    """The commitment's content, every progress note and its result, whole."""
+    services = context.services
+    progress = await store.list_progress(services.db, commitment.id, unit_id=commitment.unit_id)
+    tz = services.settings.timezone
+    pieces = [(label("full_content"), commitment.content)]
+    pieces += [(label("full_note", at=p.created_at.astimezone(tz)), p.note) for p in progress]
+    if commitment.result:
+        pieces.append((label("full_result"), commitment.result))
+    await long_text.send_full_text(context, pieces)
 
 
 # /commit: the unit's commitments, open ones first, overdue ones marked.
@@ -94,13 +172,13 @@ async def commit_button(update: Update, context: BotContext) -> None:
     """Taps on the commitment list and cards (``cm:<action>:<id>``)."""
     action, arg = ui.tapped(update)
     person, services = context.caller(), context.services
-    if action == "list":
+    if action in ("list", "done"):
+        page = parse_id(arg or "0")
+        if page is None:
+            await ui.answer(update, texts.say("common", "stale_card"))
+            return
         await ui.answer(update)
-        await show_list(update, context)
-        return
-    if action == "done":
-        await ui.answer(update)
-        await show_fulfilled(update, context)
+        await (show_list(update, context, page=page) if action == "list" else show_fulfilled(update, context, page))
         return
     if action == "new":
         if not await drafts.guard(update, context, "commit_new"):
@@ -111,12 +189,15 @@ async def commit_button(update: Update, context: BotContext) -> None:
     if commitment_id is None:
         return
     commitment = await store.get_commitment(services.db, commitment_id, unit_id=person.unit_id or 0)
-    if commitment is None or action not in ("open", "prog", "ful", "ph"):
+    if commitment is None or action not in ("open", "prog", "ful", "ph", "full"):
         await ui.answer(update, say("not_found"), alert=True)
         return
     if action == "open":
         await ui.answer(update)
         await show_card(update, context, commitment)
+    elif action == "full":
+        await ui.answer(update)
+        await send_full_card(context, commitment)
     elif action == "ph":
         await ui.answer(update)
         progress = await store.list_progress(services.db, commitment.id, unit_id=person.unit_id)

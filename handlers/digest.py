@@ -227,6 +227,11 @@ async def _digest_blocks(services: Services, scope: Scope, period: Period, *, in
     return digest, digest_document(digest, services.settings.digest_date_style, services.settings.digest_script, internal=internal)
 
 
+def _docx(services: Services, blocks: list[Block]) -> bytes:
+    """The Word file of ``blocks``, written by the organisation now, in the digest's script."""
+    return render_docx(blocks, author=services.settings.org_name, now=services.now(), script=services.settings.digest_script)
+
+
 async def send_digest(update: Update, context: BotContext, scope: Scope, start: date, end: date) -> None:
     """The 小结 in chat (split at paragraphs), then as a Word file, then the ledger offer."""
     services = context.services
@@ -246,7 +251,7 @@ async def send_digest(update: Update, context: BotContext, scope: Scope, start: 
         await context.bot.send_message(user_id, chunk)
     await context.bot.send_document(
         user_id,
-        document=await asyncio.to_thread(render_docx, blocks),
+        document=await asyncio.to_thread(_docx, services, blocks),
         filename=texts.plain("digest_chat", "docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "document_caption", label=period.label, scope=label),
     )
@@ -285,7 +290,7 @@ async def send_internal_version(context: BotContext, scope: Scope, start: date, 
     _, blocks = await _digest_blocks(context.services, scope, period, internal=True)
     await context.bot.send_document(
         user_id,
-        document=await asyncio.to_thread(render_docx, blocks),
+        document=await asyncio.to_thread(_docx, context.services, blocks),
         filename=texts.plain("digest_chat", "internal_docx_name", scope=label, label=period.label),
         caption=texts.say("digest_chat", "internal_caption", label=period.label, scope=label),
     )

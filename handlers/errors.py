@@ -17,13 +17,11 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import texts
+from bot.rules.telegram_limits import CALLBACK_ANSWER_LIMIT, shorten
 from handlers.context import BotContext
 from storage import people
 
 log = logging.getLogger("bot.errors")
-
-# What a tap's answer (an alert) may hold; Telegram cuts longer ones.
-_ALERT_LIMIT = 190
 
 
 def _is_transient(error: BaseException | None) -> bool:
@@ -36,7 +34,7 @@ async def _tell(update: object, context: BotContext, text: str) -> None:
         return
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:_ALERT_LIMIT], show_alert=True)
+            await update.callback_query.answer(shorten(text, CALLBACK_ANSWER_LIMIT), show_alert=True)
         else:
             await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # noqa: BLE001 - nothing more can be done; the failure is already logged
@@ -54,7 +52,8 @@ async def on_error(update: object, context: BotContext) -> None:
         log.info("user %s cannot be reached: %s", update.effective_user.id, error)
         return
     if isinstance(error, BadRequest):
-        log.error("Telegram refused a request the bot made (a bug): %s", error.message, exc_info=error)
+        where = "; ".join(getattr(error, "__notes__", ()))  # the method and payload size (bot/app/limiter.py)
+        log.error("Telegram refused a request the bot made (a bug): %s [%s]", error.message, where, exc_info=error)
     else:
         log.error("unhandled error while handling an update", exc_info=error)
     await _tell(update, context, texts.say("common", "error"))

@@ -25,7 +25,7 @@ from bot.rules.periods import MONTH, Period, next_period, period_containing, per
 from bot.rules.user_input import parse_id
 from bot.rules.words import WORDS
 from bot.services import Services
-from handlers import commitments, ui
+from handlers import commitments, long_text, ui
 from handlers.access import leaders_only
 from handlers.context import BotContext
 from handlers.paging import grid, page_of, pager_row
@@ -109,13 +109,17 @@ async def review_views(services: Services, kept: list[reviews.Review]) -> list[d
     ]
 
 
+async def record_card(services: Services, activity: Activity, kept: list[reviews.Review]) -> tuple[str, list[str]]:
+    """The record with every field, its short id and edits, and the reviews kept with it — fitted
+    to Telegram's limit (handlers/long_text.py) — and the fields it shortened."""
+    short_id, warning, views = rules.activity_short_id(activity.id), quorum_warning(services, activity), await review_views(services, kept)
+    return long_text.fit_record(lambda a: texts.say("my_reports", "card", a=a, short_id=short_id, quorum_warning=warning, reviews=views), activity)
+
+
 async def record_card_text(services: Services, activity: Activity, kept: list[reviews.Review]) -> str:
-    """The record with every field, its short id and edits, and the reviews kept with it."""
-    return texts.say(
-        "my_reports", "card",
-        a=activity, short_id=rules.activity_short_id(activity.id), quorum_warning=quorum_warning(services, activity),
-        reviews=await review_views(services, kept),
-    )
+    """:func:`record_card`'s text."""
+    text, _ = await record_card(services, activity, kept)
+    return text
 
 
 # ----- a unit's records of a period -------------------------------------------------------------

@@ -3,11 +3,15 @@
 An invite card carries ``i:qr:<code>``: the same link as a QR code picture, for handing an invite
 over in person. The code is already in the card's text, so the button reveals nothing new; a tap
 is honoured only while the invite can still be used. Leaders are told when someone joins.
+
+Redeeming is throttled (/start <code>, handlers/start.py): a person whose codes failed five times
+in ten minutes is told to wait, so codes cannot be guessed at speed.
 """
 from __future__ import annotations
 
 import asyncio
 import io
+import math
 from datetime import datetime, timedelta
 
 import segno
@@ -16,6 +20,7 @@ from telegram.error import TelegramError
 
 from bot import texts
 from bot.rules.invites import deep_link, hash_code, looks_like_code, new_code
+from bot.rules.throttle import FailureThrottle
 from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
@@ -24,6 +29,11 @@ from handlers.paging import grid, page_of, pager_row
 from storage import audit, invites, people
 from storage import units as unit_store
 from storage.models import LEADER, SECRETARY, Person, Unit
+
+# Failed redemptions (unknown, used, expired codes) a person may make per window.
+REDEEM_FAILURES_ALLOWED = 5
+REDEEM_WINDOW = timedelta(minutes=10)
+_THROTTLE_KEY = "invites.redeem_throttle"
 
 
 async def create_link(context: BotContext, unit: Unit | None) -> tuple[str, InlineKeyboardMarkup]:
@@ -134,3 +144,26 @@ async def invite_button(update: Update, context: BotContext) -> None:
     else:
         text, markup = await create_link(context, unit)
         await context.bot.send_message(context.caller().user_id, text, reply_markup=markup)
+
+
+# ----- redeeming: the throttle -------------------------------------------------------------------
+def _throttle(context: BotContext) -> FailureThrottle:
+    return context.application.bot_data.setdefault(_THROTTLE_KEY, FailureThrottle(REDEEM_FAILURES_ALLOWED, REDEEM_WINDOW))
+
+
+async def redeeming_refused(context: BotContext, user_id: int) -> bool:
+    """True, after telling the person how long to wait, when their codes failed too often of late."""
+    wait = _throttle(context).wait(user_id, context.services.now())
+    if wait is None:
+        return False
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    await context.bot.send_message(user_id, texts.say("invites", "too_many_attempts", minutes=minutes))
+    return True
+
+
+def note_redemption(context: BotContext, user_id: int, succeeded: bool) -> None:
+    """Count a failed redemption of ``user_id``, or forget their failures once one succeeds."""
+    if succeeded:
+        _throttle(context).succeeded(user_id)
+    else:
+        _throttle(context).failed(user_id, context.services.now())

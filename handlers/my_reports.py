@@ -12,7 +12,7 @@ from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, Period, next_period, period_containing, period_from_key, previous_period
 from bot.rules.user_input import parse_id
-from handlers import drafts, evidence, report, ui
+from handlers import drafts, evidence, long_text, report, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.paging import page_of
@@ -59,10 +59,17 @@ async def show_card(update: Update, context: BotContext, activity: Activity) -> 
     rows = [[ui.button(label("b_edit"), PREFIX, "edit", activity.id), ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
         rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id)])
+    text, cut = await _card_text(context, activity)
+    if cut:
+        rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", activity.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
-    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
-    text = await evidence.record_card_text(context.services, activity, kept)
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def _card_text(context: BotContext, activity: Activity) -> tuple[str, list[str]]:
+    """The record card with its reviews, fitted to Telegram's limit, and the fields it shortened."""
+    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
+    return await evidence.record_card(context.services, activity, kept)
 
 
 @secretaries_only
@@ -100,7 +107,7 @@ async def my_button(update: Update, context: BotContext) -> None:
     if activity_id is None:
         return
     activity = await activity_store.get_activity(services.db, activity_id, unit_id=person.unit_id or 0)
-    if activity is None or action not in ("open", "edit", "wd", "wdok", "ph"):
+    if activity is None or action not in ("open", "edit", "wd", "wdok", "ph", "full"):
         await ui.answer(update, say("not_found"), alert=True)
         return
     short_id = rules.activity_short_id(activity.id)
@@ -121,6 +128,10 @@ async def my_button(update: Update, context: BotContext) -> None:
             return
         await ui.answer(update)
         await show_list(update, context, period_containing(MONTH, activity.held_on), prefix=say("withdrawn", short_id=short_id))
+    elif action == "full":
+        await ui.answer(update)
+        _, cut = await _card_text(context, activity)
+        await long_text.send_full_text(context, long_text.record_pieces(activity, cut))
     elif action == "ph":
         await ui.answer(update)
         caption = say("photos_caption", short_id=short_id, count=len(activity.photos))

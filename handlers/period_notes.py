@@ -13,10 +13,11 @@ from telegram import Update
 from bot import texts
 from bot.rules import report_rules as rules
 from bot.rules.periods import MONTH, period_containing, period_from_key
-from handlers import drafts
+from handlers import drafts, long_text
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow, text_within
 from storage import period_notes as note_store
+from storage.models import PeriodNote
 from storage.period_notes import NOTE_FIELDS
 
 FAMILY = "period_notes"
@@ -32,7 +33,17 @@ def _period_label(turn: Turn) -> str:
 async def prompt_menu(turn: Turn) -> Card:
     note = await note_store.get_note(turn.services.db, turn.data["unit_id"], turn.data["period"])
     fields = [Button(label("b_field", field=f, filled=bool(note and getattr(note, f))), "field", f) for f in NOTE_FIELDS]
-    return Card(say("menu", note=note, period_label=_period_label(turn)), [fields, [Button(label("b_done"), "done")]])
+    text, cut = _menu_text(turn, note)
+    full = [[Button(long_text.full_text_label(), "full")]] if cut else []
+    return Card(text, [fields, *full, [Button(label("b_done"), "done")]])
+
+
+def _menu_text(turn: Turn, note: PeriodNote | None) -> tuple[str, list[str]]:
+    """The menu showing the note, fitted to Telegram's limit (handlers/long_text.py), and the fields it shortened."""
+    period_label = _period_label(turn)
+    if note is None:
+        return say("menu", note=None, period_label=period_label), []
+    return long_text.fit_card(lambda n: say("menu", note=n, period_label=period_label), note, NOTE_FIELDS)
 
 
 async def handle_menu(turn: Turn) -> None:
@@ -41,6 +52,10 @@ async def handle_menu(turn: Turn) -> None:
         await turn.ask("field")
     elif turn.action == "done":
         await turn.finish(say("closed", period_label=_period_label(turn)))
+    elif turn.action == "full":
+        note = await note_store.get_note(turn.services.db, turn.data["unit_id"], turn.data["period"])
+        _, cut = _menu_text(turn, note)
+        await long_text.send_full_text(turn.context, long_text.record_pieces(note, cut, FAMILY))
     else:
         await turn.reask(say("use_buttons"))
 

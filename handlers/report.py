@@ -23,7 +23,7 @@ from bot.rules import report_rules as rules
 from bot.rules.attendance import default_expected
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
-from handlers import drafts, owed, review, ui
+from handlers import drafts, long_text, owed, review, ui
 from handlers.access import secretaries_only
 from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Problem, Step, Turn, parsed_by, start_flow, text_within
@@ -371,6 +371,14 @@ async def handle_photos(turn: Turn) -> None:
 
 
 # ----- review, edit menu, optional fields ----------------------------------------------------------
+def _review_text(turn: Turn) -> tuple[str, list[str]]:
+    """The review card's text, fitted to Telegram's limit, and the fields it shortened."""
+    activity_id = turn.data.get("activity_id")
+    editing_id = rules.activity_short_id(activity_id) if activity_id else None
+    quorum_warning = _quorum_warning(turn)
+    return long_text.fit_record(lambda r: say("review", r=r, quorum_warning=quorum_warning, editing_id=editing_id), drafts.record_view(turn.data))
+
+
 async def prompt_review(turn: Turn) -> Card:
     activity_id = turn.data.get("activity_id")
     rows = [
@@ -378,18 +386,19 @@ async def prompt_review(turn: Turn) -> Card:
         [Button(label("b_edit"), "edit"), Button(label("b_more"), "more")],
         [Button(texts.label("cancel"), "cancel")],
     ]
-    text = say(
-        "review",
-        r=drafts.record_view(turn.data),
-        quorum_warning=_quorum_warning(turn),
-        editing_id=rules.activity_short_id(activity_id) if activity_id else None,
-    )
+    text, cut = _review_text(turn)
+    if cut:
+        rows.insert(1, [Button(long_text.full_text_label(), "full")])
     return Card(text, rows)
 
 
 async def handle_review(turn: Turn) -> None:
     if turn.action == "submit":
         await submit(turn)
+    elif turn.action == "full":
+        # The card stays as it is, above; the fields it shortened follow it whole.
+        _, cut = _review_text(turn)
+        await long_text.send_full_text(turn.context, long_text.record_pieces(drafts.record_view(turn.data), cut))
     elif turn.action == "edit":
         await turn.ask("edit_menu")
     elif turn.action == "more":
@@ -494,7 +503,8 @@ async def submit(turn: Turn) -> None:
         count = await activity_store.count_unit_activities(services.db, person.unit_id, period.start, period.end)
         text = say("submitted", short_id=short_id, count=count, period_label=period.label)
     try:
-        await ui.reply(turn.update, turn.context, say("revised_card" if activity_id else "submitted_card", r=activity, short_id=short_id))
+        card, _ = long_text.fit_record(lambda r: say("revised_card" if activity_id else "submitted_card", r=r, short_id=short_id), activity)
+        await ui.reply(turn.update, turn.context, card)
         await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
     except Forbidden:
         raise  # they blocked the bot: the error handler marks them unreachable

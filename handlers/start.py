@@ -21,6 +21,10 @@ _REFUSALS = {
     RedeemOutcome.LEADER_KEEPS_ROLE: "invite_for_secretary",
 }
 
+# Outcomes of a code that was real and good (the person is in, or was already, or is a leader
+# who was not changed): they do not count as failed attempts.
+_ACCEPTED = frozenset({RedeemOutcome.JOINED, RedeemOutcome.ALREADY_JOINED, RedeemOutcome.LEADER_KEEPS_ROLE, RedeemOutcome.UNIT_ARCHIVED})
+
 
 def _is_cjk(text: str) -> bool:
     return any(0x4E00 <= ord(ch) <= 0x9FFF for ch in text)  # CJK Unified Ideographs
@@ -61,10 +65,14 @@ async def start(update: Update, context: BotContext) -> None:
         )
         await set_menu_for(context.bot, context.person)
         return
+    if await invites_face.redeeming_refused(context, user.id):
+        return
     if not looks_like_code(code):
+        invites_face.note_redemption(context, user.id, succeeded=False)
         await context.bot.send_message(user.id, texts.say("start", "invite_unknown"))
         return
     result = await invites.redeem_invite(services.db, hash_code(code), user.id, display_name_of(update), services.now())
+    invites_face.note_redemption(context, user.id, succeeded=result.outcome in _ACCEPTED)
     if result.outcome is RedeemOutcome.ALREADY_JOINED:
         await already_joined(context, user.id)
         return

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from telegram.error import BadRequest, TelegramError
 
 from bot import texts
+from bot.rules.telegram_limits import CALLBACK_ANSWER_LIMIT, shorten
 from bot.rules.user_input import parse_id
 from handlers.context import BotContext
 
@@ -37,7 +38,7 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
     if update.callback_query is not None:
         # Another handler may already have answered this tap; a second answer is harmless to skip.
         with suppress(TelegramError):
-            await update.callback_query.answer(text, show_alert=alert)
+            await update.callback_query.answer(None if text is None else shorten(text, CALLBACK_ANSWER_LIMIT), show_alert=alert)
 
 
 def tapped(update: Update, count: int = 2) -> tuple[str, ...]:

@@ -142,6 +142,14 @@ async def returned_activity_ids(db: Database) -> set[int]:
     return {r["activity_id"] for r in rows}
 
 
+async def uncounted_activity_ids(db: Database) -> set[int]:
+    """The records that do not count anywhere (小结, 台账, /board, reminders): while review is on,
+    those returned (退回) and not yet saved again; nothing while it is off."""
+    if await review_on_since(db) is None:
+        return set()
+    return await returned_activity_ids(db)
+
+
 async def waiting_records(db: Database, since: datetime) -> list[WaitingRecord]:
     """Live records submitted or changed since ``since`` that no leader has passed (通过) at their
     current version and that are not returned: the one that has waited longest first."""

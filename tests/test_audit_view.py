@@ -32,7 +32,9 @@ def test_what_is_gone_or_unknown_is_still_shown() -> None:
     assert _shown("unit.update", "unit:77")[3] == "单位 #77（已删除）"
     assert _shown("unit.add", None, actor=None)[1] == "系统（命令行）"
     assert _shown("unit.add", None, actor=0)[1] == "系统（命令行）"
-    when, actor, action, subject, detail = _shown("notice.send", "notice:3", {"units": 40})
-    assert action == "其他操作（notice.send）" and subject == "notice:3" and detail == ""
+    when, actor, action, subject, detail = _shown("poll.start", "poll:3", {"units": 40})
+    assert action == "其他操作（poll.start）" and subject == "poll:3" and detail == ""
+    assert _shown("notice.send", "notice:3")[2:4] == ("发通知", "通知 #3")
+    assert _shown("person.erase", "user:-2")[3] == "用户 -2"  # an erased person: the pseudonym only
     assert _shown("plan.save", "2026-11", {"items": 3})[3:] == ("2026-11", "3 项")
     assert _shown("activity.submit", "activity:12", {"unit_id": 1, "kind": "支委会"})[3:] == ("活动记录 HD0012", "山宁村党总支 支委会")

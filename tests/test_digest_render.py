@@ -232,8 +232,10 @@ def test_docx_layout_and_fonts():
     body = next(p for p in pars if p.text.startswith("全镇现有"))
     assert _east_asia(body.runs[0]) == "仿宋_GB2312" and body.runs[0].font.size == Pt(16)
     assert body.runs[0].element.rPr.rFonts.get(qn("w:ascii")) == "FangSong"
-    assert body.paragraph_format.line_spacing == Pt(28.9)
-    assert body.paragraph_format.first_line_indent == Pt(32)
+    # The line is the document grid's pitch (22 lines to the page), the indent two of its characters.
+    assert body.paragraph_format.line_spacing == Pt(28.95)
+    assert body._p.pPr.ind.get(qn("w:firstLineChars")) == "200"
+    assert abs(body.paragraph_format.first_line_indent - Cm(15.6 / 28 * 2)) < Pt(0.5)
 
     sub = next(p for p in pars if re.match(r"^\d、“三会一课”", p.text) or re.match(r"^\d、主题党日", p.text))
     assert _east_asia(sub.runs[0]) == "楷体_GB2312" and _east_asia(sub.runs[1]) == "仿宋_GB2312"

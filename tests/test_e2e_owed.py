@@ -29,7 +29,7 @@ async def _stored(harness: BotHarness) -> list:
 async def test_a_confirmation_telegram_failed_is_said_first_at_the_next_update(harness: BotHarness) -> None:
     p, _ = await join_secretary(harness, 2001, "李梅", "山宁村党支部")
     await _ready_to_submit(p)
-    harness.api.inject_faults("editMessageText", [502])
+    harness.api.inject_faults("editMessageText", [502] * harness.tries)
     replies = await p.tap("提交")
     assert replies == []  # nothing reached the person (the tap itself was answered)
     assert len(await _stored(harness)) == 1
@@ -46,10 +46,10 @@ async def test_a_confirmation_telegram_failed_is_said_first_at_the_next_update(h
 async def test_what_is_owed_survives_a_restart_and_waits_while_telegram_still_fails(harness: BotHarness) -> None:
     p, _ = await join_secretary(harness, 2001, "李梅", "山宁村党支部")
     await _ready_to_submit(p)
-    harness.api.inject_faults("editMessageText", [502])
+    harness.api.inject_faults("editMessageText", [502] * harness.tries)
     await p.tap("提交")
     await harness.restart()
-    harness.api.inject_faults("sendMessage", [502])
+    harness.api.inject_faults("sendMessage", [502] * harness.tries)
     await p.send("/help")  # the owed message fails again: still owed
     replies = await p.send("/help")
     assert "汇报成功，编号 HD0001" in replies[0].visible

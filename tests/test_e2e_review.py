@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 from bot import texts
 from bot.digest.query import Scope, load_ledger, load_records
 from bot.fakeapi.harness import BotHarness, Person
+from bot.reminders.queries import unit_records
+from bot.rules.periods import period_from_key
 from handlers import review as review_handlers
 from storage import activities, commitments, reviews
 from storage.models import Unit
@@ -128,6 +130,10 @@ async def test_review_switch_waiting_list_approve_and_the_digest_rule(harness: B
     await leader.send("请补充照片")
     records = await load_records(harness.db, scope=Scope("all"), start=NOVEMBER[0], end=NOVEMBER[1], today=date(2026, 11, 27), zone=SHANGHAI)
     assert [a.topic for a in records.activities] == ["第一项"]
+    # The same rule holds for /board and the reminders, which read the same records.
+    assert harness.app is not None
+    _, board = await unit_records(harness.app.bot_data["services"], [period_from_key("2026-11")])
+    assert sorted(a.topic for r in board for a in r.activities) == ["第一项"]
     replies = await leader.send("/review")
     assert "没有待审核的记录" in replies[-1].visible and "已退回、等待单位修改：1 项" in replies[-1].visible
     # A returned record can be neither returned again nor passed until it is saved again.

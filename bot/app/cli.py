@@ -120,7 +120,8 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if not scope.valid:
         print(plain("cli", "scope_bad"), file=sys.stderr)
         return 1
-    today = system_clock().astimezone(settings.timezone).date()
+    now = system_clock()
+    today = now.astimezone(settings.timezone).date()
     db = await open_database(settings.database_path)
     try:
         digest = await load_digest(
@@ -130,7 +131,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         blocks = digest_document(digest, settings.digest_date_style, settings.digest_script, internal=args.internal)
         print(plain_text(blocks))
         if args.docx:
-            Path(args.docx).write_bytes(render_docx(blocks))
+            Path(args.docx).write_bytes(render_docx(blocks, author=settings.org_name, now=now, script=settings.digest_script))
             print("\n" + plain("cli", "written", path=args.docx), file=sys.stderr)
         if args.xlsx:
             ledger = await load_ledger(db, scope=scope, start=period.start, end=period.end, period_label=period.label, today=today, zone=settings.timezone)

@@ -8,11 +8,14 @@ bot has finished answering.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.app.limiter import STEP_STARTED
 
 
 def _chat_key(update: object) -> int | None:
@@ -35,12 +38,14 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         key = _chat_key(update)
         try:
             if key is None:
+                STEP_STARTED.set(time.monotonic())
                 await coroutine
                 return
             lock = self._locks.setdefault(key, asyncio.Lock())
             self._waiting[key] = self._waiting.get(key, 0) + 1
             try:
                 async with lock:
+                    STEP_STARTED.set(time.monotonic())  # the replies' place in the rate limiter's queue
                     await coroutine
             finally:
                 self._waiting[key] -= 1

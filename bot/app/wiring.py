@@ -15,7 +15,6 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -28,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.app import housekeeping
+from bot.app.limiter import PriorityRateLimiter
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -201,7 +201,7 @@ def build_application(
     *,
     clock: Clock = system_clock,
     update_processor: ChatOrderedUpdateProcessor | None = None,
-    rate_limiter: AIORateLimiter | None = None,
+    rate_limiter: PriorityRateLimiter | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, wired and ready for ``initialize``/``start`` (or ``run_polling``)."""
     if settings.token is None:
@@ -215,7 +215,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=3))
         .post_init(_post_init)
     )
     if settings.proxy_url:

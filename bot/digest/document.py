@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.digest.build import LOW_ATTENDANCE_THRESHOLD, PLAN_FROM_LEADER, PLAN_FROM_UNITS, Digest
+from bot.digest.traditional import to_traditional
 from bot.rules.chinese_date import HANZI, format_date_cn, format_span_cn
 from bot.texts import environment
 
@@ -91,18 +92,6 @@ def digest_title(org_name: str, campaign: str | None = None) -> str:
 def whole_scope_label(org_name: str) -> str:
     """How the whole jurisdiction is named in the text: 全镇 for a township, else 全辖区."""
     return _say("whole_scope", org_name)
-
-
-@lru_cache(maxsize=1)
-def _s2t():  # noqa: ANN202 - an opencc.OpenCC
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
-def to_traditional(text: str) -> str:
-    """Simplified → Traditional characters (OpenCC ``s2t``)."""
-    return _s2t().convert(text)
 
 
 def _block(kind: BlockKind, text: str, bold: bool = False) -> Block:

@@ -98,10 +98,8 @@ async def load_records(
     unit_ids = [u.id for u in units]
     window_start = rules_window_start(start, end)
     acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
-    # While review is on, a record returned (退回) and not yet saved again does not count.
-    if await reviews.review_on_since(db) is not None:
-        returned = await reviews.returned_activity_ids(db)
-        acts = [a for a in acts if a.id not in returned]
+    uncounted = await reviews.uncounted_activity_ids(db)  # returned while review is on
+    acts = [a for a in acts if a.id not in uncounted]
     excused = await reminders.excused_slots(db)
     return PeriodRecords(
         units=units,

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
+from bot.app.limiter import PriorityRateLimiter
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.app.wiring import build_application
 from bot.config import Settings, load_settings
@@ -115,6 +116,8 @@ class BotHarness:
     clock: FakeClock
     env: dict[str, str] = field(default_factory=dict)
     flood: FloodLimits | None = None
+    # Replies failing transiently are tried again at once: tests do not wait.
+    reply_delays: tuple[float, ...] = (0.0, 0.0)
     api: FakeBotApi = field(init=False)
     app: Application[Any, Any, Any, Any, Any, Any] | None = field(init=False, default=None)
     db: Database | None = field(init=False, default=None)
@@ -135,6 +138,11 @@ class BotHarness:
         await self.stop_bot()
         await self.api.stop()
 
+    @property
+    def tries(self) -> int:
+        """How many times a reply that keeps failing transiently is tried (bot/app/limiter.py)."""
+        return len(self.reply_delays) + 1
+
     def _on_bot_message(self, event: str, message: SentMessage) -> None:
         touched = self._touched.get(message.chat_id)
         if touched is not None and message not in touched:
@@ -150,7 +158,7 @@ class BotHarness:
         processor = ChatOrderedUpdateProcessor()
         processor.add_observer(self._on_processed)
         self.app = build_application(
-            self.settings, self.db, clock=self.clock, update_processor=processor, rate_limiter=AIORateLimiter(max_retries=5)
+            self.settings, self.db, clock=self.clock, update_processor=processor, rate_limiter=PriorityRateLimiter(max_retries=5, reply_delays=self.reply_delays)
         )
         await self.app.initialize()
         if self.app.post_init is not None:  # run_polling would call it; we start by hand

@@ -2,9 +2,11 @@
 
 It holds simulated users and chats, hands their messages and button presses to the bot through
 ``getUpdates`` (long polling with offsets), and records what the bot sends. Like real Telegram it
-refuses malformed HTML ("can't parse entities"), text over 4096 characters, ``callback_data``
-over 64 bytes, unchanged edits, messages to people who blocked the bot (403), and answers 429
-with ``retry_after`` when a flood limit is passed. Faults (a burst of 502s) can be injected.
+refuses malformed HTML ("can't parse entities"), text over 4096 (a caption over 1024, a tap's
+answer over 200) — counted as Telegram counts, in UTF-16 code units of the text after its HTML
+entities are parsed —, ``callback_data`` over 64 bytes, unchanged edits, messages to people who blocked the bot (403), and answers 429
+with ``retry_after`` when a flood limit is passed. Faults (a burst of 502s, a dropped connection)
+can be injected.
 """
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ from bot.texts import plain
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
+# A fault that answers nothing: the connection is closed (the client sees a network error, as when
+# a request stalls and is given up).
+DROP = 0
 
 
 class ApiError(Exception):
@@ -180,7 +186,8 @@ class FakeBotApi:
         self._listeners.append(listener)
 
     def inject_faults(self, method: str, statuses: list[int]) -> None:
-        """The next calls of ``method`` (or ``*`` for any) answer these HTTP statuses, in order."""
+        """The next calls of ``method`` (or ``*`` for any) answer these HTTP statuses, in order
+        (:data:`DROP`: no answer at all, the connection closed)."""
         self._faults[method].extend(statuses)
 
     @property
@@ -369,6 +376,10 @@ class FakeBotApi:
         fault_list = self._faults.get(method) or self._faults.get("*")
         if fault_list:
             status = fault_list.pop(0)
+            if status == DROP:  # the connection is lost before any answer, as in a stall cut short
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=500)
             return web.json_response({"ok": False, "error_code": status, "description": "Bad Gateway"}, status=status)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
@@ -610,7 +621,7 @@ class FakeBotApi:
 
     async def _api_answerCallbackQuery(self, account: BotAccount, params: dict[str, Any]) -> bool:
         text = params.get("text")
-        if text is not None and len(str(text)) > 200:
+        if text is not None and utf16_length(str(text)) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         return True
 

@@ -18,6 +18,7 @@ from bot.rules.periods import Period, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
 from storage import reminders as store
+from storage import reviews
 from storage import schedule as schedule_store
 from storage import units as unit_store
 from storage.models import Person, Unit
@@ -56,7 +57,8 @@ async def unit_records(services: Services, periods: Iterable[Period]) -> tuple[d
     """The active units, and each with the activities and excuses that decide these periods."""
     units = await unit_store.list_units(services.db)
     start, end = plan.activity_window(periods)
-    activities = await store.held_activities(services.db, start, end)
+    uncounted = await reviews.uncounted_activity_ids(services.db)  # returned while review is on
+    activities = [a for a in await store.held_activities(services.db, start, end) if a.id not in uncounted]
     excused = await store.excused_slots(services.db)
     tz = services.settings.timezone
     records = plan.build_unit_records(

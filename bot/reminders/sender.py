@@ -1,7 +1,8 @@
 """Sending one message with bounded retries, and saying plainly what became of it.
 
-The bot's ``AIORateLimiter`` paces every request to Telegram's flood limits and already retries a
-429 (``RetryAfter``) a few times. On top of that, ``ReliableSender`` retries what is worth
+The bot's rate limiter (bot/app/limiter.py, built on ``AIORateLimiter``) paces every request to
+Telegram's flood limits, lets replies to people go before the sends marked :data:`BULK` here, and
+already retries a 429 (``RetryAfter``) a few times. On top of that, ``ReliableSender`` retries what is worth
 retrying — a 429 that outlasted the limiter, 5xx answers and timeouts (PTB raises
 ``NetworkError``/``TimedOut``) — after growing pauses, and never retries what cannot succeed:
 a 403 (the person blocked the bot) or a 400 (the message itself is wrong). The pauses and the
@@ -42,6 +43,15 @@ class SendResult:
         return self.message_id is not None
 
 
+class Bulk(int):
+    """``rate_limit_args`` marking a bulk send (a reminder, a notice): bot/app/limiter.py lets
+    replies to people go first. As an int it is the number of 429 retries, which is all a plain
+    ``AIORateLimiter`` reads from it."""
+
+
+BULK = Bulk(3)
+
+
 def retry_after_seconds(error: RetryAfter) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -61,14 +71,17 @@ class ReliableSender:
         self.bot = bot
         self.delays = tuple(delays)
         self.sleep = sleep
+        # Marked as bulk only where a rate limiter reads the mark (python-telegram-bot refuses
+        # rate_limit_args without one).
+        self._bulk: dict[str, Bulk] = {"rate_limit_args": BULK} if getattr(bot, "rate_limiter", None) is not None else {}
 
     async def _send_once(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, attachment: Attachment | None) -> Message:
         """One request: a text message, or a photo or file with ``text`` as its caption (a notice's)."""
         if attachment is None:
-            return await self.bot.send_message(chat_id, text, reply_markup=markup)
+            return await self.bot.send_message(chat_id, text, reply_markup=markup, **self._bulk)
         if attachment.kind == "photo":
-            return await self.bot.send_photo(chat_id, attachment.file_id, caption=text, reply_markup=markup)
-        return await self.bot.send_document(chat_id, attachment.file_id, caption=text, reply_markup=markup)
+            return await self.bot.send_photo(chat_id, attachment.file_id, caption=text, reply_markup=markup, **self._bulk)
+        return await self.bot.send_document(chat_id, attachment.file_id, caption=text, reply_markup=markup, **self._bulk)
 
     async def send(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, attachment: Attachment | None = None
