@@ -10,7 +10,7 @@ from storage.models import LEADER, Person
 STRANGER_COMMANDS = ("start", "help")
 SECRETARY_COMMANDS: list[str] = ["report", "my", "commit", "digest", "mydata", "help", "cancel"]
 LEADER_COMMANDS: list[str] = [
-    "digest", "plan", "lead", "notice", "units", "addunit", "invite", "people", "audit", "importunits",
+    "digest", "plan", "opening", "lead", "notice", "units", "addunit", "invite", "people", "audit", "importunits",
     "schedule", "board", "review", "erase", "mydata", "help", "cancel",
 ]
 

@@ -1,4 +1,5 @@
-"""/plan: a leader writes the 下一步计划 of a period's 小结 (else the units' own plans are used)."""
+"""/plan and /opening: a leader writes the 下一步计划 of a period's 小结 (else the units' own plans
+are used), or its opening paragraph (else the default opening, naming the campaign and the period)."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ from storage import plans
 
 MAX_ITEMS = 20
 MAX_ITEM_LENGTH = 200
+MAX_OPENING_LENGTH = 500
 CLEAR_WORDS = frozenset(WORDS["answers"]["clear"])
 # A list marker at the start of a line: 1. 1、 1) （1） (一) 一、 ① - • and the like, followed by a
 # separator. Only a marker with its separator is dropped, never the first character of a word:
@@ -37,17 +39,22 @@ def parse_plan_items(text: str) -> list[str]:
     return items
 
 
+def _period_question(turn: Turn) -> str:
+    return texts.say("digest_chat", "ask_opening_period" if turn.flow.name == OPENING_FLOW else "ask_plan_period")
+
+
 async def prompt_period(turn: Turn) -> Card:
-    return Card(texts.say("digest_chat", "ask_plan_period"), period_rows(turn.services.today(), custom=False))
+    return Card(_period_question(turn), period_rows(turn.services.today(), custom=False))
 
 
 async def handle_period(turn: Turn) -> None:
+    """The period chosen; both flows go on to their one writing step."""
     period = named_periods(turn.services.today()).get(turn.arg) if turn.action == "period" else None
     if period is None:
-        await turn.reask(texts.say("digest_chat", "ask_plan_period"))
+        await turn.reask(_period_question(turn))
         return
     turn.data["key"], turn.data["label"] = period.key, period.label
-    await turn.ask("items")
+    await turn.ask("text" if turn.flow.name == OPENING_FLOW else "items")
 
 
 async def prompt_items(turn: Turn) -> Card:
@@ -84,3 +91,46 @@ PLAN = Flow(name="plan", title=texts.say("digest_chat", "plan_flow_title"), step
 
 # /plan: choose the period, then send the plan, one item per line.
 plan_command = leaders_only(opener(PLAN, "period"))
+
+
+# ----- /opening: the 小结's first paragraph, per period -------------------------------------------
+OPENING_FLOW = "opening"
+
+
+async def prompt_opening(turn: Turn) -> Card:
+    current = await plans.get_opening(turn.services.db, turn.data["key"])
+    text = texts.say("digest_chat", "ask_opening_text", label=turn.data["label"], current=current, limit=MAX_OPENING_LENGTH)
+    return Card(text, [[Button(texts.label("cancel"), "cancel")]])
+
+
+def opening_text(text: str) -> str | Problem:
+    """The rule for a typed opening: one paragraph (its lines joined). 清空 is asked first."""
+    paragraph = "".join(trim(line) for line in text.splitlines())
+    if not paragraph or len(paragraph) > MAX_OPENING_LENGTH:
+        return Problem(texts.say("digest_chat", "opening_too_long", limit=MAX_OPENING_LENGTH))
+    return paragraph
+
+
+async def handle_opening(turn: Turn) -> None:
+    if turn.is_tap:
+        return
+    paragraph: str | None
+    if turn.text is not None and normalise(turn.text) in CLEAR_WORDS:
+        paragraph = None
+    elif (paragraph := await turn.typed(opening_text)) is None:
+        return
+    services = turn.services
+    await plans.save_opening(services.db, turn.data["key"], paragraph, turn.person.user_id, services.now())
+    label = turn.data["label"]
+    await turn.finish(texts.say("digest_chat", "opening_saved" if paragraph else "opening_cleared", label=label, text=paragraph))
+
+
+OPENING = Flow(
+    name=OPENING_FLOW,
+    title=texts.say("digest_chat", "opening_flow_title"),
+    steps={"period": Step(prompt_period, handle_period), "text": Step(prompt_opening, handle_opening)},
+)
+
+
+# /opening: choose the period, then send the opening paragraph of its 小结.
+opening_command = leaders_only(opener(OPENING, "period"))

@@ -1,6 +1,6 @@
 """/report (and the "📝 汇报活动" keyboard button): report a meeting or activity, guided.
 
-kind → date → 主题 → 实到 (应到 defaults to the unit's member count) → 内容摘要 → photos →
+kind → date → 主题 → 实到 (应到 defaults by kind, bot.rules.attendance) → 内容摘要 → photos →
 review → 提交. From the review card every field can be changed (修改) and the optional ones added
 (更多信息: start time, place, 主持人, 记录人, absentees, 列席, 决议). The same flow edits a
 submitted record (``activity_id`` in the draft), starting at the review card. The draft is the
@@ -22,6 +22,7 @@ from bot import texts
 from bot.services import Services
 from bot.rules import report_rules as rules
 from bot.reminders.queries import Standing, unit_standing
+from bot.rules.attendance import default_expected
 from bot.rules.intent import ReportIntent
 from bot.rules.periods import MONTH, period_containing
 from handlers import drafts, long_text, owed, reminder_cards, review, ui
@@ -139,6 +140,8 @@ def _attendance(turn: Turn) -> Callable[[str], tuple[int, int] | Problem]:
         if parsed is None:
             return Problem(say("attended_invalid"))
         attended, expected = parsed[0], parsed[1] if parsed[1] is not None else turn.data["expected"]
+        if expected is None:  # no default for this kind yet (a first 党小组会): both are needed
+            return Problem(say("attended_need_expected", kind=turn.data["kind"]))
         if not rules.attendance_ok(attended, expected):
             return Problem(say("attended_over", attended=attended, expected=expected))
         return attended, expected
@@ -167,7 +170,27 @@ async def handle_kind(turn: Turn) -> None:
     if kind is None:
         await turn.reask(say("pick_kind"))
         return
+    data = turn.data
+    # A new kind brings its own 应到, unless the person typed one or edits a submitted record.
+    # A draft's kind changed on the review card keeps its 应到 when the new kind has no default.
+    if not data.get("activity_id") and (not _editing(turn) or data.get("expected") == data.get("expected_default")):
+        expected = await _expected_for(turn.services, data["unit_id"], kind.name)
+        if not _editing(turn) or expected is not None:
+            data["expected"] = data["expected_default"] = expected
+        if _editing(turn) and expected is not None and (data.get("attended") or 0) > expected:
+            data["kind"], data["attended"] = kind.name, None  # 实到 asked again, then back to the review card
+            await turn.ask("attended", prefix=say("changed_field", field="kind"))
+            return
     await _keep(turn, "kind", kind.name, "date")
+
+
+async def _expected_for(services: Any, unit_id: int, kind_name: str) -> int | None:  # noqa: ANN401 - bot.services.Services
+    """The 应到 a new report of ``kind_name`` starts from (None: asked with 实到)."""
+    unit = await unit_store.get_unit(services.db, unit_id)
+    if unit is None:
+        return None
+    last = await activity_store.last_expected(services.db, unit_id, kind_name)
+    return default_expected(services.kinds.by_name(kind_name), unit, last)
 
 
 # ----- date --------------------------------------------------------------------------------------
@@ -240,7 +263,9 @@ async def handle_topic(turn: Turn) -> None:
 async def prompt_attended(turn: Turn) -> Card:
     expected = turn.data["expected"]
     rows = [[Button(label("b_edit_expected", expected=expected), "expected")], _nav(turn)]
-    return Card(say("ask_attended", expected=expected, kind=turn.data["kind"]), rows)
+    kind = turn.services.kinds.by_name(turn.data["kind"])
+    rows = rows if expected is not None else rows[1:]
+    return Card(say("ask_attended", expected=expected, kind=turn.data["kind"], basis=kind.attendance if kind else None), rows)
 
 
 async def handle_attended(turn: Turn) -> None:
@@ -630,6 +655,7 @@ async def start_report(
     kind = context.services.kinds.by_code(kind_code) if kind_code else None
     if kind is not None:
         data["kind"] = kind.name
+        data["expected"] = data["expected_default"] = await _expected_for(context.services, unit.id, kind.name)
         data.update(filled or {})
     drafts.mark_seen(context, person.user_id)
     step = "kind" if kind is None else "topic" if data.get("held_on") else "date"

@@ -41,7 +41,7 @@ async def handle_confirm(turn: Turn) -> None:
         await turn.reask(texts.say("common", "idle_hint"))
         return
     services = turn.services
-    rows = [(r[0], r[1], int(r[2])) for r in turn.data["rows"]]
+    rows = [(r[0], r[1], int(r[2]), *r[3:5]) for r in turn.data["rows"]]
     try:
         count = await unit_store.add_units(services.db, rows, turn.person.user_id, services.now())
     except DuplicateUnitName as err:
@@ -78,7 +78,7 @@ async def document_received(update: Update, context: BotContext) -> None:
         return
     data = {
         "file_name": file_name,
-        "rows": [[row.name, row.kind, row.member_count] for _, row in check.good],
+        "rows": [list(row.as_tuple()) for _, row in check.good],
         "bad": [[number, reason] for number, reason in check.bad],
     }
     if not check.good:

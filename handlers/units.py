@@ -1,4 +1,5 @@
-"""Leaders manage units: /units (list and card), /addunit (guided), rename, member count, archive.
+"""Leaders manage units: /units (list and card), /addunit (guided), rename, member count, the
+committee size and number of 党小组 (支委人数、党小组数, offered again right after /addunit), archive.
 
 Buttons outside a guided flow carry ``u:<action>:<arg>`` and are re-authorised on every tap.
 """
@@ -11,7 +12,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import texts
-from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH
+from bot.rules.meeting_rules import COMMITTEE_MIN_MEMBERS
+from bot.rules.unit_import import MAX_MEMBERS, MAX_NAME_LENGTH, parse_sizes
 from bot.rules.unit_kinds import UNIT_KINDS
 from bot.rules.user_input import clean_text, parse_number
 from bot.rules.words import without_suffixes
@@ -52,6 +54,21 @@ def unit_name(text: str) -> str | Problem:
 member_count = parsed_by(parse_member_count, partial(texts.say, "units", "members_invalid"))
 
 
+def unit_sizes(unit: Unit) -> Callable[[str], dict[str, int | None] | Problem]:
+    """The rule for typed sizes: 支委人数 and 党小组数 (“5 3”), or only 党小组数 for a branch too
+    small to have a committee (its committee is then recorded as none)."""
+    has_room = unit.member_count >= COMMITTEE_MIN_MEMBERS
+
+    def rule(text: str) -> dict[str, int | None] | Problem:
+        sizes = parse_sizes(without_suffixes(clean_text(text), "count"), unit.member_count, with_committee=has_room)
+        if sizes is None:
+            return Problem(texts.say("units", "sizes_invalid", unit=unit, committee=has_room))
+        committee, groups = sizes
+        return {"committee_size": committee, "group_count": groups}
+
+    return rule
+
+
 # ----- list and card ---------------------------------------------------------------------------
 async def show_list(update: Update, context: BotContext, page: int = 0) -> None:
     services = context.services
@@ -75,13 +92,14 @@ def unit_card_markup(unit: Unit) -> InlineKeyboardMarkup:
             ui.button(texts.label("rename"), "u", "ren", unit.id),
             ui.button(texts.label("set_members"), "u", "mem", unit.id),
         ],
+        [ui.button(texts.label("set_sizes"), "u", "size", unit.id)],
         [
             ui.button(texts.label("unarchive" if unit.archived else "archive"), "u", "unarch" if unit.archived else "arch", unit.id),
         ],
         [evidence.unit_records_button(unit.id), ui.button(texts.label("unit_list"), "u", "page", 0)],
     ]
     if not unit.archived:
-        rows[1].insert(0, ui.button(texts.label("invite_secretary"), "i", "unit", unit.id))
+        rows[2].insert(0, ui.button(texts.label("invite_secretary"), "i", "unit", unit.id))
     return InlineKeyboardMarkup(rows)
 
 
@@ -125,6 +143,8 @@ async def units_button(update: Update, context: BotContext) -> None:
         await start_flow(update, context, EDIT_UNIT, "rename", {"unit_id": unit.id})
     elif action == "mem":
         await start_flow(update, context, EDIT_UNIT, "members", {"unit_id": unit.id})
+    elif action == "size":
+        await start_flow(update, context, EDIT_UNIT, "sizes", {"unit_id": unit.id})
 
 
 # ----- /addunit: name → kind → member count ----------------------------------------------------
@@ -177,6 +197,7 @@ async def handle_members(turn: Turn) -> None:
     await turn.finish(
         texts.say("units", "added", unit=unit),
         [
+            [ui.button(texts.label("set_sizes"), "u", "size", unit.id)],
             [ui.button(texts.label("invite_secretary"), "i", "unit", unit.id)],
             [ui.button(texts.label("add_another"), "u", "add", 0), ui.button(texts.label("unit_list"), "u", "page", 0)],
         ],
@@ -204,15 +225,19 @@ async def prompt_rename(turn: Turn) -> Card:
     return Card(texts.say("units", "ask_rename", unit=unit), [[Button(texts.label("cancel"), "cancel")]])
 
 
-async def _change_unit(turn: Turn, rule: Callable[[str], Any], column: str, said: Callable[[Unit, Unit], str]) -> None:
-    """Set ``column`` of the flow's unit to the typed value and show its card, saying ``said(old, new)``."""
+async def _change_unit(
+    turn: Turn, rule: Callable[[str], Any] | Callable[[Unit], Callable[[str], Any]], column: str, said: Callable[[Unit, Unit], str]
+) -> None:
+    """Set ``column`` of the flow's unit to the typed value and show its card, saying ``said(old, new)``.
+
+    ``rule`` reads the text, or (for ``sizes``) is made from the unit and then reads it."""
     if turn.is_tap:
         return
     unit = await _unit_of(turn)
     if unit is None:
         await turn.finish(texts.say("units", "not_found"))
         return
-    value = await turn.typed(rule)
+    value = await turn.typed(rule(unit) if column == "sizes" else rule)  # type: ignore[call-arg,arg-type]
     if value is None:
         return
     services = turn.services
@@ -239,8 +264,22 @@ async def handle_set_members(turn: Turn) -> None:
     await _change_unit(turn, member_count, "member_count", lambda old, new: texts.say("units", "members_set", unit=new))
 
 
+async def prompt_sizes(turn: Turn) -> Card:
+    unit = await _unit_of(turn)
+    committee = unit is not None and unit.member_count >= COMMITTEE_MIN_MEMBERS
+    return Card(texts.say("units", "ask_sizes", unit=unit, committee=committee), [[Button(texts.label("cancel"), "cancel")]])
+
+
+async def handle_sizes(turn: Turn) -> None:
+    await _change_unit(turn, unit_sizes, "sizes", lambda old, new: texts.say("units", "sizes_set", unit=new))
+
+
 EDIT_UNIT = Flow(
     name="editunit",
     title=texts.say("units", "edit_flow_title"),
-    steps={"rename": Step(prompt_rename, handle_rename), "members": Step(prompt_set_members, handle_set_members)},
+    steps={
+        "rename": Step(prompt_rename, handle_rename),
+        "members": Step(prompt_set_members, handle_set_members),
+        "sizes": Step(prompt_sizes, handle_sizes),
+    },
 )

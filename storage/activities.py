@@ -261,3 +261,13 @@ async def count_activities(db: Database) -> int:
     row = await db.fetchone("SELECT COUNT(*) FROM activities")
     return int(row[0]) if row else 0
 
+
+
+async def last_expected(db: Database, unit_id: int, kind: str) -> int | None:
+    """The 应到 the unit gave in its latest report of ``kind`` (withdrawn ones aside), or None."""
+    row = await db.fetchone(
+        "SELECT expected FROM activities WHERE unit_id = ? AND kind = ? AND withdrawn_at IS NULL "
+        "ORDER BY held_on DESC, id DESC LIMIT 1",
+        (unit_id, kind),
+    )
+    return None if row is None else int(row["expected"])

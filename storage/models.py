@@ -22,6 +22,8 @@ class Unit:
     member_count: int
     archived: bool = False
     created_at: datetime | None = None  # when the unit was added; None when not read
+    committee_size: int | None = None  # 支委人数: None not stated, 0 no committee
+    group_count: int | None = None  # 党小组数: None not stated, 0 no 党小组
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("excuses", "created_by"),
     ("reminder_deliveries", "recipient"),
     ("period_plans", "updated_by"),
+    ("period_openings", "updated_by"),
     ("leader_activities", "leader_id"),
     ("township_settings", "updated_by"),
     ("activity_reviews", "leader_id"),

@@ -21,8 +21,14 @@ async def join_unit(harness: BotHarness, unit_id: int, user_id: int, name: str) 
     return person
 
 
-async def join_secretary(harness: BotHarness, user_id: int, name: str, unit_name: str, members: int = 9) -> tuple[Person, Unit]:
-    """Create ``unit_name`` with ``members`` members and let ``name`` join it through an invite link."""
+async def join_secretary(
+    harness: BotHarness, user_id: int, name: str, unit_name: str, members: int = 9, committee_size: int | None = -1
+) -> tuple[Person, Unit]:
+    """Create ``unit_name`` with ``members`` members and let ``name`` join it through an invite link.
+
+    The unit states a committee of ``committee_size``; by default (-1) as many as its members, so
+    a 支委会's 应到 defaults to the membership the report tests check."""
     assert harness.db is not None
-    unit = await unit_store.add_unit(harness.db, unit_name, "村", members, None, harness.clock())
+    committee = members if committee_size == -1 else committee_size
+    unit = await unit_store.add_unit(harness.db, unit_name, "村", members, None, harness.clock(), committee_size=committee)
     return await join_unit(harness, unit.id, user_id, name), unit

@@ -187,8 +187,8 @@ def test_problems_come_from_facts():
     assert (1, "党课") in missed and (2, "支委会") in missed
     assert (7, "党课") not in missed  # excused
     assert (7, "支委会") in missed
-    assert [(low.unit.id, low.attended, low.expected) for low in p.low_attendance] == [(5, 10, 50)]
-    assert all(low.rate < LOW_ATTENDANCE_THRESHOLD for low in p.low_attendance)
+    # 丹阳's 20 % is two 结对共建, whose 应到 names no body that should have come: not a problem.
+    assert p.low_attendance == ()
     assert {o.commitment_id for o in p.overdue_commitments} == {1, 6}
 
 
@@ -223,3 +223,17 @@ def test_nothing_reported_is_not_empty_when_a_note_exists():
 def test_end_before_start_is_refused():
     with pytest.raises(ValueError):
         build(start=END, end=START)
+
+
+def test_low_attendance_counts_only_kinds_whose_expected_means_something():
+    """丹阳: two 主题党日 at 20 % (the whole branch expected) are low attendance; its 结对共建 and
+    a 志愿服务 at 10 % add nothing to the figure, and alone would raise nothing."""
+    extra = [
+        act(20, 5, "主题党日", 20, 5, 25),
+        act(21, 5, "党小组会", 21, 5, 25),
+        act(22, 4, "志愿服务", 22, 2, 35),  # 东城: only a 志愿服务 is low
+    ]
+    p = build(activities=[*ACTIVITIES, *extra]).problems
+    assert [(low.unit.id, low.attended, low.expected) for low in p.low_attendance] == [(5, 10, 50)]
+    assert all(low.rate < LOW_ATTENDANCE_THRESHOLD for low in p.low_attendance)
+    assert set(p.low_attendance[0].activity_ids) == {20, 21}

@@ -13,6 +13,7 @@ from bot.digest.chat import block_html, chat_messages, render_html, telegram_len
 from bot.digest.document import Block, BlockKind, Run, digest_document, plain_text
 from bot.digest.word import render_docx
 from storage.models import Commitment, PeriodNote, Unit
+from tests.test_digest_render import UNITS
 from tests.test_digest_golden import small_digest
 from tests.test_digest_render import assert_valid_html, digest, sample, sample_activities
 
@@ -47,7 +48,7 @@ def test_block_kinds_of_the_small_township_in_order() -> None:
         K.TITLE, K.OPENING,
         K.HEADING_1, K.PARAGRAPH,
         K.HEADING_1, K.HEADING_2, K.HEADING_2, K.HEADING_2, K.HEADING_2, K.HEADING_2, K.HEADING_2,
-        K.PARAGRAPH, K.PARAGRAPH, K.PARAGRAPH, K.PARAGRAPH, K.PARAGRAPH,  # 存在主要问题: 一是 … 五是
+        K.PARAGRAPH, K.PARAGRAPH, K.PARAGRAPH, K.PARAGRAPH,  # 存在主要问题: 一是 … 四是
         K.HEADING_1, K.PARAGRAPH, K.ITEM, K.ITEM,
         K.SIGNATURE, K.DATE,
     ]
@@ -146,3 +147,21 @@ def test_user_text_is_escaped_in_html_and_safe_in_word() -> None:
     paragraphs = "\n".join(_docx_paragraphs(render_docx(blocks)))
     assert "<script>alert(1)</script> & 资金不足" in paragraphs
     assert "&amp; 救人" in paragraphs and "王五承诺“修<路>”" in paragraphs
+
+
+def test_the_default_opening_names_the_campaign_once_and_the_period_once() -> None:
+    for campaign, named in (("", "党建工作"), ("“双向承诺”", "“双向承诺”工作")):
+        blocks = digest_document(digest(sample_activities(), campaign=campaign))
+        opening = next(b.text for b in blocks if b.kind is K.OPENING)
+        assert opening.count(named) == 1 and opening.count("2026年11月") == 1
+        assert "报送" not in opening
+
+
+def test_a_leaders_opening_replaces_the_default_except_in_a_units_own_and_an_empty_one() -> None:
+    words = "今年以来，镇党委以“双向承诺”为抓手，推动基层党组织建设全面进步。"
+    blocks = digest_document(digest(sample_activities(), opening=words))
+    assert [b.text for b in blocks if b.kind is K.OPENING] == [words]
+    own = digest_document(digest(sample_activities(), units=UNITS[:1], opening=words, unit_scope=True))
+    assert words not in plain_text(own) and "本支部" in next(b.text for b in own if b.kind is K.OPENING)
+    empty = digest_document(digest(opening=words))
+    assert words not in plain_text(empty) and "暂无" in plain_text(empty)

@@ -24,10 +24,10 @@ GOLDEN = Path(__file__).parent / "golden"
 # Written on the first working day after the quarter: every slot of the quarter is over.
 START, END, TODAY = date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 4)
 UNITS = [
-    Unit(1, "山宁村党总支", "村", 40),
-    Unit(2, "新城村党总支", "村", 32),
+    Unit(1, "山宁村党总支", "村", 40, committee_size=7, group_count=4),
+    Unit(2, "新城村党总支", "村", 32, committee_size=5),
     Unit(3, "博望中学党支部", "学校", 20),
-    Unit(4, "博望机床厂党支部", "非公企业", 12),
+    Unit(4, "博望机床厂党支部", "非公企业", 12, committee_size=3, group_count=0),  # no 党小组: owes no 党小组会
 ]
 ACTIVITIES = [
     Activity(1, 1, "支委会", date(2026, 10, 9), "研究发展党员工作", 7, 7),

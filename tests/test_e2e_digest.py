@@ -123,6 +123,33 @@ async def test_plan_and_leader_work_appear_in_the_digest(harness: BotHarness, le
     assert ids
 
 
+async def test_a_leaders_opening_leads_the_digest_until_cleared(harness: BotHarness, leader: Person) -> None:
+    await _township(harness)
+    words = "今年以来，镇党委以“双向承诺”为抓手，推动全镇基层党组织建设全面进步。"
+    await leader.send("/opening")
+    replies = await leader.tap("本月")
+    assert "尚未编写，小结使用默认开头" in replies[-1].visible
+    replies = await leader.send("甲" * 501)
+    assert "不超过 500 个字" in replies[-1].visible
+    replies = await leader.send(words)
+    assert "已保存2026年11月小结的开头" in replies[-1].visible
+    await leader.send("/digest")
+    await leader.tap("本月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert words in chat and "围绕党建工作" not in chat
+    await leader.send("/opening")
+    replies = await leader.tap("本月")
+    assert words in replies[-1].visible
+    replies = await leader.send("清空")
+    assert "恢复默认开头" in replies[-1].visible
+    await leader.send("/digest")
+    await leader.tap("本月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert words not in chat and "2026年11月（截至11月27日），博望镇党委围绕党建工作" in chat
+
+
 async def test_custom_dates_are_checked(harness: BotHarness, leader: Person) -> None:
     await _township(harness)
     await leader.send("/digest")

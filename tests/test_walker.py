@@ -19,7 +19,7 @@ from bot.fakeapi.harness import BotHarness, Person
 from bot.fakeapi.server import SentMessage
 from bot.sandbox import demo
 from handlers.menus import LEADER_COMMANDS, SECRETARY_COMMANDS, STRANGER_COMMANDS
-from storage import bulk, notices
+from storage import notices
 from storage import units as unit_store
 from tests.conftest import LEADER_ID
 from tests.reporting_helpers import join_unit
@@ -114,10 +114,8 @@ async def _township(harness: BotHarness) -> Person:
     rows = [("山宁村党总支", "村", 56), ("博望中学党支部", "学校", 41), ("博望机床厂党支部", "非公企业", 12)]
     await unit_store.add_units(harness.db, rows, None, now)
     units = await unit_store.list_units(harness.db)
-    acts, commits, notes = demo.demo_records(units, date(2026, 10, 1), date(2026, 11, 26), seed=7, per_unit_month=3)
-    await bulk.add_activities(harness.db, acts, 0, now)
-    await bulk.add_commitments(harness.db, commits, 0, now)
-    await bulk.add_period_notes(harness.db, notes, 0, now)
+    records = demo.demo_township_records(units, date(2026, 10, 1), date(2026, 11, 26), seed=7)
+    await demo.store_demo_records(harness.db, records, now)
     secretary = await join_unit(harness, units[0].id, 2001, "李梅")
     # A notice the secretary has received and not read, so /notice has receipts and 提醒未阅 to tap.
     notice_id = await notices.create_notice(

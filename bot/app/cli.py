@@ -7,7 +7,7 @@
   invite         print a deep link for a unit's secretary (--unit NAME) or a leader (--leader)
   units          list the units
   digest         print the 小结 of a period; write it as Word (--docx) and the 台账 as Excel (--xlsx)
-  demo           create a database with the demo township and two months of records
+  demo           create a database with the demo township playing two full months and this one (--seed N)
   audit          export the audit log as CSV (--csv FILE; UTF-8 with BOM, so Excel reads it)
   backup         copy the database (also while the bot runs) to a file
   restore        put a backup in place of a stopped bot's database, after checking it
@@ -63,7 +63,7 @@ async def cmd_import_units(settings: Settings, path: Path, only_good: bool) -> i
         if not check.good:
             print(plain("cli", "import_nothing"), file=sys.stderr)
             return 1
-        count = await units.add_units(db, [(r.name, r.kind, r.member_count) for _, r in check.good], None, system_clock())
+        count = await units.add_units(db, [r.as_tuple() for _, r in check.good], None, system_clock())
         print(plain("cli", "imported", count=count))
         return 0
     finally:
@@ -142,14 +142,14 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         await db.close()
 
 
-async def cmd_demo(settings: Settings) -> int:
+async def cmd_demo(settings: Settings, seed: int = 2026) -> int:
     from bot.sandbox.demo import seed_demo_records, seed_demo_township
 
     db = await open_database(settings.database_path)
     try:
         now = system_clock()
         units_added = await seed_demo_township(db, now)
-        records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now)
+        records = await seed_demo_records(db, now.astimezone(settings.timezone).date(), now, seed)
         print(plain("cli", "demo_seeded", database=settings.database_path, units=units_added, records=records))
         return 0
     finally:
@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--internal", action="store_true", help=plain("cli", "help_internal"))
     digest.add_argument("--docx", help=plain("cli", "help_docx"))
     digest.add_argument("--xlsx", help=plain("cli", "help_xlsx"))
-    sub.add_parser("demo", help="fill the database with the demo township")
+    demo = sub.add_parser("demo", help="fill the database with the demo township")
+    demo.add_argument("--seed", type=int, default=2026, help="the same seed plays the same township")
     auditor = sub.add_parser("audit", help=plain("audit", "help_audit"))
     auditor.add_argument("--csv", type=Path, required=True, help="the CSV file to write")
     backup = sub.add_parser("backup", help="copy the database to DEST, safely while the bot runs")
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "digest":
         return asyncio.run(cmd_digest(settings, args))
     if args.command == "demo":
-        return asyncio.run(cmd_demo(settings))
+        return asyncio.run(cmd_demo(settings, args.seed))
     if args.command == "audit":
         return asyncio.run(cmd_audit(settings, args.csv))
     if args.command == "backup":

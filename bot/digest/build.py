@@ -40,12 +40,15 @@ from typing import Any, Protocol
 
 from bot.digest.period_records import CommitmentJudge, leader_work_in
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
+from bot.rules.attendance import attendance_judged
 from bot.rules.periods import local_day
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 # A unit whose members attended less than half of what was expected, summed over the period,
 # is reported as a problem: half is the quorum of a 支部党员大会 and the figure leaders use.
+# Only kinds whose 应到 is a known body count (bot.rules.attendance.attendance_judged): the
+# 应到 of a 志愿服务 or a 走访慰问 says nothing about who should have come.
 LOW_ATTENDANCE_THRESHOLD = 0.5
 
 # How many units a kind names as examples, as in “部分村（如山宁、新城、新联、东城）”.
@@ -319,6 +322,10 @@ class Digest:
 
     # A unit's own 小结: written as the branch's, signed by it.
     unit_scope: bool = False
+    # What the work of the period is called (the title's and the opening's 党建 …); "" for the default.
+    campaign: str = ""
+    # The opening paragraph a leader wrote for the period (/opening); None: the default opening.
+    opening: str | None = None
 
     @property
     def author(self) -> str:
@@ -583,6 +590,8 @@ def build_digest(
     kinds: ActivityKinds | None = None,
     zone: tzinfo | None = None,
     unit_scope: bool = False,
+    campaign: str = "",
+    opening: str | None = None,
 ) -> Digest:
     """Compute the 小结 of one period. Pure: the same records give the same digest.
 
@@ -654,9 +663,10 @@ def build_digest(
     if compliance_for is not None:
         compliance, missed = _compliance(compliance_for, scope_units, refs, by_unit, catalogue)
 
+    judged_kinds = {k.name for k in catalogue.all if attendance_judged(k)}
     low: list[LowAttendance] = []
     for u in scope_units:
-        acts = [a for a in by_unit.get(u.id, []) if a.expected > 0]
+        acts = [a for a in by_unit.get(u.id, []) if a.expected > 0 and a.kind in judged_kinds]
         attended = sum(a.attended for a in acts)
         expected = sum(a.expected for a in acts)
         if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
@@ -744,6 +754,8 @@ def build_digest(
         ),
         next_plan=next_plan,
         next_plan_source=plan_source,
+        campaign=campaign,
+        opening="".join(line.strip() for line in opening.splitlines()) or None if opening else None,
         unit_scope=unit_scope,
     )
 

@@ -139,8 +139,11 @@ def _blocks(d: Digest, date_style: str, internal: bool) -> list[Block]:
     blocks = [_block(BlockKind.TITLE, _line(d.title or digest_title(d.org_name)), bold=True)]
     if d.empty:
         blocks.append(_block(BlockKind.OPENING, _say("empty_opening", d, span)))
+    elif d.opening and not d.unit_scope:  # the leader's own words for the period
+        blocks.append(_block(BlockKind.OPENING, d.opening))
     else:
         blocks.append(_block(BlockKind.OPENING, _say("opening", d, span)))
+    if not d.empty:
         blocks.append(_heading_1("basics_heading"))
         blocks.append(_block(BlockKind.PARAGRAPH, _say("basics", d)))
         blocks.append(_heading_1("work_heading"))

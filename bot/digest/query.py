@@ -16,7 +16,7 @@ from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
 from bot.rules.activity_kinds import ActivityKinds
-from bot.rules.meeting_rules import CADENCES, KindStatus, MeetingRules, compliance, load_rules, slots_due
+from bot.rules.meeting_rules import CADENCES, KindStatus, MeetingRules, compliance, load_rules, slots_due, unit_structure
 from bot.rules.periods import MONTH, local_day, periods_overlapping
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
@@ -128,6 +128,7 @@ async def load_digest(
     records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
     units = records.units
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
+    opening = await plans.get_opening(db, period_key) if period_key else None
     # A unit's own 小结 is titled and signed with the unit's name.
     author = units[0].name if scope.unit_id is not None and units else settings.org_name
     return build_digest(
@@ -148,6 +149,8 @@ async def load_digest(
         kinds=kinds,
         zone=zone,
         unit_scope=scope.unit_id is not None,
+        campaign=settings.campaign_name,
+        opening=opening,
     )
 
 
@@ -170,7 +173,7 @@ def owed_meetings(
         # Meetings held earlier in a due slot (e.g. October for a fourth-quarter 党课) count too.
         return compliance(
             rules, unit.kind, by_unit.get(unit.id, []), start, end, excused.get(unit.id, set()),
-            added_on=local_day(unit.created_at, zone), as_of=today,
+            added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
         )
 
     return compliance_for

@@ -25,7 +25,7 @@ from bot.reminders.slots import (
     escalation_slots,
     reminder_slots,
 )
-from bot.rules.meeting_rules import KindStatus, MeetingRules, compliance
+from bot.rules.meeting_rules import FULL_STRUCTURE, KindStatus, MeetingRules, Structure, compliance
 from bot.rules.periods import MONTH, QUARTER, WEEK, YEAR, Period, next_period, period_containing, previous_period
 from bot.rules.workcalendar import (
     DeadlineRule,
@@ -174,13 +174,16 @@ class UnitRecord:
     activities: tuple[Activity, ...] = ()
     excused: frozenset[tuple[str, str]] = frozenset()  # (activity kind, slot key)
     added_on: date | None = None  # local day the unit was added: it owes no slot that ended before
+    structure: Structure = FULL_STRUCTURE  # no committee: no 支委会 owed; no 党小组: no 党小组会
 
 
 def statuses(rules: MeetingRules, unit: UnitRecord, period: Period) -> list[KindStatus]:
     """应开 / 已开 / 未开 per required kind for the unit over the whole period (slots still
     running count: reminders and the board speak of what is still to be held), leaving out the
     slots that ended before the unit was added."""
-    return compliance(rules, unit.kind, unit.activities, period.start, period.end, unit.excused, added_on=unit.added_on)
+    return compliance(
+        rules, unit.kind, unit.activities, period.start, period.end, unit.excused, added_on=unit.added_on, structure=unit.structure
+    )
 
 
 def gaps(rules: MeetingRules, unit: UnitRecord, period: Period) -> list[KindStatus]:
@@ -417,15 +420,15 @@ def board_totals(rows: Sequence[BoardRow]) -> BoardTotals:
 
 
 def build_unit_records(
-    units: Iterable[tuple[int, str, date | None]],
+    units: Iterable[tuple[int, str, date | None] | tuple[int, str, date | None, Structure]],
     activities: Iterable[Activity],
     excused: Mapping[int, Iterable[tuple[str, str]]],
 ) -> list[UnitRecord]:
-    """Join units (id, kind, day added) with their activities and excuses, keeping the units' order."""
+    """Join units (id, kind, day added[, structure]) with their activities and excuses, keeping the units' order."""
     by_unit: dict[int, list[Activity]] = {}
     for activity in activities:
         by_unit.setdefault(activity.unit_id, []).append(activity)
     return [
-        UnitRecord(unit_id, kind, tuple(by_unit.get(unit_id, ())), frozenset(excused.get(unit_id, ())), added_on)
-        for unit_id, kind, added_on in units
+        UnitRecord(unit_id, kind, tuple(by_unit.get(unit_id, ())), frozenset(excused.get(unit_id, ())), added_on, *structure)
+        for unit_id, kind, added_on, *structure in units
     ]

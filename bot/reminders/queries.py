@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.reminders import plan
 from bot.reminders.slots import ReminderPolicy
-from bot.rules.meeting_rules import KindStatus
+from bot.rules.meeting_rules import KindStatus, unit_structure
 from bot.rules.periods import Period, contains, local_day
 from bot.rules.workcalendar import QuietHours
 from bot.services import Services
@@ -65,7 +65,9 @@ async def unit_records(services: Services, periods: Iterable[Period]) -> tuple[d
     activities = [a for a in await store.held_activities(services.db, start, end) if a.id not in uncounted]
     excused = await store.excused_slots(services.db)
     tz = services.settings.timezone
-    records = plan.build_unit_records(((u.id, u.kind, local_day(u.created_at, tz)) for u in units), activities, excused)
+    records = plan.build_unit_records(
+        ((u.id, u.kind, local_day(u.created_at, tz), unit_structure(u)) for u in units), activities, excused
+    )
     return {u.id: u for u in units}, records
 
 
@@ -101,10 +103,12 @@ async def unit_standing(services: Services, unit: Unit, period: Period) -> Stand
     """``unit``'s standing in ``period``, read for this unit alone (a tap or a report must not
     load every unit's year)."""
     start, end = plan.activity_window([period])
-    activities = await store.held_activities(services.db, start, end, unit_id=unit.id)
+    uncounted = await reviews.uncounted_activity_ids(services.db)  # returned while review is on
+    held = await store.held_activities(services.db, start, end, unit_id=unit.id)
+    activities = [a for a in held if a.id not in uncounted]
     excused = {(e.activity_kind, e.slot) for e in await store.list_excuses(services.db, [unit.id])}
     added_on = local_day(unit.created_at, services.settings.timezone)
-    (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on)], activities, {unit.id: excused})
+    (record,) = plan.build_unit_records([(unit.id, unit.kind, added_on, unit_structure(unit))], activities, {unit.id: excused})
     reported = sum(1 for a in activities if contains(period, a.held_on))
     remind_in = await schedule_store.get_reminder_months(services.db)
     owed = tuple(plan.reminder_gaps(services.rules, record, period, remind_in))

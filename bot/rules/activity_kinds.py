@@ -21,6 +21,10 @@ THREE_MEETINGS_ONE_LESSON: str = WORDS["activities"]["statutory_group"]
 # 讲党课 N 堂、到点调研指导 N 人次 …).
 LEADER_ACTIVITY_KINDS: tuple[str, ...] = tuple(WORDS["activities"]["leader_kinds"])
 
+# Who is expected (应到) at a kind of meeting: the whole branch, its committee, or one 党小组.
+ATTEND_MEMBERS, ATTEND_COMMITTEE, ATTEND_GROUP = "members", "committee", "group"
+ATTENDANCE_BASES = (ATTEND_MEMBERS, ATTEND_COMMITTEE, ATTEND_GROUP)
+
 
 @dataclass(frozen=True, slots=True)
 class ActivityKind:
@@ -30,6 +34,7 @@ class ActivityKind:
     quorum: bool = False
     aliases: tuple[str, ...] = ()  # what people also call it in a sentence (党员大会, 党日活动)
     spoken: bool = True  # False: never read from a sentence (其他 is no kind anyone names)
+    attendance: str | None = None  # who is expected: ATTEND_MEMBERS, ATTEND_COMMITTEE, ATTEND_GROUP or None
 
     @property
     def is_statutory(self) -> bool:
@@ -48,6 +53,8 @@ class ActivityKinds:
         for kind in kinds:
             if not kind.code.isascii() or not kind.code.isalnum() or len(kind.code) > 8:
                 raise ValueError(plain("rules", "kind_code_bad", code=repr(kind.code)))
+            if kind.attendance is not None and kind.attendance not in ATTENDANCE_BASES:
+                raise ValueError(plain("rules", "kind_attendance_bad", name=kind.name, value=repr(kind.attendance), bases=ATTENDANCE_BASES))
             if kind.code in self._by_code or kind.name in self._by_name:
                 raise ValueError(plain("rules", "kind_repeated", code=kind.code, name=kind.name))
             self._by_code[kind.code] = kind
@@ -81,6 +88,7 @@ def parse_kinds(text: str) -> ActivityKinds:
                 quorum=bool(item.get("quorum", False)),
                 aliases=tuple(str(a) for a in item.get("aliases", [])),
                 spoken=bool(item.get("spoken", True)),
+                attendance=item.get("attendance"),
             )
             for item in data.get("kind", [])
         ]

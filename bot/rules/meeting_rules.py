@@ -19,6 +19,10 @@ unit owes nothing for a slot that ended before the day it was added (``added_on`
 document that states what was missed (the 小结) passes ``as_of`` = the day it is written, so a
 slot still running that day (it ends at midnight of its last day) is not yet due. The reminders
 and the status board pass no ``as_of``: they speak of what is still to be held.
+What a branch has also decides what it owes (``Structure``): under the 条例 a branch of fewer
+than 7 members has no 支部委员会, so it owes no 支委会, nor does a branch that states a committee
+of 0; a unit that states 0 党小组 owes no 党小组会. Which kinds those are is the ``attendance`` of
+``activity_kinds.toml`` (committee / group).
 An activity anywhere in a due slot counts, even before ``start`` (a 组织生活会 held in February
 satisfies the year checked in a fourth-quarter report), so callers pass the unit's activities
 from ``slots_due(...)[0].start`` on.
@@ -32,12 +36,12 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from bot.rules.activity_kinds import ActivityKinds, load_kinds
+from bot.rules.activity_kinds import ATTEND_COMMITTEE, ATTEND_GROUP, ActivityKinds, load_kinds
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, periods_overlapping
 from bot.rules.unit_kinds import UNIT_KINDS
 from bot.rules.words import WORDS
 from bot.texts import plain
-from storage.models import Activity
+from storage.models import Activity, Unit
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "meeting_rules.toml"
 CADENCES: tuple[str, ...] = (MONTH, QUARTER, YEAR)
@@ -45,6 +49,35 @@ CADENCES: tuple[str, ...] = (MONTH, QUARTER, YEAR)
 _CADENCE_WORDS: dict[str, str | None] = {
     word: {"month": MONTH, "quarter": QUARTER, "year": YEAR}.get(cadence) for cadence, words in WORDS["cadences"].items() for word in words
 }
+
+
+# The 条例: a branch with at least this many members sets up a 支部委员会.
+COMMITTEE_MIN_MEMBERS = 7
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What a branch has, as far as the meeting rules care: a committee, and 党小组."""
+
+    has_committee: bool = True
+    has_groups: bool = True
+
+
+FULL_STRUCTURE = Structure()
+
+
+def structure_of(member_count: int, committee_size: int | None, group_count: int | None) -> Structure:
+    """A branch has a committee when it has at least 7 members and does not state a committee of
+    0; it has 党小组 unless it states 0. Not stated (None) is taken as the common case."""
+    return Structure(
+        has_committee=member_count >= COMMITTEE_MIN_MEMBERS and committee_size != 0,
+        has_groups=group_count != 0,
+    )
+
+
+def unit_structure(unit: Unit) -> Structure:
+    """The structure a stored unit states (member count, 支委人数, 党小组数)."""
+    return structure_of(unit.member_count, unit.committee_size, unit.group_count)
 
 
 @dataclass(frozen=True)
@@ -86,6 +119,7 @@ class MeetingRules:
         overrides: dict[str, dict[str, str | None]] | None = None,
         order: Iterable[str] = (),
         remind_in: dict[str, frozenset[int]] | None = None,
+        attendance: dict[str, str | None] | None = None,
     ):
         self._defaults = dict(defaults)
         self._overrides = {kind: dict(changes) for kind, changes in (overrides or {}).items()}
@@ -95,12 +129,17 @@ class MeetingRules:
     def remind_in(self, every: str) -> frozenset[int]:
         """The months (1–12) in which items held ``every`` quarter or year are reminded."""
         return self._remind_in.get(every, frozenset(range(1, 13)))
+        # Activity kind → who attends it (ATTEND_COMMITTEE, ATTEND_GROUP …), from the catalogue.
+        self._attendance = dict(attendance or {})
 
-    def for_unit_kind(self, unit_kind: str) -> list[Requirement]:
-        """What a unit of this kind must hold; unknown unit kinds get the defaults."""
+    def for_unit_kind(self, unit_kind: str, structure: Structure = FULL_STRUCTURE) -> list[Requirement]:
+        """What a unit of this kind (and ``structure``) must hold; unknown unit kinds get the defaults."""
         cadences: dict[str, str | None] = {**self._defaults, **self._overrides.get(unit_kind, {})}
+        absent = {ATTEND_COMMITTEE} if not structure.has_committee else set()
+        if not structure.has_groups:
+            absent.add(ATTEND_GROUP)
         names = sorted(
-            (name for name, every in cadences.items() if every is not None),
+            (name for name, every in cadences.items() if every is not None and self._attendance.get(name) not in absent),
             key=lambda name: self._rank.get(name, len(self._rank)),
         )
         return [Requirement(name, cadences[name]) for name in names]  # type: ignore[arg-type]
@@ -150,6 +189,7 @@ def parse_rules(text: str, kinds: ActivityKinds | None = None) -> MeetingRules:
         overrides,
         order=catalogue.names(),
         remind_in=_remind_in(data.get("remind_in", {})),
+        attendance={kind.name: kind.attendance for kind in catalogue.all},
     )
 
 
@@ -206,6 +246,7 @@ def compliance(
     *,
     added_on: date | None = None,
     as_of: date | None = None,
+    structure: Structure = FULL_STRUCTURE,
 ) -> list[KindStatus]:
     """Due, held, excused and missing counts per required kind for one unit over [start, end].
 
@@ -213,7 +254,7 @@ def compliance(
     least one activity of the kind was held on a day inside it; a slot not held is excused when
     ``(activity_kind, slot key)`` is in ``excused`` (the secretary answered 本期未开展 with a
     reason). Only the slots of ``owed_slots(…, added_on=, as_of=)`` are due; see the module
-    docstring.
+    docstring. Kinds the unit's ``structure`` rules out (no committee, no 党小组) are not owed.
     """
     held_days: dict[str, list[date]] = {}
     for activity in activities:
@@ -221,7 +262,7 @@ def compliance(
             held_days.setdefault(activity.kind, []).append(activity.held_on)
     excused_pairs = set(excused)
     statuses = []
-    for requirement in rules.for_unit_kind(unit_kind):
+    for requirement in rules.for_unit_kind(unit_kind, structure):
         days = held_days.get(requirement.activity_kind, [])
         held = excused_count = 0
         missing: list[str] = []
@@ -243,6 +284,7 @@ def missing_kinds(
     activities: Iterable[Activity],
     period: Period,
     excused: Collection[tuple[str, str]] = (),
+    structure: Structure = FULL_STRUCTURE,
 ) -> list[str]:
     """Kinds still owed for a reporting period, in catalogue order.
 
@@ -253,6 +295,6 @@ def missing_kinds(
     """
     return [
         status.activity_kind
-        for status in compliance(rules, unit_kind, activities, period.start, period.end, excused)
+        for status in compliance(rules, unit_kind, activities, period.start, period.end, excused, structure=structure)
         if not status.satisfied
     ]

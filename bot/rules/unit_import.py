@@ -1,7 +1,7 @@
 """Reading a list of units from a CSV or XLSX file, and checking every row before anything is saved.
 
 Expected columns (header row required, Chinese or English): 单位名称/名称/name, 类型/kind,
-党员数/members. CSV may be UTF-8 (with or without BOM), UTF-16 (with BOM, as Excel's "Unicode
+党员数/members; optional, headed exactly 支委人数 and 党小组数 (a cell left empty: not stated). CSV may be UTF-8 (with or without BOM), UTF-16 (with BOM, as Excel's "Unicode
 text" saves it) or GBK/GB18030, as Excel in China saves it; a Big5 (繁体) file is told apart and
 refused with a request to save it as UTF-8 rather than read as garbage. Reading is bounded so that
 no file can cost much: the file's size, an .xlsx's declared unpacked size and entry count (checked
@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ MAX_CELL_CHARS = 10_000
 MAX_TABLE_CHARS = 10_000_000
 
 _HEADERS: dict[str, tuple[str, ...]] = {key: tuple(names) for key, names in WORDS["import_headers"].items()}
+# Optional columns, found by their exact header: the committee size and the number of 党小组.
+_OPTIONAL_HEADERS: dict[str, str] = dict(WORDS["import_optional_headers"])
 
 
 class UnreadableFile(ValueError):
@@ -52,6 +55,11 @@ class UnitRow:
     name: str
     kind: str
     member_count: int
+    committee_size: int | None = None  # None: not stated
+    group_count: int | None = None  # None: not stated
+
+    def as_tuple(self) -> tuple[str, str, int, int | None, int | None]:
+        return (self.name, self.kind, self.member_count, self.committee_size, self.group_count)
 
 
 @dataclass
@@ -217,7 +225,37 @@ def _column_map(header: list[str]) -> dict[str, int]:
     missing = [names[0] for key, names in _HEADERS.items() if key not in mapping]
     if missing:
         raise UnreadableFile(plain("rules", "import_columns_missing", missing=missing))
+    stripped = [h.strip() for h in header]
+    for key, title in _OPTIONAL_HEADERS.items():
+        if title in stripped:
+            mapping[key] = stripped.index(title)
     return mapping
+
+
+# Between the two sizes: blanks, a slash, or a comma (ASCII, full-width, or the enumeration comma).
+_SIZE_SEPARATORS = re.compile(r"[\s/,\uff0c\u3001]+")
+
+
+def parse_sizes(text: str, members: int, *, with_committee: bool) -> tuple[int | None, int | None] | None:
+    """支委人数 and 党小组数 from text such as “5 3” (or “5/3”), or only 党小组数 when the branch
+    is too small for a committee (its committee is then recorded as none: None). None when the text does not
+    hold that many whole numbers, or one is larger than the membership."""
+    numbers = [parse_number(part) for part in _SIZE_SEPARATORS.split(text.strip()) if part]
+    if any(n is None or n > members for n in numbers):
+        return None
+    if with_committee and len(numbers) == 2:
+        return numbers[0], numbers[1]
+    if not with_committee and len(numbers) == 1:
+        return None, numbers[0]
+    return None
+
+
+def _size_cell(text: str, members: int) -> int | None | str:
+    """A 支委人数/党小组数 cell: None when empty (not stated), the number, or the text when bad."""
+    if not text:
+        return None
+    value = parse_number(text)
+    return value if value is not None and value <= members else text
 
 
 def check_units(content: bytes, file_name: str, existing_names: set[str]) -> ImportCheck:
@@ -251,6 +289,12 @@ def check_rows(rows: list[list[str]], existing_names: set[str]) -> ImportCheck:
         elif (members := parse_number(members_text)) is None or members > MAX_MEMBERS:
             result.bad.append((number, plain("rules", "import_members_bad", text=excerpt(members_text), limit=MAX_MEMBERS)))
         else:
+            sizes = {key: _size_cell(cell(key), members) if key in columns else None for key in _OPTIONAL_HEADERS}
+            bad_size = next(((key, value) for key, value in sizes.items() if isinstance(value, str)), None)
+            if bad_size is not None:
+                key, text = bad_size
+                result.bad.append((number, plain("rules", "import_size_bad", column=_OPTIONAL_HEADERS[key], text=excerpt(text), members=members)))
+                continue
             seen.add(name)
-            result.good.append((number, UnitRow(name, kind, members)))
+            result.good.append((number, UnitRow(name, kind, members, sizes["committee_size"], sizes["group_count"])))  # type: ignore[arg-type]
     return result
