@@ -125,12 +125,12 @@ class MeetingRules:
         self._overrides = {kind: dict(changes) for kind, changes in (overrides or {}).items()}
         self._rank = {name: i for i, name in enumerate(order)}
         self._remind_in = {**DEFAULT_REMIND_IN, **(remind_in or {})}
+        # Activity kind → who attends it (ATTEND_COMMITTEE, ATTEND_GROUP …), from the catalogue.
+        self._attendance = dict(attendance or {})
 
     def remind_in(self, every: str) -> frozenset[int]:
         """The months (1–12) in which items held ``every`` quarter or year are reminded."""
         return self._remind_in.get(every, frozenset(range(1, 13)))
-        # Activity kind → who attends it (ATTEND_COMMITTEE, ATTEND_GROUP …), from the catalogue.
-        self._attendance = dict(attendance or {})
 
     def for_unit_kind(self, unit_kind: str, structure: Structure = FULL_STRUCTURE) -> list[Requirement]:
         """What a unit of this kind (and ``structure``) must hold; unknown unit kinds get the defaults."""
