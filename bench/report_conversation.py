@@ -139,15 +139,19 @@ async def echo_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(f"{query.data} {update.update_id}", reply_markup=query.message.reply_markup if query.message else None)
 
 
-def build_echo_bot(base_url: str) -> tuple[Application[Any, Any, Any, Any, Any, Any], TimedSimpleProcessor]:
+def build_echo_bot(base_url: str, limiter: bool = False) -> tuple[Application[Any, Any, Any, Any, Any, Any], TimedSimpleProcessor]:
+    """The bare echo bot; with ``limiter`` it has PTB's AIORateLimiter at its default 30/s."""
     processor = TimedSimpleProcessor()
-    app = ApplicationBuilder().token(ECHO_TOKEN).base_url(base_url).concurrent_updates(processor).build()
+    builder = ApplicationBuilder().token(ECHO_TOKEN).base_url(base_url).concurrent_updates(processor)
+    if limiter:
+        builder = builder.rate_limiter(AIORateLimiter())
+    app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, echo_message))
     app.add_handler(CallbackQueryHandler(echo_tap))
     return app, processor
 
 
-async def build_report_bot(base_url: str, database: str) -> tuple[Application[Any, Any, Any, Any, Any, Any], TimedChatProcessor, Any]:
+async def build_report_bot(base_url: str, database: str, limiter: bool = False) -> tuple[Application[Any, Any, Any, Any, Any, Any], TimedChatProcessor, Any]:
     from bot.app.wiring import build_application
     from bot.clock import system_clock
     from bot.config import load_settings
@@ -163,21 +167,21 @@ async def build_report_bot(base_url: str, database: str) -> tuple[Application[An
     )
     db = await open_database(settings.database_path)
     processor = TimedChatProcessor()
-    # Telegram's flood limits are not this program's cost: the limiter stays in the request path
-    # but limits nothing.
-    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)
-    app = build_application(settings, db, clock=system_clock, update_processor=processor, rate_limiter=limiter)
+    # Limiter off: Telegram's flood limits are not this program's cost, so the limiter stays in
+    # the request path but limits nothing. Limiter on: None lets build_application wire its own.
+    unlimited = None if limiter else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)
+    app = build_application(settings, db, clock=system_clock, update_processor=processor, rate_limiter=unlimited)
     return app, processor, db
 
 
-async def serve(kind: str, base_url: str, database: str) -> None:
+async def serve(kind: str, base_url: str, database: str, limiter: bool = False) -> None:
     """Run one bot until told to stop; answer ``stats`` on stdin with JSON on stdout."""
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     db = None
     if kind == "report":
-        app, processor, db = await build_report_bot(base_url, database)
+        app, processor, db = await build_report_bot(base_url, database, limiter)
     else:
-        app, echo_processor = build_echo_bot(base_url)
+        app, echo_processor = build_echo_bot(base_url, limiter)
         processor = echo_processor  # type: ignore[assignment]
     await app.initialize()
     if app.post_init is not None:
@@ -202,7 +206,8 @@ async def serve(kind: str, base_url: str, database: str) -> None:
             seconds = processor.timings.seconds[reported:]
             reported = len(processor.timings.seconds)
             usage = resource.getrusage(resource.RUSAGE_SELF)
-            print(json.dumps({"cpu": time.process_time(), "sys": usage.ru_stime, "seconds": seconds}), flush=True)
+            figures = {"cpu": time.process_time(), "sys": usage.ru_stime, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
+            print(json.dumps(figures), flush=True)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(Path(str(profile_path)) / f"{kind}.pstats"))
@@ -221,9 +226,10 @@ class BotProcess:
         self.process = process
 
     @classmethod
-    async def start(cls, kind: str, base_url: str, database: str) -> "BotProcess":
+    async def start(cls, kind: str, base_url: str, database: str, limiter: bool = False) -> "BotProcess":
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.report_conversation", "--serve", kind, "--api", base_url, "--db", database,
+            *(["--limiter"] if limiter else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert process.stdout is not None
@@ -276,8 +282,9 @@ def newest_button(api: FakeBotApi, user_id: int, label: str | None) -> tuple[Sen
     raise AssertionError(f"no button {label!r} for {user_id}")
 
 
-async def act(api: FakeBotApi, replies: Replies, token: str, user_id: int, kind: str, value: str | None, expected: int) -> None:
-    """One step of a person: do it, then wait until the bot has answered."""
+async def act(api: FakeBotApi, replies: Replies, token: str, user_id: int, kind: str, value: str | None, expected: int) -> float:
+    """One step of a person: do it, wait until the bot has answered; the seconds the person waited."""
+    asked = time.perf_counter()
     target = replies.counts[user_id] + expected
     if kind == "text":
         assert value is not None
@@ -288,19 +295,23 @@ async def act(api: FakeBotApi, replies: Replies, token: str, user_id: int, kind:
         message, data = newest_button(api, user_id, value if token == REPORT_TOKEN else None)
         api.press(user_id, message, data, bot=token)
     await replies.wait_for(user_id, target)
+    return time.perf_counter() - asked
 
 
-async def run_person(api: FakeBotApi, replies: Replies, token: str, user_id: int, reports: int) -> None:
+async def run_person(api: FakeBotApi, replies: Replies, token: str, user_id: int, reports: int) -> list[float]:
+    """Every step of ``reports`` sessions; the seconds waited for each reply."""
+    waits = []
     for _ in range(reports):
         for kind, value, expected in SCRIPT:
-            await act(api, replies, token, user_id, kind, value, expected if token == REPORT_TOKEN else 1)
+            waits.append(await act(api, replies, token, user_id, kind, value, expected if token == REPORT_TOKEN else 1))
+    return waits
 
 
 async def run_round(api: FakeBotApi, replies: Replies, bot: BotProcess, token: str, users: list[int], reports: int) -> dict[str, Any]:
     """Everyone in ``users`` at once; the round's rate, the bot's CPU per update and step times."""
     before = await bot.stats()
     started = time.perf_counter()
-    await asyncio.gather(*(run_person(api, replies, token, u, reports) for u in users))
+    waits = await asyncio.gather(*(run_person(api, replies, token, u, reports) for u in users))
     elapsed = time.perf_counter() - started
     after = await bot.stats()
     updates = len(users) * reports * len(SCRIPT)
@@ -309,6 +320,8 @@ async def run_round(api: FakeBotApi, replies: Replies, bot: BotProcess, token: s
         "cpu_ms": 1000 * (after["cpu"] - before["cpu"]) / updates,
         "sys_ms": 1000 * (after["sys"] - before["sys"]) / updates,
         "seconds": after["seconds"],
+        "waits": [w for person in waits for w in person],
+        "peak_mb": after["peak_mb"],
     }
 
 
@@ -353,7 +366,8 @@ def describe(seconds: list[float]) -> str:
     return f"p50 {statistics.median(ms):5.1f} ms   p95 {percentile(ms, 0.95):5.1f} ms   max {max(ms):6.1f} ms   (n={len(ms)})"
 
 
-async def measure(users_count: int, reports: int, rounds: int) -> dict[str, Any]:
+async def measure(users_count: int, reports: int, rounds: int, limiter: bool = False, echo: bool = True) -> dict[str, Any]:
+    """Both bots (or the report bot alone, ``echo=False``) with or without the rate limiter: figures."""
     api = FakeBotApi(flood=FloodLimits(enabled=False))
     api.add_bot(ECHO_TOKEN, username="echo_bot")
     api.add_bot(REPORT_TOKEN)
@@ -364,52 +378,56 @@ async def measure(users_count: int, reports: int, rounds: int) -> dict[str, Any]
         report_users = [FIRST_USER + i for i in range(users_count)]
         echo_users = [FIRST_USER + 10_000 + i for i in range(users_count)]
         codes = await prepare_database(database, report_users)
+        crowds = {REPORT_TOKEN: report_users, ECHO_TOKEN: echo_users} if echo else {REPORT_TOKEN: report_users}
         bots = {}
         try:
-            bots = {
-                ECHO_TOKEN: await BotProcess.start("echo", api.base_url, database),
-                REPORT_TOKEN: await BotProcess.start("report", api.base_url, database),
-            }
+            if echo:
+                bots[ECHO_TOKEN] = await BotProcess.start("echo", api.base_url, database, limiter)
+            bots[REPORT_TOKEN] = await BotProcess.start("report", api.base_url, database, limiter)
             for n, (user_id, code) in enumerate(zip(report_users, codes, strict=True)):
                 api.add_user(user_id, f"书记{n + 1}")
                 await act(api, replies, REPORT_TOKEN, user_id, "text", f"/start {code}", 1)
-            for user_id in echo_users:
+            for user_id in crowds.get(ECHO_TOKEN, []):
                 api.add_user(user_id, "回声")
                 await act(api, replies, ECHO_TOKEN, user_id, "text", "hi", 1)  # a message with a button to tap
 
-            alone = {
-                token: await run_round(api, replies, bots[token], token, users[:1], ALONE_REPORTS)
-                for token, users in ((REPORT_TOKEN, report_users), (ECHO_TOKEN, echo_users))
-            }
-            loaded: dict[str, list[dict[str, Any]]] = {ECHO_TOKEN: [], REPORT_TOKEN: []}
+            alone = {token: await run_round(api, replies, bots[token], token, users[:1], ALONE_REPORTS) for token, users in crowds.items()}
+            loaded: dict[str, list[dict[str, Any]]] = {token: [] for token in crowds}
             for _ in range(rounds):
-                for token, users in ((ECHO_TOKEN, echo_users), (REPORT_TOKEN, report_users)):
-                    loaded[token].append(await run_round(api, replies, bots[token], token, users, reports))
+                for token in sorted(crowds):  # the echo bot's token sorts first: it goes first
+                    loaded[token].append(await run_round(api, replies, bots[token], token, crowds[token], reports))
         finally:
             for bot in bots.values():
                 await bot.stop()
             await api.stop()
         stored = await count_records(database)
-    best = {token: max(r["rate"] for r in runs) for token, runs in loaded.items()}
-    paired = [report["rate"] / echo["rate"] for echo, report in zip(loaded[ECHO_TOKEN], loaded[REPORT_TOKEN], strict=True)]
-    return {
+    figures: dict[str, Any] = {
         "users": users_count,
         "reports": reports,
         "rounds": rounds,
-        "echo_rate": best[ECHO_TOKEN],
-        "report_rate": best[REPORT_TOKEN],
-        "paired_ratios": paired,
-        "echo_cpu_ms": statistics.median(r["cpu_ms"] for r in loaded[ECHO_TOKEN]),
-        "report_cpu_ms": statistics.median(r["cpu_ms"] for r in loaded[REPORT_TOKEN]),
-        "echo_sys_ms": statistics.median(r["sys_ms"] for r in loaded[ECHO_TOKEN]),
-        "report_sys_ms": statistics.median(r["sys_ms"] for r in loaded[REPORT_TOKEN]),
-        "alone_report": alone[REPORT_TOKEN]["seconds"],
-        "alone_echo": alone[ECHO_TOKEN]["seconds"],
-        "load_report": [s for r in loaded[REPORT_TOKEN] for s in r["seconds"]],
-        "load_echo": [s for r in loaded[ECHO_TOKEN] for s in r["seconds"]],
+        "limiter": limiter,
         "stored": stored,
         "expected_records": users_count * reports * rounds + ALONE_REPORTS,
     }
+    for token, name in ((REPORT_TOKEN, "report"), (ECHO_TOKEN, "echo")):
+        if token not in crowds:
+            continue
+        runs = loaded[token]
+        figures |= {
+            f"{name}_rate": max(r["rate"] for r in runs),
+            f"{name}_cpu_ms": statistics.median(r["cpu_ms"] for r in runs),
+            f"{name}_sys_ms": statistics.median(r["sys_ms"] for r in runs),
+            f"{name}_peak_mb": max(r["peak_mb"] for r in runs),
+            f"alone_{name}": alone[token]["seconds"],
+            f"load_{name}": [s for r in runs for s in r["seconds"]],
+            f"alone_waits_{name}": alone[token]["waits"],
+            f"load_waits_{name}": [w for r in runs for w in r["waits"]],
+        }
+    if echo:
+        figures["paired_ratios"] = [
+            report["rate"] / echo_run["rate"] for echo_run, report in zip(loaded[ECHO_TOKEN], loaded[REPORT_TOKEN], strict=True)
+        ]
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -420,11 +438,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--serve", choices=("echo", "report"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--limiter", action="store_true", help="keep the rate limiter at Telegram's 30/s, as deployed")
     args, _ = parser.parse_known_args(argv)  # `python -m bench report_conversation` passes the name
     if args.serve:
-        asyncio.run(serve(args.serve, args.api, args.db))
+        asyncio.run(serve(args.serve, args.api, args.db, args.limiter))
         return
-    r = asyncio.run(measure(args.users, args.reports, args.rounds))
+    r = asyncio.run(measure(args.users, args.reports, args.rounds, args.limiter))
     updates = r["users"] * r["reports"] * len(SCRIPT)
     ratio = r["report_rate"] / r["echo_rate"]
     p95_alone = percentile(r["alone_report"], 0.95) * 1000
