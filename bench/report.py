@@ -44,13 +44,14 @@ class Sizes:
     rounds: int = 5  # rounds per bot with the limiter off
     rounds_limited: int = 2  # with the limiter on (each round waits on 30/s)
     crowds: tuple[int, ...] = (20, 200)  # reply latency with the limiter on
+    alone_reports: int = ALONE_REPORTS  # one person's sessions before each crowd
     reminder_units: int = 2000
     notice_units: int = 1000
     digest_units: tuple[int, ...] = (100, 1000, 5000)
 
 
 FULL = Sizes()
-QUICK = Sizes(people=5, reports=1, rounds=2, rounds_limited=1, crowds=(5, 20), reminder_units=100, notice_units=100, digest_units=(20, 50, 100))
+QUICK = Sizes(people=5, reports=1, rounds=2, rounds_limited=1, crowds=(5, 20), alone_reports=2, reminder_units=100, notice_units=100, digest_units=(20, 50, 100))
 
 
 # ===== what the 30/s limit itself forces ===========================================================
@@ -99,13 +100,13 @@ async def collect(sizes: Sizes, say: Any = print) -> dict[str, Any]:
     """Run every part at ``sizes``; the figures ``build_table`` sets out."""
     figures: dict[str, Any] = {"sizes": sizes, "machine": machine()}
     say(f"conversation, limiter off: {sizes.people} people …")
-    figures["off"] = await report_conversation.measure(sizes.people, sizes.reports, sizes.rounds, limiter=False)
+    figures["off"] = await report_conversation.measure(sizes.people, sizes.reports, sizes.rounds, limiter=False, alone_reports=sizes.alone_reports)
     say(f"conversation, limiter on: {sizes.people} people …")
-    figures["on"] = await report_conversation.measure(sizes.people, sizes.reports, sizes.rounds_limited, limiter=True)
+    figures["on"] = await report_conversation.measure(sizes.people, sizes.reports, sizes.rounds_limited, limiter=True, alone_reports=sizes.alone_reports)
     figures["crowds"] = []
     for crowd in sizes.crowds:
         say(f"reply latency, limiter on: {crowd} people at once …")
-        figures["crowds"].append(await report_conversation.measure(crowd, 1, 1, limiter=True, echo=False))
+        figures["crowds"].append(await report_conversation.measure(crowd, 1, 1, limiter=True, echo=False, alone_reports=sizes.alone_reports))
     say(f"reminder fan-out to {sizes.reminder_units} units …")
     figures["reminders"] = await reminder_fanout.measure(sizes.reminder_units, 4)
     say(f"notice fan-out to {sizes.notice_units} units …")
@@ -164,8 +165,9 @@ def conversation_rows(label: str, r: dict[str, Any]) -> list[tuple[str, ...]]:
 
 
 def latency_rows(on: dict[str, Any], crowds: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    alone = crowds[0]["alone_waits_report"] if crowds else on["alone_waits_report"]
-    forced_alone = forced_latencies(1, session_steps(ALONE_REPORTS))
+    first = crowds[0] if crowds else on
+    alone = first["alone_waits_report"]
+    forced_alone = forced_latencies(1, session_steps(first["alone_reports"]))
     rows = [
         (
             "Reply latency, 1 person alone (limiter on)",

@@ -366,8 +366,13 @@ def describe(seconds: list[float]) -> str:
     return f"p50 {statistics.median(ms):5.1f} ms   p95 {percentile(ms, 0.95):5.1f} ms   max {max(ms):6.1f} ms   (n={len(ms)})"
 
 
-async def measure(users_count: int, reports: int, rounds: int, limiter: bool = False, echo: bool = True) -> dict[str, Any]:
-    """Both bots (or the report bot alone, ``echo=False``) with or without the rate limiter: figures."""
+async def measure(
+    users_count: int, reports: int, rounds: int, limiter: bool = False, echo: bool = True, alone_reports: int = ALONE_REPORTS
+) -> dict[str, Any]:
+    """Both bots (or the report bot alone, ``echo=False``) with or without the rate limiter: figures.
+
+    First one person alone runs ``alone_reports`` sessions on each bot, then everyone at once.
+    """
     api = FakeBotApi(flood=FloodLimits(enabled=False))
     api.add_bot(ECHO_TOKEN, username="echo_bot")
     api.add_bot(REPORT_TOKEN)
@@ -391,7 +396,7 @@ async def measure(users_count: int, reports: int, rounds: int, limiter: bool = F
                 api.add_user(user_id, "回声")
                 await act(api, replies, ECHO_TOKEN, user_id, "text", "hi", 1)  # a message with a button to tap
 
-            alone = {token: await run_round(api, replies, bots[token], token, users[:1], ALONE_REPORTS) for token, users in crowds.items()}
+            alone = {token: await run_round(api, replies, bots[token], token, users[:1], alone_reports) for token, users in crowds.items()}
             loaded: dict[str, list[dict[str, Any]]] = {token: [] for token in crowds}
             for _ in range(rounds):
                 for token in sorted(crowds):  # the echo bot's token sorts first: it goes first
@@ -407,7 +412,8 @@ async def measure(users_count: int, reports: int, rounds: int, limiter: bool = F
         "rounds": rounds,
         "limiter": limiter,
         "stored": stored,
-        "expected_records": users_count * reports * rounds + ALONE_REPORTS,
+        "expected_records": users_count * reports * rounds + alone_reports,
+        "alone_reports": alone_reports,
     }
     for token, name in ((REPORT_TOKEN, "report"), (ECHO_TOKEN, "echo")):
         if token not in crowds:
