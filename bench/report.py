@@ -22,6 +22,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def machine() -> dict[str, Any]:
     return {"cores": os.cpu_count(), "cpu": model, "python": platform.python_version(), "load": os.getloadavg()[0]}
 
 
-async def collect(sizes: Sizes, say: Any = print) -> dict[str, Any]:
+async def collect(sizes: Sizes, say: Callable[[str], object] = print) -> dict[str, Any]:
     """Run every part at ``sizes``; the figures ``build_table`` sets out."""
     figures: dict[str, Any] = {"sizes": sizes, "machine": machine()}
     say(f"conversation, limiter off: {sizes.people} people …")

@@ -14,8 +14,8 @@ the echo bot's people send the same mix (texts, photos, taps on its last message
 for the bot's reply before the next step, as on a phone; people act concurrently. Printed:
 
 * updates/second of each bot with everyone at once (best of the rounds, the bots taking turns),
-  their ratio (goal: the report bot ≥ 0.7 of the echo bot), and each bot process's CPU time per
-  update, which does not depend on how busy the machine is;
+  their ratio (goal: the report bot ≥ 0.9 of the echo bot), and each bot process's CPU time per
+  update, which does not depend on how busy the machine is (goal: ≥ 0.8 of the echo bot's);
 * the same ratio round by round — each report round against the echo round just before it — as
   the median and range over the rounds: a busy neighbour on a shared machine slows both bots of a
   pair alike, so this is the steadier of the two figures;
@@ -23,7 +23,12 @@ for the bot's reply before the next step, as on a phone; people act concurrently
   finishing, including the calls to the stand-in — one person at a time (goal: p95 < 15 ms) and
   with everyone at once.
 
-    .venv/bin/python -m bench.report_conversation [--users 20] [--reports 2] [--rounds 5]
+With ``--limiter`` both bots keep a rate limiter at Telegram's 30/s (the report bot the one
+``build_application`` wires, the echo bot PTB's ``AIORateLimiter()``); without it the limiter
+limits nothing. ``measure`` returns the figures, including the seconds each person waited for
+each reply; bench/report.py sets them in the benchmark report.
+
+    .venv/bin/python -m bench.report_conversation [--users 20] [--reports 2] [--rounds 5] [--limiter]
 """
 from __future__ import annotations
 
@@ -456,7 +461,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{r['users']} people at once, {r['reports']} reports each: {updates} updates per round, best of {r['rounds']} rounds per bot")
     print(f"  echo bot              {r['echo_rate']:7.0f} updates/s   {r['echo_cpu_ms']:5.2f} ms CPU per update in its process ({r['echo_sys_ms']:.2f} in the kernel)")
     print(f"  report conversation   {r['report_rate']:7.0f} updates/s   {r['report_cpu_ms']:5.2f} ms CPU per update in its process ({r['report_sys_ms']:.2f} in the kernel)")
-    print(f"  ratio                 {ratio:7.2f}   (goal ≥ 0.70: {'met' if ratio >= 0.7 else 'NOT met'}; by CPU per update: {r['echo_cpu_ms'] / r['report_cpu_ms']:.2f})")
+    cpu_ratio = r["echo_cpu_ms"] / r["report_cpu_ms"]
+    print(f"  ratio                 {ratio:7.2f}   (goal ≥ 0.9: {'met' if ratio >= 0.9 else 'NOT met'}; by CPU per update: {cpu_ratio:.2f}, goal ≥ 0.8)")
     paired = r["paired_ratios"]
     print(f"  ratio round by round  {statistics.median(paired):7.2f}   (median of {len(paired)} back-to-back pairs; {min(paired):.2f}–{max(paired):.2f})")
     print("step latency inside the bot, one person at a time")
