@@ -151,7 +151,7 @@ def conversation_rows(label: str, r: dict[str, Any]) -> list[tuple[str, ...]]:
         (
             f"Conversation throughput, limiter {label} ({crowd})",
             f"{r['report_rate']:.0f} updates/s = {throughput:.2f}× echo",
-            f"echo bot {r['echo_rate']:.0f} updates/s; {stored}",
+            f"echo bot {r['echo_rate']:.0f} updates/s; round by round {statistics.median(r['paired_ratios']):.2f}× (median); {stored}",
             "≥ 0.9× echo",
             met(throughput >= 0.9),
         ),
