@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench report
 
 # Render a sample 小结 (demo township) to PDF and PNG pages under bench/out/ to check the Word
 # layout by eye. Needs LibreOffice and poppler: apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk

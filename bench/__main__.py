@@ -1,18 +1,17 @@
-"""Run every benchmark module in this folder (or the ones named): ``python -m bench [name …]``."""
+"""``python -m bench`` writes the one benchmark report (bench.report); ``python -m bench a b …`` runs
+the benchmark modules named instead, and ``python -m bench name --flag value …`` one with its arguments."""
 from __future__ import annotations
 
-import pkgutil
 import runpy
 import sys
-from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    here = Path(__file__).parent
-    names = argv or sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
-    for name in names:
-        print(f"\n=== bench.{name} ===", flush=True)
-        sys.argv = [f"bench.{name}"]  # each benchmark parses its own (default) arguments
+    with_arguments = any(a.startswith("-") for a in argv)
+    runs = [(argv[0], argv[1:])] if with_arguments else [(name, []) for name in argv or ["report"]]
+    for name, arguments in runs:
+        print(f"\n=== bench.{name} ===", file=sys.stderr, flush=True)
+        sys.argv = [f"bench.{name}", *arguments]
         runpy.run_module(f"bench.{name}", run_name="__main__")
     return 0
 

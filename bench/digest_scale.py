@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import load_settings
 from bot.digest.chat import chat_messages
@@ -40,7 +41,8 @@ ACTIVITIES_PER_UNIT = 60
 COMMITMENTS_PER_UNIT = 5
 
 
-async def measure(unit_count: int) -> dict[str, float]:
+async def measure(unit_count: int, excel: bool = True) -> dict[str, float | None]:
+    """Seed ``unit_count`` units with a year of records and time the 小结 twice (cold, then warm)."""
     rng = random.Random(unit_count)
     with tempfile.TemporaryDirectory() as folder:
         db = await open_database(Path(folder) / "bench.sqlite3")
@@ -79,9 +81,10 @@ async def measure(unit_count: int) -> dict[str, float]:
             started = time.perf_counter()
             docx = render_docx(blocks, author=settings.org_name, now=now)
             timings["word"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))
-            timings["excel"].append(time.perf_counter() - started)
+            if excel:
+                started = time.perf_counter()
+                xlsx = await load_ledger(db, scope=Scope("all"), start=YEAR_START, end=YEAR_END, period_label="2026年", today=date(2026, 12, 31))
+                timings["excel"].append(time.perf_counter() - started)
         await db.close()
     return {
         "units": unit_count,
@@ -92,21 +95,28 @@ async def measure(unit_count: int) -> dict[str, float]:
         "messages": len(messages),
         "word_s": round(timings["word"][1], 3),
         "word_kb": round(len(docx) / 1024),
-        "excel_s": round(timings["excel"][1], 3),
-        "excel_kb": round(len(xlsx) / 1024),
+        "excel_s": round(timings["excel"][1], 3) if excel else None,
+        "excel_kb": round(len(xlsx) / 1024) if excel else None,
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 
+def measure_in_fresh_process(size: int, excel: bool = True) -> dict[str, Any]:
+    """One size in a process of its own, so that its peak memory is its own."""
+    command = [sys.executable, "-m", "bench.digest_scale", "--one", str(size), *([] if excel else ["--no-excel"])]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
-        print(json.dumps(asyncio.run(measure(int(argv[1])))))
+        print(json.dumps(asyncio.run(measure(int(argv[1]), excel="--no-excel" not in argv))))
         return
     sizes = [int(a) for a in argv] or list(SIZES)
     print(f"{'units':>6} {'activities':>10} {'commitments':>11} {'data+text s':>11} {'(cold)':>7} {'msgs':>4} {'Word s':>7} {'Excel s':>8} {'peak MB':>8}")
     for size in sizes:
-        out = subprocess.run([sys.executable, "-m", "bench.digest_scale", "--one", str(size)], capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = measure_in_fresh_process(size)
         print(f"{r['units']:>6} {r['activities']:>10} {r['commitments']:>11} {r['text_s']:>11.3f} {r['text_cold_s']:>7.3f} {r['messages']:>4} {r['word_s']:>7.3f} {r['excel_s']:>8.3f} {r['peak_mb']:>8}", flush=True)
     print("warm figures (a running bot); (cold) is the first request after start")
     print("goals at 1,000 units: data+text < 1 s, Word < 2 s, Excel < 5 s, peak < 300 MB")

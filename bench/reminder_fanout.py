@@ -6,7 +6,7 @@ answering 429 with ``retry_after`` when a limit is passed. 2,000 units with one 
 and nothing reported; the clock stands at the first reminder slot of November 2026; one tick
 plans and sends. Printed:
 
-* messages/second from the first send to the last, against the 30/s ceiling (goal ≥ 0.9 of it),
+* messages/second from the first send to the last, against the 30/s ceiling (goal ≥ 0.97 of it),
   and the same counting only after the first second;
 * 429s received, and how many came after the first second (goal: none);
 * that every unit got exactly one message, and the outbox says so too;
@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.fakeapi.harness import BotHarness, FakeClock
@@ -57,11 +58,11 @@ async def seed(h: BotHarness, count: int) -> list[int]:
     return secretaries
 
 
-async def run(count: int, concurrency: int) -> None:
+async def measure(count: int, concurrency: int) -> dict[str, Any]:
+    """One tick's fan-out to ``count`` secretaries through the stand-in's flood limits: figures."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0", "REMINDER_SEND_CONCURRENCY": str(concurrency)}
         async with BotHarness(Path(tmp) / "bench.sqlite3", FakeClock(SLOT - timedelta(hours=1)), env=env, flood=FloodLimits()) as h:
-            print(f"seeding {count} units with one secretary each …", flush=True)
             secretaries = await seed(h, count)
             h.clock.set(SLOT)
             engine = engine_of(h.app)  # type: ignore[arg-type]
@@ -71,36 +72,65 @@ async def run(count: int, concurrency: int) -> None:
             planned = await engine.plan(timing, h.clock())
             plan_seconds = time.perf_counter() - started
 
-            sends: list[float] = []
-
-            def on_message(event: str, message: SentMessage) -> None:
-                if event == "send":
-                    sends.append(time.monotonic())
-
-            h.api.on_bot_message(on_message)
+            sends = record_sends(h)
             started = time.perf_counter()
             report = await engine.run_once()
             tick_seconds = time.perf_counter() - started
-
-            first, last = sends[0], sends[-1]
-            rate = (len(sends) - 1) / (last - first) if len(sends) > 1 else float("nan")
-            steady = [t for t in sends if t - first > 1.0]
-            steady_rate = (len(steady) - 1) / (steady[-1] - steady[0]) if len(steady) > 1 else float("nan")
-            late_429 = sum(1 for t in h.api.flood_hit_times if t - first > 1.0)
             per_unit = [len(h.api.bot_messages(user_id)) for user_id in secretaries]
             assert h.db is not None
-            outbox = await store.delivery_counts(h.db)
+            return {
+                "units": count,
+                "concurrency": concurrency,
+                "planned": planned,
+                "plan_s": plan_seconds,
+                "sent": report.sent,
+                "tick_s": tick_seconds,
+                **send_rates(sends, h.api.flood_hit_times),
+                "flood_hits": h.api.flood_hits,
+                "exactly_one": sum(1 for n in per_unit if n == 1),
+                "min_per_unit": min(per_unit),
+                "max_per_unit": max(per_unit),
+                "outbox": await store.delivery_counts(h.db),
+            }
 
-            print(f"planned {planned} reminders for {count} units in {plan_seconds * 1000:.0f} ms")
-            print(f"tick: {report.sent} sent in {tick_seconds:.1f} s (concurrency {concurrency})")
-            print(f"rate: {rate:.2f} messages/s from first to last send = {rate / CEILING:.3f} of the {CEILING:.0f}/s ceiling (goal ≥ 0.9)")
-            print(f"      {steady_rate:.2f} messages/s after the first second = {steady_rate / CEILING:.3f} of the ceiling")
-            print(f"429s: {h.api.flood_hits} in total, {late_429} after the first second (goal: none)")
-            exactly_one = sum(1 for n in per_unit if n == 1)
-            print(
-                f"every unit exactly one message: {'yes' if exactly_one == count else 'NO'} "
-                f"({exactly_one}/{count}; min {min(per_unit)}, max {max(per_unit)}); outbox: {outbox}"
-            )
+
+def record_sends(h: BotHarness, leave_out: int | None = None) -> list[float]:
+    """A list that fills with the moment of each message the bot sends (except to ``leave_out``)."""
+    sends: list[float] = []
+
+    def on_message(event: str, message: SentMessage) -> None:
+        if event == "send" and message.chat_id != leave_out:
+            sends.append(time.monotonic())
+
+    h.api.on_bot_message(on_message)
+    return sends
+
+
+def send_rates(sends: list[float], flood_hit_times: list[float]) -> dict[str, float]:
+    """Messages/s first to last and after the first second, and the 429s after the first second."""
+    if len(sends) < 2:
+        return {"rate": float("nan"), "steady_rate": float("nan"), "late_429": 0}
+    first, last = sends[0], sends[-1]
+    steady = [t for t in sends if t - first > 1.0]
+    return {
+        "rate": (len(sends) - 1) / (last - first),
+        "steady_rate": (len(steady) - 1) / (steady[-1] - steady[0]) if len(steady) > 1 else float("nan"),
+        "late_429": sum(1 for t in flood_hit_times if t - first > 1.0),
+    }
+
+
+async def run(count: int, concurrency: int) -> None:
+    print(f"seeding {count} units with one secretary each …", flush=True)
+    r = await measure(count, concurrency)
+    print(f"planned {r['planned']} reminders for {count} units in {r['plan_s'] * 1000:.0f} ms")
+    print(f"tick: {r['sent']} sent in {r['tick_s']:.1f} s (concurrency {concurrency})")
+    print(f"rate: {r['rate']:.2f} messages/s from first to last send = {r['rate'] / CEILING:.3f} of the {CEILING:.0f}/s ceiling (goal ≥ 0.97)")
+    print(f"      {r['steady_rate']:.2f} messages/s after the first second = {r['steady_rate'] / CEILING:.3f} of the ceiling")
+    print(f"429s: {r['flood_hits']} in total, {r['late_429']} after the first second (goal: none)")
+    print(
+        f"every unit exactly one message: {'yes' if r['exactly_one'] == count else 'NO'} "
+        f"({r['exactly_one']}/{count}; min {r['min_per_unit']}, max {r['max_per_unit']}); outbox: {r['outbox']}"
+    )
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ from handlers.context import BotContext
 from handlers.dialog import Button, Card, Flow, Step, Turn, start_flow, text_within
 from handlers.paging import page_of, pager_row
 from storage import activities as activity_store
-from storage import commitments as commitment_store
 from storage import people, reviews
 from storage import units as unit_store
 from storage.models import ACTIVITY_FIELDS, Activity, Unit

@@ -72,7 +72,7 @@ async def tick(h: BotHarness, moment: datetime | None = None) -> TickReport:
 # ----- seeding --------------------------------------------------------------------------------
 async def add_unit(h: BotHarness, name: str, kind: str = "村") -> Unit:
     assert h.db is not None
-    return await unit_store.add_unit(h.db, name, kind, 30, LEADER_ID, h.clock())
+    return await unit_store.add_unit(h.db, name, kind, 30, LEADER_ID, h.clock(), committee_size=7)
 
 
 async def add_secretary(h: BotHarness, unit: Unit, user_id: int, name: str) -> Person:
