@@ -17,7 +17,7 @@ async def report_from_form(p, topic: str = "学习贯彻") -> list:  # noqa: ANN
     """Fill in an opened report form whose kind is chosen, for today, and submit it."""
     await p.tap("今天")
     await p.send(topic)
-    await p.send("7")
+    await p.send("7/9")  # 实到/应到: a 党小组会 asks for both the first time
     await p.tap("跳过")
     await p.tap("跳过")
     return await p.tap("提交")
