@@ -71,7 +71,7 @@ async def test_my_lists_newest_first_and_one_number_is_changed_in_four_inputs(ha
     for sentence, topic in (("11月20日开了党小组会", "十一月党小组会"), ("今天开了支委会", "十二月支委会")):
         await p.send(sentence)
         await p.send(topic)
-        await p.send("7")
+        await p.send("7/9")  # a first 党小组会 asks for 实到/应到
         await p.tap("跳过")
         await p.tap("跳过")
         await p.tap("提交")

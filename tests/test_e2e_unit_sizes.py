@@ -80,8 +80,10 @@ async def test_expected_defaults_by_kind(harness: BotHarness) -> None:
     p, unit = await join_secretary(harness, 2001, "张书记", "山宁村党支部", members=40, committee_size=5)
     assert "应到 40 人（默认为本支部党员数）" in await _report_until_attended(p, "支部党员大会")
     await p.send("/cancel")
+    await p.tap("确定取消")  # three answers given: cancelling asks first
     assert "应到 5 人（默认为支委人数）" in await _report_until_attended(p, "支委会")
     await p.send("/cancel")
+    await p.tap("确定取消")
     # A first 党小组会: 应到 is asked with 实到; the next one starts from what was given.
     asked = await _report_until_attended(p, "党小组会")
     assert "实到、应到各多少人" in asked
