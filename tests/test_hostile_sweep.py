@@ -30,6 +30,7 @@ from handlers.menus import LEADER_COMMANDS, SECRETARY_COMMANDS
 from storage import dialogs
 from tests.conftest import LEADER_ID
 from tests.hostile_inputs import HOSTILE
+from tests.proof_tally import record
 from tests.test_walker import _township
 
 ERROR_TEXT = texts.say("common", "error")
@@ -223,6 +224,8 @@ async def test_hostile_text_at_every_step(harness: BotHarness, leader: Person, c
     expected = {"report", "commit_new"} if role == "secretary" else {"addunit", "editunit", "digest", "plan", "lead", "schedule"}
     assert expected <= flows, sorted(sweep.steps)
     await sweep.hammer(HOSTILE)
+    silent = sum("no answer" in p for p in sweep.problems)
+    record(f"hostile text, {role} ({len(sweep.steps)} steps)", sweep.sent, sweep.sent - len(sweep.problems), crashed=len(logged_errors(caplog)), silent=silent)
     assert sweep.problems == [] and logged_errors(caplog) == []
     assert sweep.sent >= len(HOSTILE)
     if role == "secretary":
