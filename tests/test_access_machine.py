@@ -339,7 +339,7 @@ def test_access_machine(tmp_path: Path) -> None:
             AccessMachine,
             settings=settings(
                 max_examples=600 if FULL else 300,
-                stateful_step_count=20 if FULL else 6,
+                stateful_step_count=20 if FULL else 4,
                 deadline=None,
                 derandomize=not FULL,
                 suppress_health_check=list(HealthCheck),
