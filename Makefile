@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup clean render-check
+.PHONY: run test bench proof setup clean render-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench report
+
+# The long proofs (hostile sweep in full, 600 access-machine runs, 50 SIGKILLs) and one table.
+proof: $(STAMP)
+	$(PY) -m tests.proof_run
 
 # Render a sample 小结 (demo township) to PDF and PNG pages under bench/out/ to check the Word
 # layout by eye. Needs LibreOffice and poppler: apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk
