@@ -166,7 +166,7 @@ class Secretary:
 
 
 def steps(topic: str) -> list[tuple[str, str]]:
-    return [("send", "/report"), ("tap", "支委会"), ("tap", "昨天"), ("send", topic), ("send", "7"), ("tap", "跳过"), ("tap", "跳过"), ("tap", "提交")]
+    return [("send", "/report"), ("tap", "支委会"), ("tap", "昨天"), ("send", topic), ("send", "7/9"), ("tap", "跳过"), ("tap", "跳过"), ("tap", "提交")]
 
 
 async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:

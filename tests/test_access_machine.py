@@ -257,7 +257,7 @@ class AccessMachine(RuleBasedStateMachine):
         self.act(user, person.tap("支委会"))
         self.act(user, person.tap("昨天"))
         self.act(user, person.send(topic))
-        self.act(user, person.send("7"))
+        self.act(user, person.send("7/9"))
         self.act(user, person.tap("跳过"))
         self.act(user, person.tap("跳过"))
         replies = self.act(user, person.tap("提交"))

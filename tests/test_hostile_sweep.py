@@ -35,8 +35,8 @@ from tests.test_walker import _township
 
 ERROR_TEXT = texts.say("common", "error")
 FULL = os.environ.get("PROOF_FULL") == "1"
-# Ordinary answers the explorer types to get past a text step: a date, a number, a name, a sentence.
-ORDINARY = ("8", "2026-11-20", "山宁村第三党小组", "学习党的二十届四中全会精神并讨论落实措施", "09:00")
+# Ordinary answers the explorer types to get past a text step: 实到/应到, a number, a date, a name, a sentence.
+ORDINARY = ("8/9", "8", "2026-11-20", "山宁村第三党小组", "学习党的二十届四中全会精神并讨论落实措施", "09:00")
 # Buttons that end or leave a flow are not the way forward for the explorer.
 LEAVING = {"cancel"}
 
@@ -82,7 +82,9 @@ class Sweep:
     async def replay(self, command: str, path: Sequence[Move]) -> list[SentMessage]:
         """Open ``command`` afresh and do ``path``; the cards shown last. Taps are matched by
         label (nonces change between runs)."""
-        await self.person.send("/cancel")
+        cancelled = await self.person.send("/cancel")
+        if cancelled and "确定取消" in str(cancelled[-1].buttons):  # a form with three answers asks first
+            await self.person.tap("确定取消", cancelled[-1])
         shown = await self.person.send(f"/{command}")
         for move in path:
             if move.data is not None:
@@ -195,19 +197,23 @@ async def hostile_reports(secretary: Person) -> int:
     returns how many were stored."""
     stored = 0
     for bad in HOSTILE:
-        await secretary.send("/cancel")
+        replies = await secretary.send("/cancel")
+        if "确定取消" in str(replies[-1].buttons):  # a form with three answers asks first
+            await secretary.tap("确定取消")
         await secretary.send("/report")
         await secretary.tap("支委会")
         await secretary.tap("昨天")
         replies = await secretary.send(bad)
         if "应到" not in replies[-1].visible:
             await secretary.send("学习党章")
-        await secretary.send("7")
+        await secretary.send("7/9")
         replies = await secretary.send(bad)
         if "请发送活动照片" not in replies[-1].visible:
             await secretary.tap("跳过")
         await secretary.tap("跳过")
         replies = await secretary.tap("提交")
+        if any("仍要提交" in str(m.buttons) for m in replies):  # the same kind on the same day: asked first
+            replies = await secretary.tap("仍要提交")
         stored += any("汇报成功" in m.visible for m in replies)
     return stored
 
