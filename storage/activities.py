@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from storage import audit
 from storage.db import Database, Transaction
@@ -185,6 +185,57 @@ async def list_photos(db: Database, activity_id: int, *, unit_id: int) -> list[P
     return [Photo(r["file_id"], r["file_unique_id"]) for r in rows]
 
 
+def _held_where(
+    start: date, end: date, unit_ids: Collection[int] | None, include_withdrawn: bool = False
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of activities held in [start, end] by ``unit_ids``."""
+    clauses = ["held_on BETWEEN ? AND ?"]
+    params: list[Any] = [ds(start), ds(end)]
+    if unit_ids is not None:
+        ids = sorted(set(unit_ids))
+        clauses.append(f"unit_id IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    if not include_withdrawn:
+        clauses.append("withdrawn_at IS NULL")
+    return " AND ".join(clauses), params
+
+
+class ActivityFact(NamedTuple):
+    """What the 小结 counts of an activity (no texts, no photos): a year of a county is 60 000
+    of these, so they are light tuples rather than full :class:`Activity` records."""
+
+    id: int
+    unit_id: int
+    kind: str
+    held_on: date
+    attended: int
+    expected: int
+    withdrawn: bool = False
+
+
+async def activity_facts(
+    db: Database, *, start: date, end: date, unit_ids: Collection[int] | None = None
+) -> list[ActivityFact]:
+    """The live activities held from ``start`` to ``end`` (both included), as :class:`ActivityFact`,
+    by day, unit and id. ``unit_ids`` None means every unit; an empty collection means none."""
+    if unit_ids is not None and not unit_ids:
+        return []
+    where, params = _held_where(start, end, unit_ids)
+    rows = await db.fetchall(
+        f"SELECT id, unit_id, kind, held_on, attended, expected FROM activities WHERE {where} ORDER BY held_on, unit_id, id",
+        params,
+    )
+    days: dict[str, date] = {}  # a year has 365 days; 60 000 rows share them
+    facts = []
+    new = tuple.__new__  # the tuple built in C: no Python-level constructor frame per row
+    for row in rows:
+        held = days.get(row[3])
+        if held is None:
+            held = days[row[3]] = date.fromisoformat(row[3])
+        facts.append(new(ActivityFact, (row[0], row[1], row[2], held, row[4], row[5], False)))
+    return facts
+
+
 async def list_activities(
     db: Database,
     *,
@@ -199,15 +250,7 @@ async def list_activities(
     """
     if unit_ids is not None and not unit_ids:
         return []
-    clauses = ["held_on BETWEEN ? AND ?"]
-    params: list[Any] = [ds(start), ds(end)]
-    if unit_ids is not None:
-        ids = sorted(set(unit_ids))
-        clauses.append(f"unit_id IN ({', '.join('?' for _ in ids)})")
-        params.extend(ids)
-    if not include_withdrawn:
-        clauses.append("withdrawn_at IS NULL")
-    where = " AND ".join(clauses)
+    where, params = _held_where(start, end, unit_ids, include_withdrawn)
     rows = await db.fetchall(f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE {where} ORDER BY held_on, id", params)
     photos: dict[int, list[str]] = {}
     for photo in await db.fetchall(

@@ -680,11 +680,12 @@ def build_digest(
     fulfilled = tuple(c.id for c in tracked if judge.kept(c))
     overdue_list = [c for c in tracked if judge.overdue(c)]
     overdue = tuple(c.id for c in overdue_list)
+    overdue_set = set(overdue)
     commitment_summary = Commitments(
         tracked_ids=tuple(c.id for c in tracked),
         fulfilled_ids=fulfilled,
         overdue_ids=overdue,
-        in_progress_ids=tuple(c.id for c in tracked if not judge.kept(c) and c.id not in overdue),
+        in_progress_ids=tuple(c.id for c in tracked if not judge.kept(c) and c.id not in overdue_set),
         unit_ids=tuple(sorted({c.unit_id for c in tracked}, key=position.__getitem__)),
     )
     overdue_problems = tuple(

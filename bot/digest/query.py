@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from typing import Any
 
 from bot.config import Settings
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
@@ -22,6 +23,7 @@ from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
 from storage import activities, commitments, leader_activities, period_notes, plans, reminders, reviews
 from storage import units as unit_store
+from storage.activities import ActivityFact
 from storage.db import Database
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
@@ -84,7 +86,7 @@ class PeriodRecords:
     """The records of a scope and period, read once for the 小结 or the 台账 so both see the same."""
 
     units: list[Unit]
-    activities: list[Activity]  # held in the period
+    activities: Sequence[Activity | ActivityFact]  # held in the period; facts only for the 小结
     commitments: list[Commitment]  # every commitment of the units; the period's rule picks
     notes: list[PeriodNote]  # of every month of the period
     leader_activities: list[LeaderActivity]
@@ -92,12 +94,18 @@ class PeriodRecords:
 
 
 async def load_records(
-    db: Database, *, scope: Scope, start: date, end: date, today: date, zone: tzinfo | None
+    db: Database, *, scope: Scope, start: date, end: date, today: date, zone: tzinfo | None, facts_only: bool = False
 ) -> PeriodRecords:
+    """The records of ``scope`` in [start, end]; ``facts_only`` reads of each activity only what
+    the 小结 counts (the 台账 lists every field)."""
     units = await units_in_scope(db, scope)
     unit_ids = [u.id for u in units]
     window_start = rules_window_start(start, end)
-    acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
+    acts: list[Any]
+    if facts_only:
+        acts = await activities.activity_facts(db, start=window_start, end=end, unit_ids=unit_ids)
+    else:
+        acts = await activities.list_activities(db, start=window_start, end=end, unit_ids=unit_ids)
     uncounted = await reviews.uncounted_activity_ids(db)  # returned while review is on
     acts = [a for a in acts if a.id not in uncounted]
     excused = await reminders.excused_slots(db)
@@ -125,7 +133,7 @@ async def load_digest(
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
     zone = settings.timezone
-    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
+    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
     units = records.units
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
     opening = await plans.get_opening(db, period_key) if period_key else None

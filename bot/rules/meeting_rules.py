@@ -30,6 +30,7 @@ from ``slots_due(...)[0].start`` on.
 from __future__ import annotations
 
 import tomllib
+from bisect import bisect_left
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -260,6 +261,8 @@ def compliance(
     for activity in activities:
         if not activity.withdrawn:
             held_days.setdefault(activity.kind, []).append(activity.held_on)
+    for days in held_days.values():
+        days.sort()  # a slot is held when the first day on or after its start is inside it
     excused_pairs = set(excused)
     statuses = []
     for requirement in rules.for_unit_kind(unit_kind, structure):
@@ -268,7 +271,8 @@ def compliance(
         missing: list[str] = []
         slots = owed_slots(requirement.every, start, end, added_on=added_on, as_of=as_of)
         for slot in slots:
-            if any(slot.start <= day <= slot.end for day in days):
+            first = bisect_left(days, slot.start)
+            if first < len(days) and days[first] <= slot.end:
                 held += 1
             elif (requirement.activity_kind, slot.key) in excused_pairs:
                 excused_count += 1
