@@ -8,7 +8,6 @@ are zero. Units and secretaries are seeded directly, as the reminder tests do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ import pytest
 from bot import texts
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from bot.fakeapi.server import SentMessage
-from bot.reminders.engine import ReminderEngine, TickReport, engine_of
+from bot.reminders.engine import TickReport
 from bot.reminders.notices import send_moment
 from bot.rules.workcalendar import QuietHours
 from storage import invites
@@ -26,10 +25,11 @@ from storage import notices as store
 from storage import people as people_store
 from storage import units as unit_store
 from storage.models import Unit
+from tests.test_e2e_reminders import BASE_ENV, LEADER_ID, engine, h
+
+__all__ = ["h"]  # the reminder tests' bot fixture, on this module's clock
 
 TZ = ZoneInfo("Asia/Shanghai")
-LEADER_ID = 1001
-BASE_ENV = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0"}
 NOTICE_TEXT = "请各支部于12月3日前报送年度述职报告。"
 
 
@@ -42,22 +42,6 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 27, 10, 0, tzinfo=TZ))  # a Friday morning
 
 
-@pytest.fixture
-async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    async with BotHarness(tmp_path / "bot.sqlite3", clock, env=dict(BASE_ENV)) as running:
-        yield running
-
-
-def engine(h: BotHarness) -> ReminderEngine:
-    """The running bot's engine, with retry pauses set to zero."""
-    found = engine_of(h.app)  # type: ignore[arg-type]
-    found.sender.delays = (0.0, 0.0, 0.0)
-
-    async def no_sleep(_: float) -> None:
-        return None
-
-    found.sender.sleep = no_sleep
-    return found
 
 
 async def tick(h: BotHarness) -> TickReport:
