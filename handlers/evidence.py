@@ -264,7 +264,7 @@ async def _find(update: Update, context: BotContext, arg: str, fetch: Callable[[
     period key; None (the tap answered) when the data is forged or there is no such thing."""
     ref = parse_ref(arg)
     if ref is None:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return None
     db = context.services.db
     unit = await unit_store.get_unit(db, ref.unit_id)
@@ -292,7 +292,7 @@ async def _unit_and_period(update: Update, context: BotContext, arg: str) -> tup
     key, _, page_part = rest.partition(".")
     unit_id, page = parse_id(unit_part), parse_id(page_part or "0")
     if unit_id is None or page is None or (key and not _valid_key(key)):
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return None
     unit = await unit_store.get_unit(context.services.db, unit_id)
     if unit is None:
@@ -333,4 +333,4 @@ async def evidence_button(update: Update, context: BotContext) -> None:
             await ui.answer(update)
             await show_commitment(update, context, *commitment)
     else:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)

@@ -122,13 +122,13 @@ async def my_button(update: Update, context: BotContext) -> None:
     if action == "list":
         target = _list_target(arg)
         if target is None:
-            await ui.answer(update, texts.say("common", "stale_card"))
+            await ui.answer_stale(update, context)
             return
         await ui.answer(update)
         await show_list(update, context, *target)
         return
     arg, _, field = arg.partition(".")
-    activity_id = await ui.tapped_id(update, arg)
+    activity_id = await ui.tapped_id(update, context, arg)
     if activity_id is None:
         return
     activity = await activity_store.get_activity(services.db, activity_id, unit_id=person.unit_id or 0)

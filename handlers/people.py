@@ -169,7 +169,7 @@ async def people_button(update: Update, context: BotContext) -> None:
     """Every ``p:`` tap (see the module docstring)."""
     parsed = _parsed(update)
     if parsed is None:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return
     action, numbers = parsed
     await ui.answer(update)

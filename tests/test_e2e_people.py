@@ -233,7 +233,7 @@ async def test_forged_people_buttons_change_nothing(harness: BotHarness, leader:
     card = leader.last()
     for data in ("p:mv:abc:0", "p:to:2001:x", "p:mvok:2001", "p:nope:2001", "p:who:2001:9", "p:rev:-", f"p:mvok:2001:{xincheng}:1"):
         await leader.tap_data(data, card)
-        assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。", data
+        assert leader.answers()[-1] == "这条消息已失效，请发送 /help 查看可用的操作。", data
     for data in (f"p:mvok:2001:{archived}", "p:mvok:2001:999999", f"p:mvok:2001:{shanning}", f"p:to:2001:{archived}"):
         await leader.tap_data(data, card)
         assert "无法调整" in leader.last().visible, data
