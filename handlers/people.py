@@ -38,7 +38,7 @@ _ACTIONS = {"page": 1, "who": 1, "ask": 1, "rev": 1, "mv": 2, "to": 2, "mvok": 2
 
 
 @dataclass
-class _Group:
+class Group:
     """One block of the list: the leaders (``unit`` None) or one unit, with its people and the
     expiry of each invite still waiting to be used."""
 
@@ -51,13 +51,13 @@ def _local(context: BotContext, moment: datetime) -> str:
     return moment.astimezone(context.services.settings.timezone).strftime("%Y-%m-%d %H:%M")
 
 
-async def _groups(context: BotContext) -> tuple[list[_Group], int]:
+async def _groups(context: BotContext) -> tuple[list[Group], int]:
     """The leaders, then every unit someone has joined or is invited to; and how many active
     units have neither."""
     db = context.services.db
     all_units = await unit_store.list_units(db, include_archived=True)
-    leaders = _Group(None)
-    by_unit = {u.id: _Group(u) for u in all_units}
+    leaders = Group(None)
+    by_unit = {u.id: Group(u) for u in all_units}
     for person in await people.list_people(db):
         group = leaders if person.unit_id is None else by_unit.get(person.unit_id)
         if group is not None:
@@ -72,7 +72,7 @@ async def _groups(context: BotContext) -> tuple[list[_Group], int]:
 
 
 @dataclass
-class _Block:
+class Block:
     """What one page shows of a group: a run of its people (all of them when it fits), from the
     ``first``-th, of ``total``; its waiting invites go with its last run."""
 
@@ -83,19 +83,19 @@ class _Block:
     first: int = 0
 
 
-def _pages(groups: list[_Group], empty_units: int) -> list[list[_Block]]:
+def cut_into_pages(groups: list[Group], empty_units: int) -> list[list[Block]]:
     """The list cut into pages that each fit one message by construction: at most
     ``GROUPS_PER_PAGE`` groups and ``PEOPLE_PER_PAGE`` names a page, and every line measured as
     Telegram counts it — a unit of hundreds of people runs on over as many pages as it needs."""
     budget = MESSAGE_LIMIT - PAGE_SLACK - telegram_length(texts.say("people", "list", groups=[], page=0, pages=2, empty_units=empty_units))
-    pages: list[list[_Block]] = [[]]
+    pages: list[list[Block]] = [[]]
     used = names = 0
     for group in groups:
         lines = [telegram_length(texts.say("people", "person_line", p=p)) + 1 for p in group.people]
         invites = telegram_length(texts.say("people", "invite_lines", invites=group.invites)) + 2
         start = 0
         while True:
-            block = _Block(group.unit, [], [], len(group.people), start)
+            block = Block(group.unit, [], [], len(group.people), start)
             cost = telegram_length(texts.say("people", "group_head", g=dataclasses.replace(block, first=max(start, 1)))) + 2
             while start + len(block.people) < len(group.people) and names + len(block.people) < PEOPLE_PER_PAGE:
                 line = lines[start + len(block.people)]
@@ -119,7 +119,7 @@ def _pages(groups: list[_Group], empty_units: int) -> list[list[_Block]]:
 
 async def _show(update: Update, context: BotContext, page: int) -> None:
     groups, empty = await _groups(context)
-    pages = _pages(groups, empty)
+    pages = cut_into_pages(groups, empty)
     page = min(max(page, 0), len(pages) - 1)
     shown = pages[page]
     me = context.caller().user_id
