@@ -184,6 +184,13 @@ async def test_thirty_long_comments_show_the_newest_on_the_card_and_all_a_tap_aw
     assert all(note in replies[-1].visible for note in notes[-3:]) and "此前还有 27 条" in replies[-1].visible
     replies = await p.tap("查看全文")
     assert all(note in "\n".join(m.visible for m in replies) for note in notes) and _longest(replies) <= 4096
+    # Another unit's 查看全文 finds nothing of this record, from either side; data that is no address is stale.
+    other, other_unit = await join_secretary(harness, 2002, "赵强", "新塘村党支部")
+    await other.send("/my")
+    for person, forged in ((other, "my:full:1"), (leader, f"ev:full:{other_unit.id}.1."), (leader, "ev:full:²")):
+        replies = await person.tap_data(forged, person.last())
+        assert all("第30条" not in m.visible for m in replies)
+    assert leader.answers()[-3:] == ["找不到这条记录，可能已撤回。", "找不到这条记录，可能已被撤回。", "这条消息已失效，请发送 /help 查看可用的操作。"]
 
 
 async def test_an_open_return_stays_on_the_card_among_long_emoji_comments(
