@@ -4,7 +4,9 @@ Each field is within its own limit (bot/rules/report_rules.LIMITS), but together
 the 4096 units of a message — a topic, a summary and a 决议 in emoji do. A card built here renders
 with its longest fields shortened just enough (bot/rules/telegram_limits.fit_fields); it leaves
 room for a line said before it (a "saved" note, a problem), and when it cut something it carries a
-"查看全文" button whose messages give every cut field whole. What is stored is never shortened.
+"查看全文" button whose messages give every cut field whole. A card that lists other people's notes
+beside the record (the reviews kept with it) shows only the newest few (:func:`newest`) and cuts
+their notes with the fields (:func:`fit_record_with_notes`). What is stored is never shortened.
 """
 from __future__ import annotations
 
