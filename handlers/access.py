@@ -16,6 +16,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
+from handlers import ui
 from handlers.context import BotContext
 from storage import people
 from storage.models import Person
@@ -42,11 +43,12 @@ async def gate(update: Update, context: BotContext) -> None:
         if update.callback_query is not None or is_command:
             await _answer(update, context, texts.say("common", "private_only"))
         raise ApplicationHandlerStop
+    person = await people.get_person(context.services.db, user.id)
+    known = person if person is not None and person.active else None
     query = update.callback_query
     if query is not None and query.message is not None and query.message.chat.id != user.id:
-        await query.answer(texts.say("common", "stale_card"))  # a button meant for someone else
+        await query.answer(ui.stale_card(known))  # a button meant for someone else
         raise ApplicationHandlerStop
-    person = await people.get_person(context.services.db, user.id)
     if person is not None and person.active:
         context.person = person
         return

@@ -41,11 +41,11 @@ async def audit_command(update: Update, context: BotContext) -> None:
 async def audit_button(update: Update, context: BotContext) -> None:
     """Taps ``au:page:<n>``."""
     action, arg = ui.tapped(update)
-    page = await ui.tapped_id(update, arg)
+    page = await ui.tapped_id(update, context, arg)
     if page is None:
         return
     if action != "page":
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return
     await ui.answer(update)
     await show_page(update, context, page)

@@ -94,7 +94,7 @@ async def board_button(update: Update, context: BotContext) -> None:
         period = None
     page_number = parse_id(page)
     if period is None or page_number is None:
-        await query.answer(texts.say("common", "stale_card"))
+        await query.answer(ui.stale_card(context.person))
         return
     await query.answer()
     await show_board(update, context, period, page_number)

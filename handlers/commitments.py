@@ -175,7 +175,7 @@ async def commit_button(update: Update, context: BotContext) -> None:
     if action in ("list", "done"):
         page = parse_id(arg or "0")
         if page is None:
-            await ui.answer(update, texts.say("common", "stale_card"))
+            await ui.answer_stale(update, context)
             return
         await ui.answer(update)
         await (show_list(update, context, page=page) if action == "list" else show_fulfilled(update, context, page))
@@ -185,7 +185,7 @@ async def commit_button(update: Update, context: BotContext) -> None:
             await ui.answer(update)
             await start_new(update, context)
         return
-    commitment_id = await ui.tapped_id(update, arg)
+    commitment_id = await ui.tapped_id(update, context, arg)
     if commitment_id is None:
         return
     commitment = await store.get_commitment(services.db, commitment_id, unit_id=person.unit_id or 0)

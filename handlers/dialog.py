@@ -306,7 +306,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     nonce, action, arg = ui.button_parts(query.data, 3)
     turn = await current_turn(update, context)
     if turn is None or nonce != turn.nonce:
-        await query.answer(texts.say("common", "stale_card"))
+        await query.answer(ui.stale_card(context.person))
         return
     await query.answer()
     turn.action, turn.arg = action, arg

@@ -300,7 +300,7 @@ async def ledger_button(update: Update, context: BotContext) -> None:
     packed_start, packed_end, code, version = ui.button_parts(query.data, 4)
     start, end, scope = _unpack(packed_start), _unpack(packed_end), Scope(code)
     if start is None or end is None or not scope.valid or end < start or version not in ("", INTERNAL):
-        await query.answer(texts.say("common", "stale_card"))
+        await query.answer(ui.stale_card(context.person))
         return
     if not allowed(context, scope):
         await query.answer(texts.say("common", "not_allowed"), show_alert=True)

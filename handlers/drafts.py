@@ -177,7 +177,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
     person = context.caller()
     dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
     if choice not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != nonce:
-        await query.answer(texts.say("common", "stale_card"))
+        await query.answer(ui.stale_card(context.person))
         return
     await query.answer()
     mark_seen(context, person.user_id)

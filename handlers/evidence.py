@@ -1,12 +1,12 @@
 """Leaders see the evidence: a unit's records of a period (with its 本期未开展 excuses and 本期小结),
 one record with every field and what leaders said about it, and its photos as an album; a unit's
 commitments, where 评诺 starts (handlers/review.py). Also the record card both sides read: /my
-shows the unit the same card (:func:`record_card_text`).
+shows the unit the same card (:func:`record_card`).
 
 Buttons carry ``ev:<action>:<arg>``: ``u`` a unit's records (``<unit>.<period key>.<page>``, an
-empty key being the current period), ``a`` a record and ``ph`` its photos (``<unit>.<record>.<period
-key>``), ``c`` a unit's commitments (``<unit>.<period key>``) and ``cc`` one of them
-(``<unit>.<commitment>.<period key>``). Leaders only, re-authorised on every tap; a record is
+empty key being the current period), ``a`` a record, ``ph`` its photos and ``full`` what its card
+left out — shortened fields, earlier reviews — (``<unit>.<record>.<period key>``), ``c`` a unit's
+commitments (``<unit>.<period key>``) and ``cc`` one of them (``<unit>.<commitment>.<period key>``). Leaders only, re-authorised on every tap; a record is
 looked up within the unit its button names, so a forged pair finds nothing.
 """
 from __future__ import annotations
@@ -39,6 +39,7 @@ FAMILY = "evidence"
 PREFIX = "ev"
 REVIEW_PREFIX = "rv"  # handlers/review.py: the 点评 / 退回 / 通过 / 评诺 buttons on these cards
 PAGE_SIZE = 10
+REVIEWS_ON_CARD = 3  # the newest reviews a record card shows; all of them are a 查看全文 away
 ALBUM_SIZE = 10  # Telegram sends at most 10 photos in one album
 
 say, label = texts.family(FAMILY)
@@ -104,22 +105,52 @@ async def review_views(services: Services, kept: list[reviews.Review]) -> list[d
             names[review.leader_id] = leader.display_name if leader else services.settings.org_name
     tz = services.settings.timezone
     return [
-        {"action": r.action, "name": names[r.leader_id], "day": r.created_at.astimezone(tz).date(), "note": r.note, "resubmitted": r.resubmitted_at is not None}
+        {
+            "action": r.action, "name": names[r.leader_id], "day": r.created_at.astimezone(tz).date(), "note": r.note,
+            "resubmitted": r.resubmitted_at is not None, "open": r.open_return,
+        }
         for r in kept
     ]
 
 
-async def record_card(services: Services, activity: Activity, kept: list[reviews.Review]) -> tuple[str, list[str]]:
-    """The record with every field, its short id and edits, and the reviews kept with it — fitted
-    to Telegram's limit (handlers/long_text.py) — and the fields it shortened."""
-    short_id, warning, views = rules.activity_short_id(activity.id), quorum_warning(services, activity), await review_views(services, kept)
-    return long_text.fit_record(lambda a: texts.say("my_reports", "card", a=a, short_id=short_id, quorum_warning=warning, reviews=views), activity)
+@dataclass(frozen=True)
+class RecordCard:
+    """A record card as sent: its text, the record's fields it shortened, and whether it shows every
+    review kept with the record, each whole."""
+
+    text: str
+    cut: list[str]
+    reviews_whole: bool
+
+    @property
+    def complete(self) -> bool:
+        """Nothing is left out: no 查看全文 button is needed."""
+        return not self.cut and self.reviews_whole
 
 
-async def record_card_text(services: Services, activity: Activity, kept: list[reviews.Review]) -> str:
-    """:func:`record_card`'s text."""
-    text, _ = await record_card(services, activity, kept)
-    return text
+async def record_card(services: Services, activity: Activity, kept: list[reviews.Review]) -> RecordCard:
+    """The record with every field, its short id and edits, and the newest reviews kept with it (an
+    open 退回 always among them, the earlier ones counted) — fitted to Telegram's limit with the
+    reviews' notes shortened like the fields (handlers/long_text.py)."""
+    short_id, warning = rules.activity_short_id(activity.id), quorum_warning(services, activity)
+    shown, earlier = long_text.newest(await review_views(services, kept), REVIEWS_ON_CARD, keep=lambda view: view["open"])
+
+    def render(a: Activity, notes: list[str | None]) -> str:
+        views = [{**view, "note": note} for view, note in zip(shown, notes)]
+        return texts.say("my_reports", "card", a=a, short_id=short_id, quorum_warning=warning, reviews=views, earlier=earlier)
+
+    text, cut, notes_cut = long_text.fit_record_with_notes(render, activity, [view["note"] for view in shown])
+    return RecordCard(text, cut, reviews_whole=not earlier and not notes_cut)
+
+
+async def send_record_full_text(context: BotContext, activity: Activity, kept: list[reviews.Review], card: RecordCard) -> None:
+    """查看全文 on a record card: each field the card shortened whole, then every review kept with
+    the record (when the card left any out or shortened one), over as many messages as needed."""
+    history: list[str] = []
+    if not card.reviews_whole:
+        views = await review_views(context.services, kept)
+        history = [texts.say("review", "review_history", count=len(views)), *(texts.say("review", "review_line", r=view) for view in views)]
+    await long_text.send_full_text(context, long_text.record_pieces(activity, card.cut), history)
 
 
 # ----- a unit's records of a period -------------------------------------------------------------
@@ -194,13 +225,16 @@ async def show_unit(update: Update, context: BotContext, unit: Unit, period: Per
 async def show_record(update: Update, context: BotContext, unit: Unit, activity: Activity, period_key: str, prefix: str | None = None) -> None:
     services = context.services
     kept = await reviews.list_reviews(services.db, activity.id, unit_id=unit.id)
-    text = say("record", unit=unit, card=await record_card_text(services, activity, kept))
+    card = await record_card(services, activity, kept)
+    text = say("record", unit=unit, card=card.text)
     if prefix:
         text = f"{prefix}\n\n{text}"
     ref = RecordRef(unit.id, activity.id, period_key).arg
     rows = []
     if activity.photos:
         rows.append([ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", ref)])
+    if not card.complete:
+        rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", ref)])
     returned = any(r.open_return for r in kept)
     actions = [ui.button(texts.plain("review", "b_comment"), REVIEW_PREFIX, "cm", ref)]
     if not returned:
@@ -211,6 +245,12 @@ async def show_record(update: Update, context: BotContext, unit: Unit, activity:
     rows.append(actions)
     rows.append([ui.button(label("b_back_unit"), PREFIX, "u", f"{unit.id}.{period_key}.0")])
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def send_full_record(context: BotContext, activity: Activity) -> None:
+    """查看全文 on a record card (the leaders' or /my's): what the card, built again, left out."""
+    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
+    await send_record_full_text(context, activity, kept, await record_card(context.services, activity, kept))
 
 
 async def send_photos(context: BotContext, unit: Unit, activity: Activity, period_key: str) -> None:
@@ -264,7 +304,7 @@ async def _find(update: Update, context: BotContext, arg: str, fetch: Callable[[
     period key; None (the tap answered) when the data is forged or there is no such thing."""
     ref = parse_ref(arg)
     if ref is None:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return None
     db = context.services.db
     unit = await unit_store.get_unit(db, ref.unit_id)
@@ -292,7 +332,7 @@ async def _unit_and_period(update: Update, context: BotContext, arg: str) -> tup
     key, _, page_part = rest.partition(".")
     unit_id, page = parse_id(unit_part), parse_id(page_part or "0")
     if unit_id is None or page is None or (key and not _valid_key(key)):
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return None
     unit = await unit_store.get_unit(context.services.db, unit_id)
     if unit is None:
@@ -315,7 +355,7 @@ async def evidence_button(update: Update, context: BotContext) -> None:
             await show_unit(update, context, unit, period, page)
         else:
             await show_commitments(update, context, unit, period.key)
-    elif action in ("a", "ph"):
+    elif action in ("a", "ph", "full"):
         record = await find_record(update, context, arg)
         if record is None:
             return
@@ -325,12 +365,14 @@ async def evidence_button(update: Update, context: BotContext) -> None:
         await ui.answer(update)
         if action == "a":
             await show_record(update, context, *record)
-        else:
+        elif action == "ph":
             await send_photos(context, *record)
+        else:
+            await send_full_record(context, record[1])
     elif action == "cc":
         commitment = await find_commitment(update, context, arg)
         if commitment is not None:
             await ui.answer(update)
             await show_commitment(update, context, *commitment)
     else:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)

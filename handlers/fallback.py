@@ -53,7 +53,7 @@ async def main_button(update: Update, context: BotContext) -> None:
     (action,) = ui.tapped(update, 1)
     opener = MAIN_ACTIONS.get(action)
     if opener is None:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return
     await ui.answer(update)
     await opener(update, context)
@@ -62,7 +62,7 @@ async def main_button(update: Update, context: BotContext) -> None:
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """A tap on a button whose data nothing recognises (old bot versions, forged data)."""
     assert update.callback_query is not None
-    await update.callback_query.answer(texts.say("common", "stale_card"))
+    await update.callback_query.answer(ui.stale_card(context.person))
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:

@@ -127,7 +127,7 @@ async def invite_button(update: Update, context: BotContext) -> None:
         return
     number = parse_id(arg)
     if number is None or action not in ("page", "unit", "leader"):
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return
     await ui.answer(update)
     if action == "page":

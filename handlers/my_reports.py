@@ -80,17 +80,12 @@ async def show_card(update: Update, context: BotContext, activity: Activity) -> 
     rows = [*grid(fields, 3), [ui.button(label("b_withdraw"), PREFIX, "wd", activity.id)]]
     if activity.photos:
         rows[-1].append(ui.button(label("b_photos", count=len(activity.photos)), PREFIX, "ph", activity.id))
-    text, cut = await _card_text(context, activity)
-    if cut:
+    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
+    card = await evidence.record_card(context.services, activity, kept)
+    if not card.complete:
         rows.append([ui.button(long_text.full_text_label(), PREFIX, "full", activity.id)])
     rows.append([ui.button(label("b_list"), PREFIX, "list", period_containing(MONTH, activity.held_on).key)])
-    await ui.reply(update, context, f"{text}\n\n{say('edit_hint')}", InlineKeyboardMarkup(rows))
-
-
-async def _card_text(context: BotContext, activity: Activity) -> tuple[str, list[str]]:
-    """The record card with its reviews, fitted to Telegram's limit, and the fields it shortened."""
-    kept = await reviews.list_reviews(context.services.db, activity.id, unit_id=activity.unit_id)
-    return await evidence.record_card(context.services, activity, kept)
+    await ui.reply(update, context, f"{card.text}\n\n{say('edit_hint')}", InlineKeyboardMarkup(rows))
 
 
 @secretaries_only
@@ -122,13 +117,13 @@ async def my_button(update: Update, context: BotContext) -> None:
     if action == "list":
         target = _list_target(arg)
         if target is None:
-            await ui.answer(update, texts.say("common", "stale_card"))
+            await ui.answer_stale(update, context)
             return
         await ui.answer(update)
         await show_list(update, context, *target)
         return
     arg, _, field = arg.partition(".")
-    activity_id = await ui.tapped_id(update, arg)
+    activity_id = await ui.tapped_id(update, context, arg)
     if activity_id is None:
         return
     activity = await activity_store.get_activity(services.db, activity_id, unit_id=person.unit_id or 0)
@@ -155,8 +150,7 @@ async def my_button(update: Update, context: BotContext) -> None:
         await show_list(update, context, prefix=say("withdrawn", short_id=short_id))
     elif action == "full":
         await ui.answer(update)
-        _, cut = await _card_text(context, activity)
-        await long_text.send_full_text(context, long_text.record_pieces(activity, cut))
+        await evidence.send_full_record(context, activity)
     elif action == "ph":
         await ui.answer(update)
         caption = say("photos_caption", short_id=short_id, count=len(activity.photos))

@@ -309,7 +309,7 @@ async def notice_button(update: Update, context: BotContext) -> None:
         await ui.answer(update)
         await start_flow(update, context, NOTICE, "text")
         return
-    number = await ui.tapped_id(update, arg)
+    number = await ui.tapped_id(update, context, arg)
     if number is None:
         return
     if action == "l":
@@ -318,7 +318,7 @@ async def notice_button(update: Update, context: BotContext) -> None:
         return
     notice = await store.get_notice(context.services.db, number) if action in ("s", "c") else None
     if notice is None:
-        await ui.answer(update, say("gone") if action in ("s", "c") else texts.say("common", "stale_card"))
+        await ui.answer(update, say("gone") if action in ("s", "c") else ui.stale_card(context.person))
         return
     if action == "c":
         count = await store.chase_unread(context.services.db, notice.id, context.caller().user_id, context.services.now())
@@ -336,7 +336,7 @@ async def read_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     (arg,) = ui.tapped(update, 1)
-    number = await ui.tapped_id(update, arg)
+    number = await ui.tapped_id(update, context, arg)
     if number is None:
         return
     recorded = await store.mark_read(context.services.db, number, context.caller().user_id, context.services.now())

@@ -1,5 +1,6 @@
 """/people: leaders see, unit by unit, who has joined and which invites wait; they move a
-secretary to another unit or revoke anyone's access, and the person is told either way.
+secretary to another unit or revoke anyone's access, and the person is told either way. The list
+is cut into pages that each fit a message, a unit of many people running on over several pages.
 
 Buttons carry ``p:<action>:<arg>[:<arg>]`` and are re-authorised and re-read on every tap:
 ``page:<n>`` the list, ``who:<user>`` a person's card, ``mv:<user>:<page>`` the units to move
@@ -9,6 +10,7 @@ with the unit (storage/people.py), for the unit's next secretary to continue.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.rules.telegram_limits import MESSAGE_LIMIT, telegram_length
 from bot.rules.user_input import parse_id
 from handlers import ui
 from handlers.access import leaders_only
@@ -27,11 +30,15 @@ from storage import units as unit_store
 from storage.models import Person, Unit
 
 GROUPS_PER_PAGE = 8
+PEOPLE_PER_PAGE = 30  # names on one page, each a button: 15 rows of two
+# A page's text is kept this far under Telegram's limit: its title and closing lines are measured
+# with one page of a few, the page numbers of a longer list take a few characters more.
+PAGE_SLACK = 100
 _ACTIONS = {"page": 1, "who": 1, "ask": 1, "rev": 1, "mv": 2, "to": 2, "mvok": 2}
 
 
 @dataclass
-class _Group:
+class Group:
     """One block of the list: the leaders (``unit`` None) or one unit, with its people and the
     expiry of each invite still waiting to be used."""
 
@@ -44,13 +51,13 @@ def _local(context: BotContext, moment: datetime) -> str:
     return moment.astimezone(context.services.settings.timezone).strftime("%Y-%m-%d %H:%M")
 
 
-async def _groups(context: BotContext) -> tuple[list[_Group], int]:
+async def _groups(context: BotContext) -> tuple[list[Group], int]:
     """The leaders, then every unit someone has joined or is invited to; and how many active
     units have neither."""
     db = context.services.db
     all_units = await unit_store.list_units(db, include_archived=True)
-    leaders = _Group(None)
-    by_unit = {u.id: _Group(u) for u in all_units}
+    leaders = Group(None)
+    by_unit = {u.id: Group(u) for u in all_units}
     for person in await people.list_people(db):
         group = leaders if person.unit_id is None else by_unit.get(person.unit_id)
         if group is not None:
@@ -64,15 +71,63 @@ async def _groups(context: BotContext) -> tuple[list[_Group], int]:
     return [leaders, *shown], empty
 
 
+@dataclass
+class Block:
+    """What one page shows of a group: a run of its people (all of them when it fits), from the
+    ``first``-th, of ``total``; its waiting invites go with its last run."""
+
+    unit: Unit | None
+    people: list[Person]
+    invites: list[str]
+    total: int
+    first: int = 0
+
+
+def cut_into_pages(groups: list[Group], empty_units: int) -> list[list[Block]]:
+    """The list cut into pages that each fit one message by construction: at most
+    ``GROUPS_PER_PAGE`` groups and ``PEOPLE_PER_PAGE`` names a page, and every line measured as
+    Telegram counts it — a unit of hundreds of people runs on over as many pages as it needs."""
+    budget = MESSAGE_LIMIT - PAGE_SLACK - telegram_length(texts.say("people", "list", groups=[], page=0, pages=2, empty_units=empty_units))
+    pages: list[list[Block]] = [[]]
+    used = names = 0
+    for group in groups:
+        lines = [telegram_length(texts.say("people", "person_line", p=p)) + 1 for p in group.people]
+        invites = telegram_length(texts.say("people", "invite_lines", invites=group.invites)) + 2
+        start = 0
+        while True:
+            block = Block(group.unit, [], [], len(group.people), start)
+            cost = telegram_length(texts.say("people", "group_head", g=dataclasses.replace(block, first=max(start, 1)))) + 2
+            while start + len(block.people) < len(group.people) and names + len(block.people) < PEOPLE_PER_PAGE:
+                line = lines[start + len(block.people)]
+                if used + cost + line > budget and (pages[-1] or block.people):
+                    break  # (a page takes one name at least, however long: the loop always moves on)
+                cost += line
+                block.people.append(group.people[start + len(block.people)])
+            done = start + len(block.people) == len(group.people)
+            if done:
+                block.invites, cost = group.invites, cost + invites
+            if pages[-1] and (len(pages[-1]) == GROUPS_PER_PAGE or used + cost > budget or not (done or block.people)):
+                pages.append([])  # what is left of the group starts the next page
+                used = names = 0
+                continue
+            pages[-1].append(block)
+            used, names, start = used + cost, names + len(block.people), start + len(block.people)
+            if done:
+                break
+    return pages
+
+
 async def _show(update: Update, context: BotContext, page: int) -> None:
     groups, empty = await _groups(context)
-    shown, page, pages = page_of(groups, page, GROUPS_PER_PAGE)
+    pages = cut_into_pages(groups, empty)
+    page = min(max(page, 0), len(pages) - 1)
+    shown = pages[page]
     me = context.caller().user_id
-    rows = grid([ui.button(f"👤 {p.display_name}", "p", "who", p.user_id) for g in shown for p in g.people if p.user_id != me])
-    pager = pager_row("p:page:", page, pages)
+    rows = grid([ui.button(f"👤 {p.display_name}", "p", "who", p.user_id) for b in shown for p in b.people if p.user_id != me])
+    pager = pager_row("p:page:", page, len(pages))
     if pager:
         rows.append(pager)
-    text = texts.say("people", "list", groups=shown, page=page, pages=pages, empty_units=empty)
+    text = texts.say("people", "list", groups=shown, page=page, pages=len(pages), empty_units=empty)
     await ui.reply(update, context, text, InlineKeyboardMarkup(rows) if rows else None)
 
 
@@ -169,7 +224,7 @@ async def people_button(update: Update, context: BotContext) -> None:
     """Every ``p:`` tap (see the module docstring)."""
     parsed = _parsed(update)
     if parsed is None:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return
     action, numbers = parsed
     await ui.answer(update)

@@ -133,7 +133,7 @@ async def erase_button(update: Update, context: BotContext) -> None:
     action, arg = ui.tapped(update)
     number = parse_id(arg, signed=True)
     if number is None or (action != "page" and action not in _ON_PERSON):
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)
         return
     await ui.answer(update)
     if action == "page":

@@ -376,4 +376,4 @@ async def review_button(update: Update, context: BotContext) -> None:
         await ui.answer(update)
         await show_news(update, context, *target)
     else:
-        await ui.answer(update, texts.say("common", "stale_card"))
+        await ui.answer_stale(update, context)

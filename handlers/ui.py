@@ -13,6 +13,7 @@ from bot import texts
 from bot.rules.telegram_limits import CALLBACK_ANSWER_LIMIT, shorten
 from bot.rules.user_input import parse_id
 from handlers.context import BotContext
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,24 @@ def tapped(update: Update, count: int = 2) -> tuple[str, ...]:
     return button_parts(query.data, count)
 
 
-async def tapped_id(update: Update, part: str) -> int | None:
+def stale_card(person: Person | None) -> str:
+    """What a tap on a card that is gone (or button data that is not ours) is answered, worded for
+    the caller: a secretary is sent back to 汇报活动, a leader or a stranger (no such button) to /help."""
+    return texts.say("common", "stale_card", secretary=person is not None and person.is_secretary)
+
+
+async def answer_stale(update: Update, context: BotContext) -> None:
+    """Answer the tap with :func:`stale_card` for the caller."""
+    await answer(update, stale_card(context.person))
+
+
+async def tapped_id(update: Update, context: BotContext, part: str) -> int | None:
     """``part`` of the tapped button's data as a record id (bot.rules.user_input.parse_id); when it
     is not one (forged or damaged data), the tap is answered as a stale card and None returned, so
     nothing is looked up or changed."""
     record_id = parse_id(part)
     if record_id is None:
-        await answer(update, texts.say("common", "stale_card"))
+        await answer_stale(update, context)
     return record_id
 
 

@@ -119,7 +119,7 @@ units_command = leaders_only(show_list)
 async def units_button(update: Update, context: BotContext) -> None:
     """Taps on the unit list and unit cards (``u:<action>:<arg>``)."""
     action, arg = ui.tapped(update)
-    number = await ui.tapped_id(update, arg)
+    number = await ui.tapped_id(update, context, arg)
     if number is None:
         return
     services = context.services

@@ -96,7 +96,7 @@ async def test_forged_audit_buttons_are_stale(harness: BotHarness, leader: Perso
     card = leader.last()
     for data in ("au:page:x", "au:page:-1", "au:zz:1", "au:page:", "au:"):
         await leader.tap_data(data, card)
-        assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。", data
+        assert leader.answers()[-1] == "这条消息已失效，请发送 /help 查看可用的操作。", data
     assert leader.last() is card or leader.last().visible == card.visible
 
 

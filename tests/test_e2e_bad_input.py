@@ -11,7 +11,8 @@ from storage import units
 from storage.models import Unit
 from tests.reporting_helpers import join_secretary
 
-STALE = "这条消息已失效，请重新点“汇报活动”或发送 /help。"
+STALE = "这条消息已失效，请重新点“汇报活动”或发送 /help。"  # as a secretary reads it
+LEADER_STALE = "这条消息已失效，请发送 /help 查看可用的操作。"  # leaders have no 汇报活动 button
 HUGE = "99999999999999999999999"  # beyond SQLite's 64-bit integers
 NOT_NUMBERS = ("9" * 5000, "²", "①")
 
@@ -165,7 +166,7 @@ async def test_forged_ids_from_a_leader_are_stale_cards(
     forged += [f"b:2026-11:{bad}" for bad in ("²", "①", HUGE, "9" * 5000)]
     forged += [f"x:20261101:20261130:{scope}" for scope in ("u²", "u①", f"u{HUGE}", "u" + "9" * 5000, "g²", f"g{HUGE}")]
     await _tap_each(leader, harness, forged)
-    assert leader.answers()[-len(forged) :] == [STALE] * len(forged)
+    assert leader.answers()[-len(forged) :] == [LEADER_STALE] * len(forged)
     assert logged_errors(errors) == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.fakeapi.harness import BotHarness, Person
 from storage import people, units
 from tests.conftest import LEADER_ID
+from tests.reporting_helpers import join_secretary
 
 
 async def test_leader_adds_unit_and_secretary_joins(harness: BotHarness, leader: Person) -> None:
@@ -178,12 +179,31 @@ async def test_stale_card_and_cancel(harness: BotHarness, leader: Person) -> Non
     kind_card, community = leader.find_button("社区")
     await leader.tap("村", kind_card)
     await leader.tap_data(community, kind_card)  # a button of the card as it was: stale
-    assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。"
+    assert leader.answers()[-1] == "这条消息已失效，请发送 /help 查看可用的操作。"
     replies = await leader.send("/cancel")
     assert "已取消“新增单位”" in replies[-1].visible
     assert await units.list_units(harness.db) == []
     replies = await leader.send("20")
     assert "/help" in replies[-1].visible and "菜单中的命令" not in replies[-1].visible
+
+
+async def test_a_stale_tap_is_answered_for_the_role(harness: BotHarness, leader: Person) -> None:
+    """A secretary is sent back to 汇报活动; a leader and a stranger, who have no such button, to /help."""
+    for_secretary = "这条消息已失效，请重新点“汇报活动”或发送 /help。"
+    for_others = "这条消息已失效，请发送 /help 查看可用的操作。"
+    secretary, _ = await join_secretary(harness, 2001, "李梅", "山宁村党支部")
+    await secretary.send("/report")
+    await secretary.tap_data("zz:old:1")  # data no handler knows: an old version's button
+    assert secretary.answers()[-1] == for_secretary
+    await leader.send("/units")
+    await leader.tap_data("zz:old:1")
+    assert leader.answers()[-1] == for_others
+    stranger = harness.person(3001, "张三")
+    await stranger.tap_data("zz:old:1", leader.last())  # a card of someone else's chat
+    assert stranger.answers()[-1] == for_others
+    await secretary.tap_data("zz:old:1", leader.last())
+    assert secretary.answers()[-1] == for_secretary
+    assert await people.get_person(harness.db, 3001) is None
 
 
 async def test_unit_card_rename_members_archive(harness: BotHarness, leader: Person) -> None:

@@ -9,9 +9,12 @@ import pytest
 
 from bot.fakeapi.harness import BotHarness, Person
 from bot.fakeapi.html_check import utf16_length
-from storage import activities, commitments
+from storage import activities, commitments, reviews
 from storage.models import Unit
+from tests.conftest import LEADER_ID
 from tests.reporting_helpers import join_secretary
+from tests.test_e2e_evidence import report_with_photos
+from tests.test_e2e_review import open_record
 
 EMOJI = "🎉"
 
@@ -140,3 +143,75 @@ async def test_a_period_note_of_three_long_fields_in_emoji_is_shown_and_kept_who
     assert harness.db is not None
     [note] = await period_notes.list_notes(harness.db, ["2026-11"], unit_ids=[unit.id])
     assert (note.problems, note.next_plans, note.deeds) == tuple(texts.values())
+
+
+async def _comments(harness: BotHarness, unit: Unit, notes: list[str], action: str = reviews.COMMENT) -> None:
+    """Keep ``notes`` with the unit's first record as the leader's reviews, as the 点评 flow does."""
+    assert harness.db is not None
+    for note in notes:
+        assert await reviews.add_review(harness.db, 1, unit.id, action, note, LEADER_ID, harness.clock()) is not None
+
+
+def _note(number: int, filler: str = "评") -> str:
+    """A 点评 of the longest length allowed (500 characters), marked with its number."""
+    mark = f"第{number:02d}条"
+    return mark + filler * (500 - len(mark))
+
+
+async def test_thirty_long_comments_show_the_newest_on_the_card_and_all_a_tap_away(
+    harness: BotHarness, leader: Person, secretary: tuple[Person, Unit]
+) -> None:
+    p, unit = secretary
+    await report_with_photos(p, 0)
+    notes = [_note(n) for n in range(1, 31)]
+    await _comments(harness, unit, notes[:28])
+    await open_record(leader)
+    for note in notes[28:]:  # the last two typed: the card shown after each still fits
+        await leader.tap("点评")
+        replies = await leader.send(note)
+        assert "已点评，已发给该单位 1 位书记" in replies[-1].visible
+    card = replies[-1]
+    assert utf16_length(card.visible) <= 4096 and "<b>" not in card.visible  # the card's HTML is not escaped twice
+    assert all(note in card.visible for note in notes[-3:]) and "第27条" not in card.visible
+    assert "此前还有 27 条点评或审核记录，点“📄 查看全文”查看全部" in card.visible
+    replies = await leader.tap("查看全文", card)
+    shown = "\n".join(m.visible for m in replies)
+    assert "点评与审核记录（共 30 条）" in shown and all(note in shown for note in notes)
+    assert len(replies) == 5 and _longest(replies) <= 4096  # 30 notes of 500 characters: 7 to a message
+    # The unit's /my card is the same card, with the same way to the whole list.
+    await p.send("/my")
+    replies = await p.tap("HD0001")
+    assert all(note in replies[-1].visible for note in notes[-3:]) and "此前还有 27 条" in replies[-1].visible
+    replies = await p.tap("查看全文")
+    assert all(note in "\n".join(m.visible for m in replies) for note in notes) and _longest(replies) <= 4096
+    # Another unit's 查看全文 finds nothing of this record, from either side; data that is no address is stale.
+    other, other_unit = await join_secretary(harness, 2002, "赵强", "新塘村党支部")
+    await other.send("/my")
+    for person, forged in ((other, "my:full:1"), (leader, f"ev:full:{other_unit.id}.1."), (leader, "ev:full:²")):
+        replies = await person.tap_data(forged, person.last())
+        assert all("第30条" not in m.visible for m in replies)
+    assert leader.answers()[-3:] == ["找不到这条记录，可能已撤回。", "找不到这条记录，可能已被撤回。", "这条消息已失效，请发送 /help 查看可用的操作。"]
+
+
+async def test_an_open_return_stays_on_the_card_among_long_emoji_comments(
+    harness: BotHarness, leader: Person, secretary: tuple[Person, Unit]
+) -> None:
+    p, unit = secretary
+    summary = "摘" + EMOJI * 999
+    for step in ("/report", "支委会", "昨天", EMOJI * 100, "7", summary, "跳过"):
+        await (p.tap(step) if step in ("支委会", "昨天", "跳过") else p.send(step))
+    replies = await p.tap("提交")
+    assert any("汇报成功，编号 HD0001" in m.visible for m in replies)
+    reason = "缺少会议决议" + EMOJI * 494
+    await _comments(harness, unit, [reason], reviews.RETURN)
+    notes = [_note(n, EMOJI) for n in range(2, 31)]
+    await _comments(harness, unit, notes)
+    await open_record(leader)
+    card = leader.last()
+    assert utf16_length(card.visible) <= 4096 and "…" in card.visible
+    assert "↩ 退回" in card.visible and "（待修改）" in card.visible and "此前还有 26 条" in card.visible
+    assert "第30条" in card.visible and "第27条" not in card.visible
+    replies = await leader.tap("查看全文", card)
+    shown = "\n".join(m.visible for m in replies)
+    assert summary in shown and reason in shown and all(note in shown for note in notes)
+    assert _longest(replies) <= 4096

@@ -295,7 +295,7 @@ async def test_forged_notice_buttons_change_nothing(h: BotHarness) -> None:
     await school.tap_data(f"nr:{notice_id}", school.last())
     assert school.answers()[-1] == "这条通知不是发给您的。"
     await school.tap_data("nr:1e9", school.last())
-    assert school.answers()[-1] == texts.say("common", "stale_card")
+    assert school.answers()[-1] == texts.say("common", "stale_card", secretary=True)
     stranger = h.person(3001, "张三")
     await stranger.send("/start")
     await stranger.tap_data(f"nr:{notice_id}", stranger.last())

@@ -3,12 +3,18 @@ half-filled report kept with the unit), leaders told of joins, an invite as a QR
 person tapping their own used invite again — with the database checked after each step."""
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
+from datetime import timedelta
 
 from bot.fakeapi.harness import BotHarness, Person
+from bot.fakeapi.html_check import utf16_length
 from bot.fakeapi.server import SentMessage
-from storage import audit, dialogs, people
+from bot.rules.invites import hash_code, new_code
+from storage import audit, dialogs, invites, people
 from storage import units as unit_store
+from storage.models import SECRETARY
 from tests.conftest import LEADER_ID
 from tests.reporting_helpers import join_unit
 
@@ -233,7 +239,7 @@ async def test_forged_people_buttons_change_nothing(harness: BotHarness, leader:
     card = leader.last()
     for data in ("p:mv:abc:0", "p:to:2001:x", "p:mvok:2001", "p:nope:2001", "p:who:2001:9", "p:rev:-", f"p:mvok:2001:{xincheng}:1"):
         await leader.tap_data(data, card)
-        assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。", data
+        assert leader.answers()[-1] == "这条消息已失效，请发送 /help 查看可用的操作。", data
     for data in (f"p:mvok:2001:{archived}", "p:mvok:2001:999999", f"p:mvok:2001:{shanning}", f"p:to:2001:{archived}"):
         await leader.tap_data(data, card)
         assert "无法调整" in leader.last().visible, data
@@ -297,3 +303,72 @@ async def test_leader_learns_when_the_person_could_not_be_told(harness: BotHarne
     replies = await leader.tap("确认取消")
     assert "已取消 李梅 的权限，但通知没能送达本人" in replies[-1].visible
     assert not (await people.get_person(harness.db, 2001)).active  # type: ignore[union-attr]
+
+
+async def _crowd(harness: BotHarness, unit_id: int, count: int, name: Callable[[int], str], first_id: int = 5000) -> dict[int, str]:
+    """``count`` secretaries joined to one unit through invites, as storage keeps them: user id → name."""
+    assert harness.db is not None
+    joined = {}
+    for n in range(count):
+        code = new_code()
+        await invites.create_invite(harness.db, hash_code(code), SECRETARY, unit_id, LEADER_ID, harness.clock(), timedelta(days=7))
+        result = await invites.redeem_invite(harness.db, hash_code(code), first_id + n, name(n), harness.clock())
+        assert result.person is not None
+        joined[first_id + n] = name(n)
+    return joined
+
+
+async def _every_page(leader: Person) -> list[SentMessage]:
+    """/people and every page after it, through 下一页 (each page as it was: the card is edited in place)."""
+    shown = [copy.deepcopy((await leader.send("/people"))[-1])]
+    while any("下一页" in b["text"] for row in shown[-1].buttons for b in row):
+        shown.append(copy.deepcopy((await leader.tap("下一页"))[-1]))
+    return shown
+
+
+def _named_buttons(page: SentMessage) -> dict[int, str]:
+    """The people a page's buttons open: user id → the name on the button."""
+    return {int(b["callback_data"].split(":")[2]): b["text"].removeprefix("👤 ") for row in page.buttons for b in row if b["callback_data"].startswith("p:who:")}
+
+
+async def test_one_unit_of_three_hundred_long_names_is_paged_within_the_unit(harness: BotHarness, leader: Person) -> None:
+    assert harness.db is not None
+    crowded, other = await _units(harness, "山宁村党总支", "新城村党总支")
+    crowd = await _crowd(harness, crowded, 300, lambda n: f"{n:03d}号" + "🎉" * 60 + "长" * 60)
+    await join_unit(harness, other, 2001, "李梅")
+    await people.set_reachable(harness.db, 5299, False)
+    pages = await _every_page(leader)
+    assert len(pages) > 10 and all(utf16_length(page.visible) <= 4096 for page in pages)
+    assert all(f"（第 {i}/{len(pages)} 页）" in page.visible for i, page in enumerate(pages, 1))
+    # Everyone is listed once, on the page whose buttons open them, and the unit's runs are numbered.
+    listed = [user_id for page in pages for user_id in _named_buttons(page)]
+    assert sorted(listed) == sorted([*crowd, 2001])
+    for page in pages:
+        for user_id, name in _named_buttons(page).items():
+            assert f"· {name}" in page.visible
+    assert "山宁村党总支（300 人，本页第 1–" in pages[0].visible
+    assert all("山宁村党总支（300 人，本页第" in page.visible and "（续）" in page.visible for page in pages[1:-1])
+    assert "新城村党总支（1 人）\n· 李梅" in pages[-1].visible and "（无法送达）" in pages[-2].visible + pages[-1].visible
+    # A name on a later page opens that person, in their unit.
+    last_of_crowd = next(p for p in reversed(pages) if 5299 in _named_buttons(p))
+    replies = await leader.tap_data("p:who:5299", last_of_crowd)
+    assert "299号" in replies[-1].visible and "山宁村党总支 书记" in replies[-1].visible
+
+
+async def test_pages_of_short_names_hold_thirty_people_and_stale_pages_are_safe(harness: BotHarness, leader: Person) -> None:
+    assert harness.db is not None
+    [crowded] = await _units(harness, "山宁村党总支")
+    await _crowd(harness, crowded, 300, lambda n: f"书记{n:03d}")
+    pages = await _every_page(leader)
+    assert len(pages) == 11 and all(len(_named_buttons(page)) <= 30 for page in pages)  # the leader's own name has no button
+    assert [len(_named_buttons(page)) for page in pages[1:-1]] == [30] * 9
+    # A page number from an older, longer list shows the last page; one that is not a number changes nothing.
+    first = (await leader.send("/people"))[-1]
+    replies = await leader.tap_data("p:page:999", first)
+    assert "（第 11/11 页）" in replies[-1].visible
+    await leader.tap_data("p:page:²", first)
+    assert leader.answers()[-1] == "这条消息已失效，请发送 /help 查看可用的操作。"
+    # A name on a page shown before the person was revoked opens nothing.
+    await people.revoke(harness.db, 5000, LEADER_ID, harness.clock())
+    replies = await leader.tap_data("p:who:5000", pages[0])
+    assert "此人不在名单中" in replies[-1].visible

@@ -164,7 +164,7 @@ async def test_erase_refuses_secretaries_strangers_and_forged_buttons(harness: B
     await leader.send("/erase")
     for forged in ("pv:do:abc", "pv:zap:1", "pv:do:", "pv:do:1e9", f"pv:do:{SECRETARY_ID}:extra", "pv:page:-5x"):
         await leader.tap_data(forged)
-        assert leader.answers()[-1] == "这条消息已失效，请重新点“汇报活动”或发送 /help。", forged
+        assert leader.answers()[-1] == "这条消息已失效，请发送 /help 查看可用的操作。", forged
         assert _snapshot(path) == before, forged
     replies = await leader.tap_data(f"pv:do:{LEADER_ID}")
     assert "不能删除自己的个人信息" in replies[-1].visible
