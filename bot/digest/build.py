@@ -37,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -421,6 +422,7 @@ def clean_text(text: str) -> str:
     return text.rstrip(_TRAILING_PUNCT).strip()
 
 
+@lru_cache(maxsize=8192)  # units often write the same sentences
 def normalized(text: str) -> str:
     """What two sentences must share to count as the same: width, case and punctuation ignored."""
     return _NORMALIZE_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
@@ -428,14 +430,12 @@ def normalized(text: str) -> str:
 
 def split_items(text: str | None) -> list[str]:
     """A note field as items: one per line, list marks and end stops removed, blanks dropped."""
-    if not text:
-        return []
-    items = []
-    for line in re.split(r"[\r\n]+", text):
-        item = clean_text(line)
-        if item:
-            items.append(item)
-    return items
+    return list(_items(text)) if text else []
+
+
+@lru_cache(maxsize=8192)  # units often write the same notes
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item for line in re.split(r"[\r\n]+", text) if (item := clean_text(line)))
 
 
 def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attributed, ...]:
