@@ -17,14 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import NamedTuple
 
 from storage.activities import ActivityTally
 from storage.models import Activity
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One unit's activities of one kind in the period."""
+class Cell(NamedTuple):
+    """One unit's activities of one kind in the period (a tuple: a county has 40 000 of them)."""
 
     count: int
     attended: int  # 实到, summed
@@ -109,11 +109,12 @@ def counts_from_tally(tally: ActivityTally) -> ActivityCounts:
     for activity_id, kind in zip(tally.ids, tally.kinds):
         kind_ids[kind].append(activity_id)
     cells: dict[str, dict[int, Cell]] = defaultdict(dict)
-    for c in tally.cells:
-        if c.count:  # a unit with only earlier meetings of the kind (they count for due slots)
+    new = tuple.__new__  # built in C: no Python constructor frame per cell
+    for unit_id, kind, count, attended, expected, positive, _months in tally.cells:
+        if count:  # a unit with only earlier meetings of the kind (they count for due slots)
             # With 0 ≤ 实到 ≤ 应到 (the table's checks), the sums over activities with an 应到
             # are the sums over all.
-            cells[c.kind][c.unit_id] = Cell(c.count, c.attended, c.expected, c.attended, c.expected, c.positive_ids)
+            cells[kind][unit_id] = new(Cell, (count, attended, expected, attended, expected, positive))
     return ActivityCounts(
         activity_ids=tuple(tally.ids),
         kind_ids={kind: tuple(ids) for kind, ids in kind_ids.items()},
