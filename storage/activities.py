@@ -236,6 +236,82 @@ async def activity_facts(
     return facts
 
 
+class TallyCell(NamedTuple):
+    """One unit's activities of one kind, as :func:`activity_tally` counts them."""
+
+    unit_id: int
+    kind: str
+    count: int  # held in [start, end]
+    attended: int  # summed over those
+    expected: int
+    positive_ids: str  # of those, the ids of the ones with an 应到 ("5,9,12"; "" for none)
+    months: int  # bit i: held in month ``month_base + i`` (from ``window_start`` on)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityTally:
+    """What the 小结 counts of the live activities of some units, counted by SQLite."""
+
+    ids: list[int]  # held in [start, end], by day, unit and id
+    kinds: list[str]  # the kind of each of ``ids``
+    cells: list[TallyCell]  # each unit and kind with an activity in [window_start, end]
+
+
+# A kind name never holds the ASCII unit separator: it parts the kinds of group_concat.
+_SEPARATOR = "\x1f"
+
+
+async def activity_tally(
+    db: Database,
+    *,
+    start: date,
+    end: date,
+    window_start: date,
+    month_base: int,
+    unit_ids: Collection[int],
+    excluded: Collection[int] = (),
+) -> ActivityTally:
+    """The live activities of ``unit_ids`` (but not ``excluded``), counted per unit and kind.
+
+    Counts and sums are of [start, end]; the months held (bits from ``month_base``, a month
+    numbered year × 12 + month − 1, at most 62 months before ``end``'s) are of [window_start, end].
+    Sums of attendance over the activities with an 应到 equal the sums over all: the table's
+    checks (0 ≤ 实到 ≤ 应到) make an activity without an 应到 one without a 实到."""
+    if not unit_ids:
+        return ActivityTally([], [], [])
+    ids = sorted(set(unit_ids))
+    where = f"unit_id IN ({', '.join('?' for _ in ids)}) AND withdrawn_at IS NULL"
+    params: list[Any] = list(ids)
+    if excluded:
+        where += " AND id NOT IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(excluded)))
+    # The ids by day, unit and id: one string each, which SQLite hands over faster than rows.
+    # group_concat follows the order of the subquery it reads (SQLite does not flatten an
+    # ordered subquery into an aggregate); tests/test_digest_counts.py checks it against Python.
+    [row] = await db.fetchall(  # on the reader's thread: a county's year takes a while
+        "SELECT group_concat(id), group_concat(kind, char(31)) FROM "
+        f"(SELECT id, kind FROM activities WHERE held_on BETWEEN ? AND ? AND {where} ORDER BY held_on, unit_id, id)",
+        (ds(start), ds(end), *params),
+    )
+    ordered = list(map(int, row[0].split(","))) if row[0] else []
+    kinds = row[1].split(_SEPARATOR) if row[1] else []
+    # Per unit and kind, walking the index activities_by_unit_kind in its order (no sorting):
+    # "+held_on" keeps SQLite from choosing the index by day instead.
+    in_period = "held_on >= ?"
+    rows = await db.fetchall(
+        "SELECT unit_id, kind, "
+        f"count(*) FILTER (WHERE {in_period}), "
+        f"coalesce(sum(attended) FILTER (WHERE {in_period}), 0), "
+        f"coalesce(sum(expected) FILTER (WHERE {in_period}), 0), "
+        f"coalesce(group_concat(id) FILTER (WHERE {in_period} AND expected > 0), ''), "
+        "sum(DISTINCT 1 << (CAST(substr(held_on, 1, 4) AS INTEGER) * 12 + CAST(substr(held_on, 6, 2) AS INTEGER) - 1 - ?)) "
+        f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
+        (ds(start), ds(start), ds(start), ds(start), month_base, ds(window_start), ds(end), *params),
+    )
+    new = tuple.__new__  # built in C: no Python constructor frame per row
+    return ActivityTally(ordered, kinds, [new(TallyCell, r) for r in rows])
+
+
 async def list_activities(
     db: Database,
     *,

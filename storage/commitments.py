@@ -103,8 +103,30 @@ async def list_commitments(
     if not include_withdrawn:
         clauses.append("withdrawn_at IS NULL")
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = await db.fetchall(f"SELECT * FROM commitments{where} ORDER BY due_on, id", params)
-    return [_commitment(r) for r in rows]
+    rows = await db.fetchall(f"SELECT {_LISTED} FROM commitments{where} ORDER BY due_on, id", params)
+    # A county's year holds thousands: rows are unpacked by position, each day parsed once.
+    days: dict[str | None, date | None] = {None: None}
+    moments: dict[str, datetime] = {}
+    found = []
+    for r in rows:
+        due, fulfilled, created = r[4], r[6], r[11]
+        if due not in days:
+            days[due] = date.fromisoformat(due)
+        if fulfilled not in days:
+            days[fulfilled] = date.fromisoformat(fulfilled)
+        if created not in moments:
+            moments[created] = datetime.fromisoformat(created)
+        found.append(
+            Commitment(r[0], r[1], r[2], r[3], days[due], r[5], days[fulfilled], r[7], r[8], r[9], r[10] is not None, moments[created])
+        )
+    return found
+
+
+# The columns of a Commitment, in the dataclass's field order (withdrawn_at for ``withdrawn``).
+_LISTED = (
+    "id, unit_id, made_by, content, due_on, created_by, fulfilled_on, result, evaluation, evaluation_comment, "
+    "withdrawn_at, created_at"
+)
 
 
 async def add_progress(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 from docx import Document
 from openpyxl import load_workbook
@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from bot.fakeapi.harness import BotHarness, Person
 from storage import bulk, units
 from storage.activities import ActivityFields
+from tests.conftest import SHANGHAI
 from tests.reporting_helpers import join_unit
 
 
@@ -51,7 +52,9 @@ async def test_leader_digest_for_the_township(harness: BotHarness, leader: Perso
     assert "本期有2个党组织报送了活动记录" in chat
     assert "<b>学习</b> & 讨论" not in chat  # topics are not quoted in the summary, but nothing broke
     assert "博望中学" not in chat  # the 上报版 leaves names to the 台账
-    assert "个别党组织本期未报送活动记录" in chat
+    # On the 27th no slot of November is over: no unit owes anything yet, so none is named as
+    # not reporting (博望中学 is, once the month is over: test_unreported_once_the_month_is_over).
+    assert "未报送活动记录" not in chat
     assert "二〇二六年十一月二十七日" in chat
     document = next(m for m in replies if m.document)
     assert document.document["file_name"] == "全镇2026年11月工作小结.docx"
@@ -63,10 +66,7 @@ async def test_leader_digest_for_the_township(harness: BotHarness, leader: Perso
     replies = await leader.tap("内部版")
     [internal] = [m for m in replies if m.document]
     assert internal.document["file_name"] == "全镇2026年11月工作小结（内部版）.docx"
-    paragraphs = _docx_paragraphs(harness, internal)
-    # The 内部版 names the unit that did not report, under that point only.
-    assert "一是活动记录报送不够及时，1个党组织本期未报送活动记录（博望中学）。" in paragraphs
-    assert sum("博望中学" in p for p in paragraphs) == 1
+    assert not any("博望中学" in p for p in _docx_paragraphs(harness, internal))
 
     replies = await leader.tap("导出台账")
     [ledger] = [m for m in replies if m.document]
@@ -74,6 +74,43 @@ async def test_leader_digest_for_the_township(harness: BotHarness, leader: Perso
     sheet = load_workbook(io.BytesIO(stored.content))["活动台账"]
     topics = [sheet.cell(row, 5).value for row in range(3, sheet.max_row + 1)]
     assert sorted(topics) == sorted(["研究发展党员工作", "<b>学习</b> & 讨论", "与县供电公司共建"])
+
+
+async def test_unreported_once_the_month_is_over(harness: BotHarness, leader: Person) -> None:
+    await _township(harness)
+    harness.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    await leader.send("/digest")
+    await leader.tap("上月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "个别党组织本期未报送活动记录" in chat
+    replies = await leader.tap("内部版")
+    [internal] = [m for m in replies if m.document]
+    paragraphs = _docx_paragraphs(harness, internal)
+    # The 内部版 names the unit that did not report, under that point only.
+    assert "一是活动记录报送不够及时，1个党组织本期未报送活动记录（博望中学）。" in paragraphs
+    assert sum("博望中学" in p for p in paragraphs) == 1
+
+
+async def test_on_the_first_of_the_month_no_unit_is_late_yet(harness: BotHarness, leader: Person) -> None:
+    """At 10:00 on 1 December, 本月 has few records and no slot of December is over: nobody owed
+    anything yet, so the 小结 does not say that most units did not report."""
+    ids = await _township(harness)
+    harness.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    await bulk.add_activities(
+        harness.db, [(ids["山宁村党总支"], ActivityFields("支委会", date(2026, 12, 1), "研究年终工作", 7, 9))], 0, harness.clock()
+    )
+    await leader.send("/digest")
+    await leader.tap("本月")
+    replies = await leader.tap("全镇")
+    chat = "\n".join(m.visible for m in replies if m.text is not None)
+    assert "2026年12月（截至12月1日）" in chat
+    assert "本期有1个党组织报送了活动记录" in chat
+    assert "未报送活动记录" not in chat and "多数党组织" not in chat
+    replies = await leader.tap("内部版")
+    [internal] = [m for m in replies if m.document]
+    paragraphs = _docx_paragraphs(harness, internal)
+    assert not any("未报送活动记录" in p or "新城" in p or "博望中学" in p for p in paragraphs)
 
 
 async def test_secretary_sees_only_their_unit(harness: BotHarness, leader: Person) -> None:

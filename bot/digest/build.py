@@ -13,7 +13,9 @@ Rules decided here, in one place:
 * The 小结 says what is true on the day it is written: meetings count as due only for slots
   that are over (``compliance_for`` passes ``as_of=today`` to the meeting rules), and a unit
   added after the period's last day is not named as unreported (nor does it owe any slot: see
-  ``bot.rules.meeting_rules.owed_slots``).
+  ``bot.rules.meeting_rules.owed_slots``); nor is a unit that owed no meeting by the day of
+  writing (on the 1st of a month, no slot of the month is over yet).
+* The activities come counted (bot/digest/counts.py): by SQLite for the bot, from records here.
 * Commitments tracked in a period, and the leaders' own work of it, follow the rule the 台账
   shares (bot/digest/period_records.py), restricted to the units in scope.
 * Problems come from facts first (units that did not report, meetings due but not held,
@@ -32,12 +34,14 @@ import re
 import tomllib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.digest.counts import ActivityCounts, Cell, count_records
 from bot.digest.period_records import CommitmentJudge, leader_work_in
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
 from bot.rules.attendance import attendance_judged
@@ -418,6 +422,7 @@ def clean_text(text: str) -> str:
     return text.rstrip(_TRAILING_PUNCT).strip()
 
 
+@lru_cache(maxsize=8192)  # units often write the same sentences
 def normalized(text: str) -> str:
     """What two sentences must share to count as the same: width, case and punctuation ignored."""
     return _NORMALIZE_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
@@ -425,14 +430,12 @@ def normalized(text: str) -> str:
 
 def split_items(text: str | None) -> list[str]:
     """A note field as items: one per line, list marks and end stops removed, blanks dropped."""
-    if not text:
-        return []
-    items = []
-    for line in re.split(r"[\r\n]+", text):
-        item = clean_text(line)
-        if item:
-            items.append(item)
-    return items
+    return list(_items(text)) if text else []
+
+
+@lru_cache(maxsize=8192)  # units often write the same notes
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item for line in re.split(r"[\r\n]+", text) if (item := clean_text(line)))
 
 
 def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attributed, ...]:
@@ -462,9 +465,9 @@ def _compliance(
     compliance_for: ComplianceFor,
     units: Sequence[Unit],
     refs: dict[int, UnitRef],
-    by_unit: dict[int, list[Activity]],
+    by_unit: Mapping[int, Sequence[Activity]],
     catalogue: ActivityKinds,
-) -> tuple[Compliance, list[MissedMeeting]]:
+) -> tuple[Compliance, list[MissedMeeting], set[int]]:
     due: dict[str, int] = defaultdict(int)
     held: dict[str, int] = defaultdict(int)
     met: dict[str, int] = defaultdict(int)
@@ -472,6 +475,7 @@ def _compliance(
     statutory_units: list[int] = []
     complete: list[int] = []
     missed: list[MissedMeeting] = []
+    owing: set[int] = set()
     for unit in units:
         statuses = list(compliance_for(unit, list(by_unit.get(unit.id, []))))
         has_statutory_due = False
@@ -484,6 +488,7 @@ def _compliance(
             met[kind] += min(h, d)
             if d:
                 units_due[kind].append(unit.id)
+                owing.add(unit.id)
             info = catalogue.by_name(kind)
             if d and info is not None and info.is_statutory:
                 has_statutory_due = True
@@ -519,7 +524,7 @@ def _compliance(
         complete_unit_ids=tuple(complete),
     )
     missed.sort(key=lambda m: order.get(m.kind, len(order)))
-    return compliance, missed
+    return compliance, missed, owing
 
 
 def _problem_points(
@@ -580,7 +585,8 @@ def build_digest(
     end: date,
     today: date,
     units: Sequence[Unit],
-    activities: Sequence[Activity],
+    activities: Sequence[Activity] = (),
+    counts: ActivityCounts | None = None,
     commitments: Sequence[Commitment],
     leader_activities: Sequence[LeaderActivity] = (),
     notes: Sequence[PeriodNote],
@@ -595,7 +601,9 @@ def build_digest(
 ) -> Digest:
     """Compute the 小结 of one period. Pure: the same records give the same digest.
 
-    ``zone`` turns the moments units and commitments were recorded into local days."""
+    ``zone`` turns the moments units and commitments were recorded into local days. The
+    activities come as records (``activities``) or already counted (``counts``, whose order must
+    be the order of ``units``: see bot/digest/counts.py)."""
     if end < start:
         raise ValueError(f"period ends before it starts: {start} – {end}")
     catalogue = kinds or load_kinds()
@@ -609,25 +617,11 @@ def build_digest(
     }
     position = {u.id: i for i, u in enumerate(scope_units)}
 
-    counted: list[Activity] = []
-    ignored: list[int] = []
-    for a in activities:
-        if a.withdrawn or not (start <= a.held_on <= end) or a.unit_id not in refs:
-            ignored.append(a.id)
-        else:
-            counted.append(a)
-    counted.sort(key=lambda a: (a.held_on, position[a.unit_id], a.id))
-
-    by_unit: dict[int, list[Activity]] = defaultdict(list)
-    by_kind: dict[str, list[Activity]] = defaultdict(list)
-    for a in counted:
-        by_unit[a.unit_id].append(a)
-        by_kind[a.kind].append(a)
-
-    reporting = tuple(u.id for u in scope_units if u.id in by_unit)
-    # A unit added after the period owed it nothing, so it is not named as unreported.
-    existed = {u.id for u in scope_units if (local_day(u.created_at, zone) or end) <= end}
-    unreported = tuple(u.id for u in scope_units if u.id not in by_unit and u.id in existed)
+    if counts is None:
+        counts = count_records(activities, start, end, position)
+    cells = counts.cells
+    reporting_set = {unit_id for units_of_kind in cells.values() for unit_id in units_of_kind}
+    reporting = tuple(u.id for u in scope_units if u.id in reporting_set)
 
     group_units: dict[str, list[int]] = defaultdict(list)
     for u in scope_units:
@@ -635,42 +629,58 @@ def build_digest(
     groups = tuple(GroupCount(g, tuple(group_units[g])) for g in UNIT_GROUPS if group_units[g])
 
     # Kinds in catalogue order; a kind no longer in the catalogue still counts, after the rest.
-    kind_order = catalogue.names() + sorted(k for k in by_kind if catalogue.by_name(k) is None)
+    kind_order = catalogue.names() + sorted(k for k in counts.kind_ids if catalogue.by_name(k) is None)
     kind_summaries = []
     for name in kind_order:
-        acts = by_kind.get(name)
-        if not acts:
+        ids = counts.kind_ids.get(name)
+        if not ids:
             continue
         info = catalogue.by_name(name)
-        per_unit: dict[int, int] = defaultdict(int)
-        for a in acts:
-            per_unit[a.unit_id] += 1
+        of_kind = cells[name]
+        per_unit = {unit_id: cell.count for unit_id, cell in of_kind.items()}
         unit_ids = tuple(sorted(per_unit, key=position.__getitem__))
         kind_summaries.append(
             KindSummary(
                 kind=name,
                 statutory=bool(info and info.is_statutory),
-                activity_ids=tuple(a.id for a in acts),
+                activity_ids=ids,
                 unit_ids=unit_ids,
-                attended=sum(a.attended for a in acts),
-                expected=sum(a.expected for a in acts),
+                attended=sum(cell.attended for cell in of_kind.values()),
+                expected=sum(cell.expected for cell in of_kind.values()),
                 examples=_examples(unit_ids, per_unit, refs, position),
             )
         )
 
     compliance: Compliance | None = None
     missed: list[MissedMeeting] = []
+    owing: set[int] | None = None  # units that owed a meeting by the day of writing
     if compliance_for is not None:
-        compliance, missed = _compliance(compliance_for, scope_units, refs, by_unit, catalogue)
+        compliance, missed, owing = _compliance(compliance_for, scope_units, refs, counts.records_by_unit, catalogue)
 
-    judged_kinds = {k.name for k in catalogue.all if attendance_judged(k)}
+    # A unit added after the period owed it nothing, so it is not named as unreported; nor is a
+    # unit that owed nothing yet on the day of writing (on the 1st, no slot of the month is over).
+    existed = {u.id for u in scope_units if (local_day(u.created_at, zone) or end) <= end}
+    unreported = tuple(
+        u.id for u in scope_units
+        if u.id not in reporting_set and u.id in existed and (owing is None or u.id in owing)
+    )
+
+    judged_kinds = [k.name for k in catalogue.all if attendance_judged(k) and k.name in cells]
+    judged_cells: dict[int, list[Cell]] = defaultdict(list)
+    for kind in judged_kinds:
+        for unit_id, cell in cells[kind].items():
+            if cell.positive_expected:
+                judged_cells[unit_id].append(cell)
     low: list[LowAttendance] = []
     for u in scope_units:
-        acts = [a for a in by_unit.get(u.id, []) if a.expected > 0 and a.kind in judged_kinds]
-        attended = sum(a.attended for a in acts)
-        expected = sum(a.expected for a in acts)
+        unit_cells = judged_cells.get(u.id)
+        if not unit_cells:
+            continue
+        attended = sum(cell.positive_attended for cell in unit_cells)
+        expected = sum(cell.positive_expected for cell in unit_cells)
         if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
-            low.append(LowAttendance(refs[u.id], attended, expected, tuple(a.id for a in acts)))
+            ids = counts.in_order(i for cell in unit_cells for i in cell.positive_ids)
+            low.append(LowAttendance(refs[u.id], attended, expected, ids))
 
     judge = CommitmentJudge.of(start, end, today, zone)
     tracked = sorted(
@@ -718,7 +728,7 @@ def build_digest(
         next_plan = attributed("next_plans")
         plan_source = PLAN_FROM_UNITS if next_plan else PLAN_NONE
 
-    empty = not counted and not tracked and not led and not any(
+    empty = not counts.activity_ids and not tracked and not led and not any(
         split_items(n.problems) or split_items(n.next_plans) or split_items(n.deeds) for n in scope_notes
     )
 
@@ -736,8 +746,8 @@ def build_digest(
         member_count=sum(u.member_count for u in scope_units),
         reporting_unit_ids=reporting,
         unreported_unit_ids=unreported,
-        activity_ids=tuple(a.id for a in counted),
-        ignored_activity_ids=tuple(ignored),
+        activity_ids=counts.activity_ids,
+        ignored_activity_ids=counts.ignored_ids,
         kinds=tuple(kind_summaries),
         compliance=compliance,
         commitments=commitment_summary,

@@ -14,10 +14,20 @@ from typing import Any
 
 from bot.config import Settings
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
+from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
 from bot.rules.activity_kinds import ActivityKinds
-from bot.rules.meeting_rules import CADENCES, KindStatus, MeetingRules, compliance, load_rules, slots_due, unit_structure
+from bot.rules.meeting_rules import (
+    KindStatus,
+    MeetingRules,
+    compliance,
+    compliance_by_months,
+    first_slot_start,
+    load_rules,
+    month_number,
+    unit_structure,
+)
 from bot.rules.periods import MONTH, local_day, periods_overlapping
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
@@ -77,8 +87,11 @@ def scope_label(scope: Scope, units: list[Unit], org_name: str) -> str:
 
 def rules_window_start(start: date, end: date) -> date:
     """The earliest day a meeting counting toward [start, end]'s due slots may have been held."""
-    starts = [slot.start for every in CADENCES for slot in slots_due(every, start, end)]
-    return min([start, *starts])
+    return first_slot_start(start, end)
+
+
+# The database counts the months a kind was held in as the bits of a 64-bit integer.
+MAX_MONTH_BITS = 63
 
 
 @dataclass(frozen=True)
@@ -109,14 +122,53 @@ async def load_records(
     uncounted = await reviews.uncounted_activity_ids(db)  # returned while review is on
     acts = [a for a in acts if a.id not in uncounted]
     excused = await reminders.excused_slots(db)
+    commitment_list, notes, leader_work = await _papers(db, unit_ids, start, end)
     return PeriodRecords(
         units=units,
         activities=[a for a in acts if a.held_on >= start],
-        commitments=await commitments.list_commitments(db, unit_ids),
-        notes=await period_notes.list_notes(db, [p.key for p in periods_overlapping(MONTH, start, end)], unit_ids=unit_ids),
-        leader_activities=await leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
+        commitments=commitment_list,
+        notes=notes,
+        leader_activities=leader_work,
         compliance_for=owed_meetings(load_rules(), acts, excused, start, end, today, zone),
     )
+
+
+async def _papers(
+    db: Database, unit_ids: list[int], start: date, end: date
+) -> tuple[list[Commitment], list[PeriodNote], list[LeaderActivity]]:
+    """The commitments, period notes and leaders' work of the units, as the 小结 reads them."""
+    return (
+        await commitments.list_commitments(db, unit_ids),  # every one: the period's rule picks
+        await period_notes.list_notes(db, [p.key for p in periods_overlapping(MONTH, start, end)], unit_ids=unit_ids),
+        await leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
+    )
+
+
+async def counted_in_database(
+    db: Database, units: list[Unit], start: date, end: date, today: date, zone: tzinfo | None
+) -> tuple[ActivityCounts, ComplianceFor] | None:
+    """The activities of ``units`` in [start, end] counted by SQLite, and what each unit owed as of
+    ``today``; None when the range is too long for the months to fit the database's bits (the
+    caller then counts the records itself)."""
+    window_start = rules_window_start(start, end)
+    base = month_number(window_start)
+    if month_number(end) - base >= MAX_MONTH_BITS:
+        return None
+    tally = await activities.activity_tally(
+        db, start=start, end=end, window_start=window_start, month_base=base, unit_ids=[u.id for u in units],
+        excluded=await reviews.uncounted_activity_ids(db),  # returned while review is on
+    )
+    excused = await reminders.excused_slots(db)
+    months = months_by_unit(tally)
+    rules = load_rules()
+
+    def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
+        return compliance_by_months(
+            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, set()),
+            added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
+        )
+
+    return counts_from_tally(tally), compliance_for
 
 
 async def load_digest(
@@ -133,8 +185,15 @@ async def load_digest(
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
     zone = settings.timezone
-    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
-    units = records.units
+    units = await units_in_scope(db, scope)
+    counted = await counted_in_database(db, units, start, end, today, zone)
+    if counted is None:
+        records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
+        counts, acts, compliance_for = None, records.activities, records.compliance_for
+        commitment_list, notes, leader_work = records.commitments, records.notes, records.leader_activities
+    else:
+        (counts, compliance_for), acts = counted, []
+        commitment_list, notes, leader_work = await _papers(db, [u.id for u in units], start, end)
     leader_plan = await plans.get_plan(db, period_key) if period_key else None
     opening = await plans.get_opening(db, period_key) if period_key else None
     # A unit's own 小结 is titled and signed with the unit's name.
@@ -147,12 +206,13 @@ async def load_digest(
         end=end,
         today=today,
         units=units,
-        activities=records.activities,
-        commitments=records.commitments,
-        notes=records.notes,
-        leader_activities=records.leader_activities,
+        activities=acts,
+        counts=counts,
+        commitments=commitment_list,
+        notes=notes,
+        leader_activities=leader_work,
         leader_plan=leader_plan,
-        compliance_for=records.compliance_for,
+        compliance_for=compliance_for,
         scope_label=scope_label(scope, units, settings.org_name),
         kinds=kinds,
         zone=zone,

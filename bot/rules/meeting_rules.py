@@ -30,8 +30,7 @@ from ``slots_due(...)[0].start`` on.
 from __future__ import annotations
 
 import tomllib
-from bisect import bisect_left
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -128,6 +127,8 @@ class MeetingRules:
         self._remind_in = {**DEFAULT_REMIND_IN, **(remind_in or {})}
         # Activity kind → who attends it (ATTEND_COMMITTEE, ATTEND_GROUP …), from the catalogue.
         self._attendance = dict(attendance or {})
+        # (unit kind, structure) → requirements: the 小结 asks for every unit of a county.
+        self._requirements: dict[tuple[str, Structure], tuple[Requirement, ...]] = {}
 
     def remind_in(self, every: str) -> frozenset[int]:
         """The months (1–12) in which items held ``every`` quarter or year are reminded."""
@@ -135,6 +136,12 @@ class MeetingRules:
 
     def for_unit_kind(self, unit_kind: str, structure: Structure = FULL_STRUCTURE) -> list[Requirement]:
         """What a unit of this kind (and ``structure``) must hold; unknown unit kinds get the defaults."""
+        known = self._requirements.get((unit_kind, structure))
+        if known is None:
+            known = self._requirements[(unit_kind, structure)] = tuple(self._requirements_of(unit_kind, structure))
+        return list(known)
+
+    def _requirements_of(self, unit_kind: str, structure: Structure) -> list[Requirement]:
         cadences: dict[str, str | None] = {**self._defaults, **self._overrides.get(unit_kind, {})}
         absent = {ATTEND_COMMITTEE} if not structure.has_committee else set()
         if not structure.has_groups:
@@ -237,6 +244,29 @@ def _slots_due(every: str, start: date, end: date) -> tuple[Period, ...]:
     return tuple(slot for slot in periods_overlapping(every, start, end) if slot.end <= end)
 
 
+def month_number(day: date) -> int:
+    """A month's place on one line (months since the year 0): months held are kept as bits from
+    a first month, which is how the 小结 reads them from the database."""
+    return day.year * 12 + day.month - 1
+
+
+def first_slot_start(start: date, end: date) -> date:
+    """The earliest day a meeting counting toward [start, end]'s due slots may have been held."""
+    return min([start, *(slots[0].start for every in CADENCES if (slots := _slots_due(every, start, end)))])
+
+
+@lru_cache(maxsize=4096)
+def _owed_with_months(
+    every: str, start: date, end: date, added_on: date | None, as_of: date | None, base: int
+) -> tuple[tuple[str, int], ...]:
+    # (slot key, bits of the slot's months from month ``base``): slots are whole calendar months,
+    # quarters or years, so a slot is held when a month of it is. Cached: units share the answer.
+    return tuple(
+        (slot.key, ((1 << (month_number(slot.end) - month_number(slot.start) + 1)) - 1) << (month_number(slot.start) - base))
+        for slot in owed_slots(every, start, end, added_on=added_on, as_of=as_of)
+    )
+
+
 def compliance(
     rules: MeetingRules,
     unit_kind: str,
@@ -257,28 +287,50 @@ def compliance(
     reason). Only the slots of ``owed_slots(…, added_on=, as_of=)`` are due; see the module
     docstring. Kinds the unit's ``structure`` rules out (no committee, no 党小组) are not owed.
     """
-    held_days: dict[str, list[date]] = {}
+    base = month_number(first_slot_start(start, end))
+    held_months: dict[str, int] = {}
     for activity in activities:
-        if not activity.withdrawn:
-            held_days.setdefault(activity.kind, []).append(activity.held_on)
-    for days in held_days.values():
-        days.sort()  # a slot is held when the first day on or after its start is inside it
-    excused_pairs = set(excused)
+        # Days before the first slot are in no due slot; days after ``end`` in no due slot either.
+        offset = month_number(activity.held_on) - base
+        if not activity.withdrawn and offset >= 0:
+            held_months[activity.kind] = held_months.get(activity.kind, 0) | (1 << offset)
+    return compliance_by_months(
+        rules, unit_kind, held_months, base, start, end, excused, added_on=added_on, as_of=as_of, structure=structure
+    )
+
+
+def compliance_by_months(
+    rules: MeetingRules,
+    unit_kind: str,
+    held_months: Mapping[str, int],
+    base: int,
+    start: date,
+    end: date,
+    excused: Collection[tuple[str, str]] = (),
+    *,
+    added_on: date | None = None,
+    as_of: date | None = None,
+    structure: Structure = FULL_STRUCTURE,
+) -> list[KindStatus]:
+    """:func:`compliance` from the months each kind was held in: ``held_months[kind]`` has bit
+    ``i`` set when the kind was held in month ``base + i`` (:func:`month_number`); ``base`` is at
+    most the month of :func:`first_slot_start`."""
+    excused_pairs = excused if isinstance(excused, (set, frozenset)) else set(excused)
     statuses = []
     for requirement in rules.for_unit_kind(unit_kind, structure):
-        days = held_days.get(requirement.activity_kind, [])
+        kind = requirement.activity_kind
+        months = held_months.get(kind, 0)
         held = excused_count = 0
         missing: list[str] = []
-        slots = owed_slots(requirement.every, start, end, added_on=added_on, as_of=as_of)
-        for slot in slots:
-            first = bisect_left(days, slot.start)
-            if first < len(days) and days[first] <= slot.end:
+        slots = _owed_with_months(requirement.every, start, end, added_on, as_of, base)
+        for key, slot_months in slots:
+            if months & slot_months:
                 held += 1
-            elif (requirement.activity_kind, slot.key) in excused_pairs:
+            elif (kind, key) in excused_pairs:
                 excused_count += 1
             else:
-                missing.append(slot.key)
-        statuses.append(KindStatus(requirement.activity_kind, len(slots), held, excused_count, tuple(missing)))
+                missing.append(key)
+        statuses.append(KindStatus(kind, len(slots), held, excused_count, tuple(missing)))
     return statuses
 
 
