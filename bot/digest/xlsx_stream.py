@@ -66,9 +66,10 @@ _EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as dates after
 _MAX_DIGIT_WIDTH, _PADDING = 7, 5  # pixels, for Calibri 11
 _SPOOL_IN_MEMORY = 4 * 1024 * 1024  # a sheet's rows beyond this go to a temporary file
 _ROWS_PER_WRITE = 512
-# zlib level: 4 makes a file within 10 % of the default level's size in half the time.
+# zlib level: 4 makes a file within 10 % of the default level's size in about 60 % of the time.
 _COMPRESSION = 4
-_TEXTS_KEPT = 20_000  # distinct texts whose XML is kept for reuse (a few MB at most)
+# Short texts whose XML is kept for reuse (names, kinds, places, people): a few MB at most.
+_TEXTS_KEPT, _TEXT_KEPT_LENGTH = 20_000, 64
 
 
 class Percent(float):
@@ -135,8 +136,8 @@ class Sheet:
         self._spool = tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY)
         self._pending: list[str] = []
         self._letters: list[str] = []
-        # The XML of text already written in the default styles: names, kinds and places come
-        # back on row after row, and a lookup is much cheaper than escaping them again.
+        # The XML of short text already written in the default styles: names, kinds and places
+        # come back on row after row, and a lookup is cheaper than cleaning and escaping again.
         self._texts = {} if texts is None else texts
 
     def add_row(self, values: Sequence, style: int | None = None) -> None:
@@ -166,7 +167,7 @@ class Sheet:
                 tail = texts.get(value)
                 if tail is None:
                     tail = _text_tail(value, PLAIN, QUOTED)
-                    if len(texts) < _TEXTS_KEPT:
+                    if len(texts) < _TEXTS_KEPT and len(value) <= _TEXT_KEPT_LENGTH:
                         texts[value] = tail
                 if tail:
                     append(f'<c r="{letter}{number}"{tail}')
