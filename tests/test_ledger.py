@@ -62,7 +62,7 @@ def test_sheets_titles_and_headers_come_from_the_templates():
         # A <col> element may span neighbours of equal width; openpyxl keys it by its first letter.
         widths = {i: d.width for d in ws.column_dimensions.values() for i in range(d.min, d.max + 1)}
         for col, (_, width) in enumerate(layout.columns, start=1):
-            # XlsxWriter stores the width Excel displays plus the cell padding (under one character).
+            # The file stores the width Excel displays plus the cell padding (under one character).
             assert width <= widths[col] < width + 1
     assert [c.value for c in wb[ACTIVITY_SHEET][2]] == [
         "单位", "单位类型", "活动类型", "日期", "主题", "实到", "应到", "出席率", "摘要", "开始时间", "地点", "主持人", "记录人",

@@ -9,28 +9,24 @@ own work). Each sheet has a title row, then a bold header row with filters, froz
 it prints landscape, one page wide, with both rows repeated on every page. Sheet names, headings and
 column headers come from ``templates/ledger.j2``; the layouts below only name columns and widths.
 
-Written with XlsxWriter in constant-memory mode: rows go to the file in order and are not kept,
-so memory stays flat however many records a period has (see bench/digest_scale.py for times).
-User text never becomes a formula: it is always written with ``write_string``, control characters
-that XML cannot hold are dropped, and text a spreadsheet would read as a formula (= + - @ …) is
-also given Excel's quote prefix, so editing the cell or exporting to CSV keeps it text.
+Written by bot/digest/xlsx_stream.py, which turns each row into XML as it comes and keeps no
+cells, so memory stays flat however many records a period has (see bench/digest_scale.py for
+times). User text never becomes a formula: it is always an inline string, control characters that
+XML cannot hold are dropped, and text a spreadsheet would read as a formula (= + - @ …) is also
+given Excel's quote prefix, so editing the cell or exporting to CSV keeps it text.
 """
 from __future__ import annotations
 
-import io
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
-
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from operator import attrgetter
 
 from bot import texts
 from bot.digest.build import KindStatusLike
 from bot.digest.period_records import FULFILLED, OVERDUE, CommitmentJudge, leader_work_in
+from bot.digest.xlsx_stream import HEADER, TITLE, Percent, Sheet, Workbook, Wrapped
 from bot.rules.periods import period_from_key
 from bot.rules.report_rules import activity_short_id, commitment_short_id
 from storage.models import ACTIVITY_FIELDS, Activity, Commitment, LeaderActivity, PeriodNote, Unit
@@ -67,6 +63,8 @@ _FIELD_WIDTHS = {
 }
 _ACTIVITY_FIELD_NAMES = tuple(f.name for f in ACTIVITY_FIELDS)
 _RATE_AFTER = "expected"
+_RATE_AT = _ACTIVITY_FIELD_NAMES.index(_RATE_AFTER) + 1  # 出席率's place among the field columns
+_activity_fields = attrgetter(*_ACTIVITY_FIELD_NAMES)
 ACTIVITY_LAYOUT = _layout(
     "activities",
     ("unit", 24), ("unit_kind", 10),
@@ -102,117 +100,22 @@ _STATUS = {FULFILLED: STATUS_FULFILLED, OVERDUE: STATUS_OVERDUE}
 MADE_BY_UNIT = _text("made_by_unit")
 NO_UNIT = _text("no_unit")
 
-# Text starting with these is what spreadsheets (and CSV exports opened in them) read as formulas
-# (a leading carriage return, the other such start, is made a line break first).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t")
-# Characters an .xlsx cannot hold: C0 controls other than tab and line breaks (XML 1.0 forbids
-# them), and lone surrogates (not encodable as UTF-8).
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-# First characters that need a closer look: formula starts, and "<" (see _SheetWriter._write_text).
-_SPECIAL_STARTS = "".join(_FORMULA_STARTS) + "<"
 
 
-class Rate(float):
-    """A share written as a percentage (0.0%)."""
+def _sheet(workbook: Workbook, layout: SheetLayout, period_label: str) -> Sheet:
+    """A sheet with its title and header rows written: filters on the header, frozen below it, and
+    printed for filing — landscape, one page wide however long, title and header on every page."""
+    sheet = workbook.add_sheet(
+        layout.name, [width for _, width in layout.columns], frozen_rows=HEADER_ROW, title_rows=HEADER_ROW, landscape=True, fit_to_width=True,
+    )
+    sheet.add_row([layout.heading(period_label)], TITLE)
+    sheet.add_row([header for header, _ in layout.columns], HEADER)
+    sheet.filter_from(HEADER_ROW)
+    return sheet
 
 
-class Wrapped(str):
-    """User text written wrapped and top-aligned (long paragraphs of a period note)."""
-
-
-@dataclass(frozen=True)
-class _Formats:
-    """The workbook's few cell formats, registered once."""
-
-    title: Format
-    header: Format
-    date: Format
-    rate: Format
-    quoted: Format
-    wrapped: Format
-    wrapped_quoted: Format
-
-    @classmethod
-    def register(cls, workbook: xlsxwriter.Workbook) -> _Formats:
-        wrap = {"text_wrap": True, "valign": "top"}
-        return cls(
-            title=workbook.add_format({"bold": True, "font_size": 14}),
-            header=workbook.add_format({"bold": True}),
-            date=workbook.add_format({"num_format": "yyyy-mm-dd"}),
-            rate=workbook.add_format({"num_format": "0.0%"}),
-            quoted=workbook.add_format({"quote_prefix": True}),
-            wrapped=workbook.add_format(wrap),
-            wrapped_quoted=workbook.add_format({**wrap, "quote_prefix": True}),
-        )
-
-
-class _SheetWriter:
-    """Writes one sheet top to bottom: title, header, then :meth:`append` for each record.
-
-    A row is a list of plain values: ``None`` (empty cell), ``str`` (user text), ``int``/``float``,
-    ``date``, :class:`Rate` or :class:`Wrapped`.
-    """
-
-    def __init__(self, workbook: xlsxwriter.Workbook, formats: _Formats, layout: SheetLayout, period_label: str):
-        self.ws: Worksheet = workbook.add_worksheet(layout.name)
-        self.formats = formats
-        self.width = len(layout.columns)
-        for col, (_, width) in enumerate(layout.columns):
-            self.ws.set_column(col, col, width)
-        self.ws.freeze_panes(HEADER_ROW, 0)
-        # Printed for filing: landscape, one page wide however long, title and header on every page.
-        self.ws.set_landscape()
-        self.ws.fit_to_pages(1, 0)
-        self.ws.repeat_rows(0, HEADER_ROW - 1)
-        self._write_text(0, 0, layout.heading(period_label), formats.title, formats.title)
-        for col, (header, _) in enumerate(layout.columns):
-            self.ws.write_string(1, col, header, formats.header)
-        self.row = HEADER_ROW  # zero-based index of the next row
-
-    def append(self, values: Sequence) -> None:
-        row, ws, formats = self.row, self.ws, self.formats
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is str:
-                self._write_text(row, col, value, None, formats.quoted)
-            elif kind is int or kind is float:
-                ws.write_number(row, col, value)
-            elif kind is Rate:
-                ws.write_number(row, col, value, formats.rate)
-            elif kind is date:
-                ws.write_datetime(row, col, value, formats.date)
-            elif kind is Wrapped:
-                self._write_text(row, col, str(value), formats.wrapped, formats.wrapped_quoted)
-            else:
-                raise TypeError(f"no cell type for {kind.__name__}")
-        self.row += 1
-
-    def _write_text(self, row: int, col: int, value: str, plain: Format | None, risky: Format) -> None:
-        if not value.isprintable():  # the common case skips the regular expression
-            # A carriage return would reach Excel as the escape _x000D_; the file used to hold
-            # it raw, which XML reads as a line break, so it becomes one.
-            value = _UNWRITABLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-        if not value:
-            return
-        if value[0] not in _SPECIAL_STARTS:
-            self.ws.write_string(row, col, value, plain)
-            return
-        if value.startswith("<r>") and value.endswith("</r>"):
-            # XlsxWriter passes a string of this shape through as rich-text XML, unescaped. Written
-            # as a rich string of three plain runs it is escaped, and reads back as the same text.
-            runs: list = [value[:1], value[1:-1], value[-1:]]
-            self.ws.write_rich_string(row, col, *runs, *([plain] if plain else []))
-            return
-        self.ws.write_string(row, col, value, risky if value.startswith(_FORMULA_STARTS) else plain)
-
-    def close(self) -> None:
-        self.ws.autofilter(HEADER_ROW - 1, 0, self.row - 1, self.width - 1)
-
-
-def rate(attended: int, expected: int) -> Rate | None:
-    return Rate(attended / expected) if expected else None
+def rate(attended: int, expected: int) -> Percent | None:
+    return Percent(attended / expected) if expected else None
 
 
 class _UnitLabels(dict):
@@ -251,14 +154,9 @@ def render_ledger(
     today = today or date.today()
     labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
     order = {u.id: i for i, u in enumerate(units)}
-    buffer = io.BytesIO()
-    # Only write_string is used for text; the two options make sure no other path could turn
-    # user text into a formula or a link.
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    workbook.set_properties({"title": _text("workbook_title", period=period_label)})
-    formats = _Formats.register(workbook)
+    workbook = Workbook(title=_text("workbook_title", period=period_label))
 
-    sheet = _SheetWriter(workbook, formats, ACTIVITY_LAYOUT, period_label)
+    sheet = _sheet(workbook, ACTIVITY_LAYOUT, period_label)
     kept = sorted(
         (a for a in activities if not a.withdrawn and start <= a.held_on <= end),
         key=lambda a: (a.held_on, order.get(a.unit_id, len(order)), a.id),
@@ -270,16 +168,12 @@ def render_ledger(
         stats[0] += 1
         stats[1] += a.expected
         stats[2] += a.attended
-        row: list = [name, kind]
-        for field in _ACTIVITY_FIELD_NAMES:
-            row.append(getattr(a, field))
-            if field == _RATE_AFTER:
-                row.append(rate(a.attended, a.expected))
-        row += (len(a.photos), activity_short_id(a.id))
-        sheet.append(row)
-    sheet.close()
+        fields = _activity_fields(a)
+        sheet.add_row(
+            [name, kind, *fields[:_RATE_AT], rate(a.attended, a.expected), *fields[_RATE_AT:], len(a.photos), activity_short_id(a.id)]
+        )
 
-    sheet = _SheetWriter(workbook, formats, COMMITMENT_LAYOUT, period_label)
+    sheet = _sheet(workbook, COMMITMENT_LAYOUT, period_label)
     judge = CommitmentJudge.of(start, end, today, zone)
     promised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for c in sorted(
@@ -289,15 +183,14 @@ def render_ledger(
         state = judge.state(c)
         promised[c.unit_id][0] += 1
         promised[c.unit_id][1] += state == FULFILLED
-        sheet.append(
+        sheet.add_row(
             [
                 labels[c.unit_id][0], c.made_by or MADE_BY_UNIT, c.content, c.due_on, c.fulfilled_on, c.result,
                 c.evaluation, c.evaluation_comment, _STATUS.get(state, STATUS_OPEN), commitment_short_id(c.id),
             ]
         )
-    sheet.close()
 
-    sheet = _SheetWriter(workbook, formats, SUMMARY_LAYOUT, period_label)
+    sheet = _sheet(workbook, SUMMARY_LAYOUT, period_label)
     notes_of: dict[int, list[PeriodNote]] = defaultdict(list)
     for n in sorted(notes, key=lambda n: n.period):
         notes_of[n.unit_id].append(n)
@@ -312,21 +205,17 @@ def render_ledger(
             if note is not None:
                 written = (note.problems, note.next_plans, note.deeds)
                 row = [*row, _month_label(note.period), *(None if v is None else Wrapped(v) for v in written)]
-            sheet.append(row)
-    sheet.close()
+            sheet.add_row(row)
 
-    sheet = _SheetWriter(workbook, formats, MEETING_LAYOUT, period_label)
+    sheet = _sheet(workbook, MEETING_LAYOUT, period_label)
     for unit_id, status in meetings:
         due, held, excused = int(status.due), int(status.held), int(getattr(status, "excused", 0) or 0)
         if due or held or excused:
-            sheet.append([*labels[unit_id], status.activity_kind, due, held, excused])
-    sheet.close()
+            sheet.add_row([*labels[unit_id], status.activity_kind, due, held, excused])
 
-    sheet = _SheetWriter(workbook, formats, LEADER_LAYOUT, period_label)
+    sheet = _sheet(workbook, LEADER_LAYOUT, period_label)
     for la in leader_work_in(leader_activities, start, end, order):
         unit = NO_UNIT if la.unit_id is None else labels[la.unit_id][0]
-        sheet.append([la.held_on, la.kind, unit, la.note])
-    sheet.close()
+        sheet.add_row([la.held_on, la.kind, unit, la.note])
 
-    workbook.close()
-    return buffer.getvalue()
+    return workbook.close()
