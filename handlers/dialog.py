@@ -231,9 +231,10 @@ class Turn:
         return recent and self.update.update_id <= int(taken[0])
 
     async def show_again(self) -> None:
-        """Answer an update seen before with the current card (the one it led to)."""
+        """Answer an update seen before with the current card (the one it led to), unchanged: its
+        buttons are the ones already shown, so every copy of the card still works."""
         await ui.answer(self.update)
-        await self.ask(self.dialog.step)
+        await self._send_card(await self.flow.steps[self.dialog.step].prompt(self))
 
     async def reask(self, problem: str) -> None:
         """Say what was wrong and ask the same step again; nothing is stored."""

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS = 10.0
 BUSY_INTERVAL = 0.1  # how often to look for new updates while others are still being handled
+FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 FINAL_CONFIRM_SECONDS = 5.0
 
@@ -41,11 +42,13 @@ class AcknowledgingPoller:
         *,
         long_poll: float = LONG_POLL_SECONDS,
         busy_interval: float = BUSY_INTERVAL,
+        first_backoff: float = FIRST_BACKOFF,
     ):
         self.application = application
         self.allowed_updates = list(allowed_updates)
         self.long_poll = long_poll
         self.busy_interval = busy_interval
+        self.first_backoff = first_backoff
         self._next_id = 0  # 0: Telegram starts from the oldest unconfirmed update
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._finished = asyncio.Event()
@@ -71,7 +74,7 @@ class AcknowledgingPoller:
                 except InvalidToken:
                     raise
                 except TelegramError as err:
-                    backoff = min(MAX_BACKOFF, max(1.0, backoff * 1.5))
+                    backoff = min(MAX_BACKOFF, max(self.first_backoff, backoff * 1.5))
                     log.warning("polling failed (%s); trying again in %.0f s", err, backoff)
                     await _wait(stop, backoff)
                     continue

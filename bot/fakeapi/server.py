@@ -130,6 +130,13 @@ class _Bucket:
         return (1 - self.tokens) / self.rate
 
 
+def first_update_id() -> int:
+    """Where a new stand-in starts numbering updates: like Telegram's, they go on rising across
+    restarts (here: tenths of a second since 2026), so a bot that keeps its database between two
+    sandbox sessions never sees a lower number than one it has handled (handlers/dialog.py)."""
+    return max(1, int((time.time() - 1_767_225_600) * 10))
+
+
 @dataclass
 class BotAccount:
     token: str
@@ -137,7 +144,7 @@ class BotAccount:
     username: str
     first_name: str
     updates: list[dict[str, Any]] = field(default_factory=list)
-    next_update_id: int = 1
+    next_update_id: int = field(default_factory=lambda: first_update_id())
     confirmed_offset: int = 0
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     new_update: asyncio.Event = field(default_factory=asyncio.Event)
