@@ -248,7 +248,7 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
                     tally.silent += 1
                     tally.notes.append(f"attempt {attempt}: no button {what}")
                     break
-                if rng.random() < 0.3:  # a random moment: the update is in flight, or being handled
+                if rng.random() < 0.3 and tally.kills < kills:  # a random update: killed before it is fetched, or while handled
                     await _kill_and_restart(bot, person, rng, tally)
                 if not await person.answer():
                     tally.silent += 1
