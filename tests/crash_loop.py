@@ -54,6 +54,7 @@ class Tally:
     crashed: int = 0
     silent: int = 0
     kills: int = 0
+    killed_while_handled: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -212,6 +213,7 @@ async def _kill_and_restart(bot: BotProcess, person: Secretary, rng: random.Rand
         assert process is not None
         person.on_answer = lambda: process.send_signal(signal.SIGKILL)
         await wait_until(lambda: person.on_answer is None or bot.exited(), ANSWER_DEADLINE)
+        tally.killed_while_handled += person.on_answer is None
         person.on_answer = None
     bot.kill()
     await bot.start()
@@ -304,4 +306,5 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
     log = (folder / "bot.log").read_text(errors="replace")
     tally.crashed += log.count(" ERROR ")
     tally.notes.append(f"drafts resumed after a restart: {resumed}")
+    tally.notes.append(f"killed while handling the update: {tally.killed_while_handled}, before fetching it: {tally.kills - tally.killed_while_handled}")
     return tally
