@@ -73,9 +73,9 @@ class AcknowledgingPoller:
                     continue
                 except InvalidToken:
                     raise
-                except TelegramError as err:
+                except Exception as err:  # noqa: BLE001 - network trouble or an answer that would not parse: keep serving
                     backoff = min(MAX_BACKOFF, max(self.first_backoff, backoff * 1.5))
-                    log.warning("polling failed (%s); trying again in %.0f s", err, backoff)
+                    log.warning("polling failed (%r); trying again in %.0f s", err, backoff, exc_info=not isinstance(err, TelegramError))
                     await _wait(stop, backoff)
                     continue
                 backoff = 0.0
