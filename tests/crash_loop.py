@@ -2,8 +2,8 @@
 the Bot API stand-in in this process, SIGKILLed at random moments while a secretary reports.
 
 Each attempt is the whole report flow with a topic of its own. After a random update is sent, the
-bot is killed — before it fetched the update, or while handling it (at its first message for it,
-before it learns the message went) — and started again; the person then waits for that step's
+bot is killed — before it fetched the update, once it was handed over (at the bot's next
+getUpdates), or at its first message for it, before it learns the message went — and started again; the person then waits for that step's
 answer and goes on tapping the same cards (the conversation lives in the database), so a report
 that goes through after a kill proves the draft was resumable. A step counts as answered only when
 the bot has handled that very update (the stand-in saw its offset confirmed) and sent or edited a
@@ -55,6 +55,7 @@ class Tally:
     silent: int = 0
     kills: int = 0
     killed_while_handled: int = 0
+    killed_when_handed: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -64,6 +65,13 @@ class BotProcess:
     def __init__(self, api: FakeBotApi, database: Path, log: Path):
         self.api, self.database, self.log = api, database, log
         self.process: subprocess.Popen[bytes] | None = None
+        self.kill_at_next_poll = False  # SIGKILL as the next getUpdates arrives
+        api.on_call(self._on_call)
+
+    def _on_call(self, method: str, params: dict[str, object]) -> None:
+        if method == "getUpdates" and self.kill_at_next_poll and self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.kill_at_next_poll = False
 
     async def start(self) -> None:
         polls = self._polls()
@@ -92,17 +100,17 @@ class BotProcess:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    def stop(self) -> bool:
-        """Stop gracefully; True if the process had died on its own before."""
-        assert self.process is not None
-        died = self.process.poll() is not None
+    async def stop(self) -> bool:
+        """Stop gracefully (the stand-in keeps answering meanwhile, so the bot can confirm what it
+        handled); True if the process had died on its own before."""
+        process = self.process
+        assert process is not None
+        died = process.poll() is not None
         if not died:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+            process.send_signal(signal.SIGTERM)
+            if not await wait_until(lambda: process.poll() is not None, 15.0):
+                process.kill()
+                process.wait(5)
         return died
 
 
@@ -203,18 +211,26 @@ def steps(topic: str) -> list[tuple[str, str]]:
 
 
 async def _kill_and_restart(bot: BotProcess, person: Secretary, rng: random.Random, tally: Tally) -> None:
-    """Kill the bot at a random moment of the update just sent: before it is fetched, or while it
-    is being handled (at the bot's first message for it, before the bot knows the message went)."""
+    """Kill the bot at a random moment of the update just sent: before it is fetched; once it was
+    handed over (at the bot's next getUpdates, which python-telegram-bot's Updater sends with the
+    update already confirmed); or while it is handled (at the bot's first message for it, before
+    the bot knows the message went)."""
     tally.kills += 1
     if bot.exited():
         tally.crashed += 1
-    if rng.random() < 0.5 and not person.answered_yet():
-        process = bot.process
-        assert process is not None
+    moment = rng.choice(("before", "handed", "answering"))
+    process = bot.process
+    assert process is not None
+    if moment == "answering" and not person.answered_yet():
         person.on_answer = lambda: process.send_signal(signal.SIGKILL)
         await wait_until(lambda: person.on_answer is None or bot.exited(), ANSWER_DEADLINE)
         tally.killed_while_handled += person.on_answer is None
         person.on_answer = None
+    elif moment == "handed":
+        bot.kill_at_next_poll = True
+        await wait_until(lambda: not bot.kill_at_next_poll or bot.exited(), ANSWER_DEADLINE)
+        tally.killed_when_handed += not bot.kill_at_next_poll
+        bot.kill_at_next_poll = False
     bot.kill()
     await bot.start()
 
@@ -286,7 +302,7 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
             if not await person.answer() or (person.offered(CANCEL_CONFIRM) and (not person.tap(CANCEL_CONFIRM) or not await person.answer())):
                 tally.silent += 1
                 tally.notes.append(f"attempt {attempt}: no answer to /cancel")
-        if bot.stop():
+        if await bot.stop():
             tally.crashed += 1
     finally:
         if bot.process is not None and bot.process.poll() is None:
@@ -306,5 +322,6 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
     log = (folder / "bot.log").read_text(errors="replace")
     tally.crashed += log.count(" ERROR ")
     tally.notes.append(f"drafts resumed after a restart: {resumed}")
-    tally.notes.append(f"killed while handling the update: {tally.killed_while_handled}, before fetching it: {tally.kills - tally.killed_while_handled}")
+    before = tally.kills - tally.killed_while_handled - tally.killed_when_handed
+    tally.notes.append(f"killed before the update was fetched: {before}, once it was handed over: {tally.killed_when_handed}, at its first answer: {tally.killed_while_handled}")
     return tally

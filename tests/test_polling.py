@@ -159,3 +159,16 @@ async def test_failing_polls_are_tried_again(api: FakeBotApi) -> None:
         bot.handling.release(update_id)
         await until(lambda: account(api).confirmed_offset > update_id)
     assert sum(1 for method, _ in api.calls if method == "getUpdates") >= 4  # the three failures, then the one that worked
+
+
+async def test_a_stop_while_waiting_confirms_what_was_handled(api: FakeBotApi) -> None:
+    bot = Running(api)
+    async with bot:
+        update_id = api.send_text(1, "处理完了")
+        await until(lambda: update_id in bot.handling.started)
+        bot.handling.release(update_id)
+        await until(lambda: account(api).confirmed_offset > update_id)
+        polls = sum(1 for method, _ in api.calls if method == "getUpdates")
+        await until(lambda: sum(1 for method, _ in api.calls if method == "getUpdates") > polls)  # waiting for more
+        account(api).confirmed_offset = 0  # so only the confirmation sent at the stop counts below
+    assert account(api).confirmed_offset == update_id + 1

@@ -173,6 +173,7 @@ class FakeBotApi:
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._listeners: list[Callable[[str, SentMessage], None]] = []
+        self._call_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -191,6 +192,10 @@ class FakeBotApi:
     def on_bot_message(self, listener: Callable[[str, SentMessage], None]) -> None:
         """Call ``listener(event, message)`` whenever the bot sends or edits (event 'send'/'edit')."""
         self._listeners.append(listener)
+
+    def on_call(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """Call ``listener(method, params)`` as each Bot API request arrives, before it is answered."""
+        self._call_listeners.append(listener)
 
     def inject_faults(self, method: str, statuses: list[int]) -> None:
         """The next calls of ``method`` (or ``*`` for any) answer these HTTP statuses, in order
@@ -380,6 +385,8 @@ class FakeBotApi:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params = await self._params(request)
         self.calls.append((method, params))
+        for call_listener in self._call_listeners:
+            call_listener(method, params)
         fault_list = self._faults.get(method) or self._faults.get("*")
         if fault_list:
             status = fault_list.pop(0)
