@@ -8,7 +8,8 @@ finished, so a crash replays what was in flight — at least once, never lost. R
 because a guided step remembers the update that moved it (handlers/dialog.py) and a report is
 stored in the transaction that consumes its draft (storage/activities.py). While updates are in
 flight Telegram would return them again at once, so the loop asks without waiting (timeout 0)
-after each one finishes or every ``busy_interval``, and long-polls only when nothing is pending.
+once one finishes (20 ms later, so a few are confirmed together) or every ``busy_interval``,
+reads only the updates it has not handed over yet, and long-polls only when nothing is pending.
 Network errors back off from 1 s to 30 s; ``RetryAfter`` waits as told.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS = 10.0
 BUSY_INTERVAL = 0.1  # how often to look for new updates while others are still being handled
+BUSY_GAP = 0.02  # the least time between two such looks
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 FINAL_CONFIRM_SECONDS = 5.0
@@ -84,17 +86,14 @@ class AcknowledgingPoller:
                         self._dispatch(update)
                 if self._in_flight:
                     await _wait(stop, self.busy_interval, self._finished)
+                    await _wait(stop, BUSY_GAP)  # a few more may finish: one poll confirms them together
         finally:
             await self._drain()
 
     async def _fetch(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
         """One getUpdates, abandoned (nothing confirmed, nothing lost) if ``stop`` is set meanwhile."""
         self._finished.clear()  # set again by any update finishing from here on
-        fetch = asyncio.ensure_future(
-            self.application.bot.get_updates(
-                offset=self.offset, timeout=0 if self._in_flight else self.long_poll, allowed_updates=self.allowed_updates
-            )
-        )
+        fetch = asyncio.ensure_future(self._get_updates(0 if self._in_flight else self.long_poll))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait((fetch, stopping), return_when=asyncio.FIRST_COMPLETED)
@@ -106,6 +105,15 @@ class AcknowledgingPoller:
                 await fetch
             return None
         return fetch.result()
+
+    async def _get_updates(self, timeout: float) -> tuple[Update, ...]:
+        """getUpdates, reading only the updates not handed over yet: the ones in flight come back
+        with every poll, and building their objects again would cost more than the poll itself."""
+        bot = self.application.bot
+        params = {"offset": self.offset, "timeout": timeout, "allowed_updates": self.allowed_updates}
+        read_timeout = (bot._request[0].read_timeout or 0) + timeout  # noqa: SLF001 - as Bot.get_updates reckons it
+        raw = await bot._post("getUpdates", params, read_timeout=read_timeout)  # noqa: SLF001 - see above
+        return tuple(Update.de_json(data, bot) for data in raw if data["update_id"] >= self._next_id)
 
     def _dispatch(self, update: Update) -> None:
         app = self.application
