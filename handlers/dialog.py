@@ -6,6 +6,9 @@ typed text, a photo, or a tap). The flow's progress is saved at every step (stor
 restart loses nothing. Every card gets a fresh random *nonce* that its buttons carry
 (``d:<nonce>:<action>:<arg>``); a tap whose nonce is not the current one is a stale card and is
 answered "这条消息已失效" without changing anything, which also makes double taps harmless.
+Each save also notes the update that made it: polling confirms an update to Telegram only once it
+is handled (bot/app/polling.py), so after a crash the update in flight comes again, and one that
+already moved the dialog is answered with the current card instead of being taken twice.
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ DIALOG_PREFIX = "d"
 T = TypeVar("T")
 # Buttons that leave or go back rather than answer the question (see Turn.typed).
 _WAYS_OUT = frozenset({"cancel", "back", "review"})
+TAKEN_KEY = "_taken"  # [update_id, unix time] of the update that last moved the dialog
+# Telegram numbers updates in sequence unless a bot had none for a week; within that, a lower or
+# equal update_id than the one noted is one seen before.
+REPLAY_HORIZON_SECONDS = 6 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,7 @@ class Turn:
         if self.answering:
             self.answering = False
             self.data[ANSWERS_KEY] = int(self.data.get(ANSWERS_KEY) or 0) + 1
-        await dialog_store.save_dialog(self.services.db, self.dialog, self.services.now())
+        await self.save()
         card = await self.flow.steps[step].prompt(self)
         if prefix:
             card = Card(f"{prefix}\n\n{card.text}", card.buttons)
@@ -210,7 +217,24 @@ class Turn:
 
     async def save(self) -> None:
         """Persist what was entered so far without changing the card."""
-        await dialog_store.save_dialog(self.services.db, self.dialog, self.services.now())
+        now = self.services.now()
+        taken = self.data.get(TAKEN_KEY) or [0, 0]
+        self.data[TAKEN_KEY] = [max(self.update.update_id, int(taken[0])), int(now.timestamp())]
+        await dialog_store.save_dialog(self.services.db, self.dialog, now)
+
+    def seen_before(self) -> bool:
+        """Whether this update already moved the dialog (it comes again after a crash)."""
+        taken = self.data.get(TAKEN_KEY)
+        if not taken:
+            return False
+        recent = self.services.now().timestamp() - float(taken[1]) < REPLAY_HORIZON_SECONDS
+        return recent and self.update.update_id <= int(taken[0])
+
+    async def show_again(self) -> None:
+        """Answer an update seen before with the current card (the one it led to), unchanged: its
+        buttons are the ones already shown, so every copy of the card still works."""
+        await ui.answer(self.update)
+        await self._send_card(await self.flow.steps[self.dialog.step].prompt(self))
 
     async def reask(self, problem: str) -> None:
         """Say what was wrong and ask the same step again; nothing is stored."""
@@ -285,6 +309,9 @@ async def on_message(update: Update, context: BotContext) -> bool:
     turn = await current_turn(update, context)
     if turn is None:
         return False
+    if turn.seen_before():
+        await turn.show_again()
+        return True
     _count_answer(turn)
     await turn.flow.steps[turn.dialog.step].run(turn)
     return True
@@ -305,6 +332,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     nonce, action, arg = ui.button_parts(query.data, 3)
     turn = await current_turn(update, context)
+    if turn is not None and turn.seen_before():
+        await turn.show_again()
+        return
     if turn is None or nonce != turn.nonce:
         await query.answer(ui.stale_card(context.person))
         return

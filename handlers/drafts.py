@@ -176,6 +176,9 @@ async def draft_button(update: Update, context: BotContext) -> None:
     choice, nonce = ui.button_parts(query.data)
     person = context.caller()
     dialog = await dialog_store.get_dialog(context.services.db, person.user_id)
+    if dialog is not None and dialog.flow == REPORT_FLOW and (turn := Turn(update, context, dialog)).seen_before():
+        await turn.show_again()  # 继续 taken before a crash: its card again
+        return
     if choice not in ("go", "new") or dialog is None or dialog.flow != REPORT_FLOW or format(dialog.nonce, "x") != nonce:
         await query.answer(ui.stale_card(context.person))
         return

@@ -39,6 +39,11 @@ async def owe(context: BotContext, user_id: int, text: str, now: datetime) -> No
     _owed(context).add(user_id)
 
 
+async def settle(context: BotContext, user_id: int, text: str) -> None:
+    """``text`` was owed from the start (stored with a report) and has now been said."""
+    await store.forget(context.services.db, user_id, text)
+
+
 async def say_owed(update: Update, context: BotContext) -> None:
     """Before anything else: say what is owed to the caller, if anything."""
     user = update.effective_user

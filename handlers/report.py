@@ -547,11 +547,20 @@ async def submit(turn: Turn) -> None:
     if not activity_id and not turn.data.get("duplicate_ok") and await _same_meeting(turn, fields) is not None:
         await turn.ask("duplicate")
         return
+    # Owed from the moment it is stored until the confirmation below went: a crash in between
+    # leaves it to be said at the person's next update (the tap on 提交 comes again after a restart).
+    def receipt(stored_id: int) -> str:
+        short = rules.activity_short_id(stored_id)
+        said = say("revised", short_id=short) if activity_id else say("submitted", short_id=short, standing=None, today=services.today())
+        return say("owed_confirmation", text=said)
+
     try:
         if activity_id:
-            activity = await activity_store.revise_activity(services.db, int(activity_id), person.unit_id, fields, person.user_id, services.now(), draft=draft)
+            activity = await activity_store.revise_activity(
+                services.db, int(activity_id), person.unit_id, fields, person.user_id, services.now(), draft=draft, receipt=receipt
+            )
         else:
-            activity = await activity_store.submit_activity(services.db, person.unit_id, fields, person.user_id, services.now(), draft=draft)
+            activity = await activity_store.submit_activity(services.db, person.unit_id, fields, person.user_id, services.now(), draft=draft, receipt=receipt)
     except AlreadySubmitted:
         return  # a second tap that raced the first: the first one stored it
     except ActivityNotFound:
@@ -569,12 +578,15 @@ async def submit(turn: Turn) -> None:
         await ui.reply(turn.update, turn.context, card)
         await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
     except Forbidden:
-        raise  # they blocked the bot: the error handler marks them unreachable
+        raise  # they blocked the bot: the error handler marks them unreachable; the receipt waits
     except TelegramError as err:
         # Stored, but not said: the next thing they do is answered with it first, so nobody
         # reports the same meeting again thinking it was lost.
         log.warning("the confirmation of %s did not reach the person: %s", short_id, err)
+        await owed.settle(turn.context, person.user_id, receipt(activity.id))
         await owed.owe(turn.context, person.user_id, say("owed_confirmation", text=text), services.now())
+    else:
+        await owed.settle(turn.context, person.user_id, receipt(activity.id))
 
 
 async def standing_for(services: Services, unit_id: int, day: date) -> Standing | None:

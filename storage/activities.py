@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from storage import audit
+from storage import audit, owed_messages
 from storage.db import Database, Transaction
 from storage.models import ACTIVITY_FIELDS, Activity, ActivityFields, Photo
 from storage.timeutil import ds, ts
@@ -101,10 +101,14 @@ async def insert_activity(conn: Transaction, unit_id: int, fields: ActivityField
     return activity_id
 
 
+Receipt = Callable[[int], str]  # an activity id → the confirmation owed to its author until said
+
+
 async def submit_activity(
-    db: Database, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime, *, draft: tuple[int, int]
+    db: Database, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime, *, draft: tuple[int, int], receipt: Receipt | None = None
 ) -> Activity:
-    """Store a new activity and consume the draft ``(user_id, nonce)`` it came from, atomically.
+    """Store a new activity and consume the draft ``(user_id, nonce)`` it came from, atomically;
+    ``receipt`` (if given) is owed to the author in the same transaction (storage/owed_messages).
 
     Raises :class:`AlreadySubmitted` (storing nothing) when that draft is gone or has moved on.
     """
@@ -113,15 +117,26 @@ async def submit_activity(
             raise AlreadySubmitted
         activity_id = await insert_activity(conn, unit_id, fields, actor_id, now)
         await audit.record(conn, now, actor_id, "activity.submit", f"activity:{activity_id}", {"unit_id": unit_id, "kind": fields.kind})
+        if receipt is not None:
+            await owed_messages.owe_within(conn, actor_id, receipt(activity_id), now)
         activity = await _fetch(conn, activity_id, unit_id)
     assert activity is not None
     return activity
 
 
 async def revise_activity(
-    db: Database, activity_id: int, unit_id: int, fields: ActivityFields, actor_id: int, now: datetime, *, draft: tuple[int, int]
+    db: Database,
+    activity_id: int,
+    unit_id: int,
+    fields: ActivityFields,
+    actor_id: int,
+    now: datetime,
+    *,
+    draft: tuple[int, int],
+    receipt: Receipt | None = None,
 ) -> Activity:
-    """Replace an activity's content, keeping the previous version; consumes the draft atomically.
+    """Replace an activity's content, keeping the previous version; consumes the draft atomically
+    (and owes ``receipt``, as :func:`submit_activity` does).
 
     Raises :class:`AlreadySubmitted` when the draft is gone, :class:`ActivityNotFound` when the
     activity is not in ``unit_id`` or was withdrawn (nothing changes in either case).
@@ -148,6 +163,8 @@ async def revise_activity(
         )
         await _store_photos(conn, activity_id, fields.photos, replace=True)
         await audit.record(conn, now, actor_id, "activity.revise", f"activity:{activity_id}", {"from_version": previous.version})
+        if receipt is not None:
+            await owed_messages.owe_within(conn, actor_id, receipt(activity_id), now)
         activity = await _fetch(conn, activity_id, unit_id)
     assert activity is not None
     return activity

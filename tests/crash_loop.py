@@ -1,13 +1,16 @@
 """Reporting while the bot is killed: the real bot in a subprocess (``python -m bot run``) against
 the Bot API stand-in in this process, SIGKILLed at random moments while a secretary reports.
 
-Each attempt is the whole report flow with a topic of its own. Right after a random update is
-handed over, the bot is killed and started again; the person then goes on tapping the same cards
-(the conversation lives in the database), so a report that goes through after a kill proves the
-draft was resumable. Counted: attempts (tried), reports confirmed and stored exactly once (held),
+Each attempt is the whole report flow with a topic of its own. After a random update is sent, the
+bot is killed — before it fetched the update, once it was handed over (at the bot's next
+getUpdates), or at its first message for it, before it learns the message went — and started again; the person then waits for that step's
+answer and goes on tapping the same cards (the conversation lives in the database), so a report
+that goes through after a kill proves the draft was resumable. A step counts as answered only when
+the bot has handled that very update (the stand-in saw its offset confirmed) and sent or edited a
+message since, so a late answer to the step before is never taken for it. Counted: attempts (tried), reports confirmed and stored exactly once (held),
 confirmed but not stored (lost), stored twice (duplicated), a bot that died on its own or logged
 an error (crashed), and steps that never got an answer, even after the restart (silent).
-Shared by tests/test_crash_loops.py (a few kills) and bench/proof.py (fifty and more).
+Shared by tests/test_crash_loops.py (a few kills) and tests/proof_run.py (fifty and more).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
+from bot.fakeapi.server import BotAccount, FakeBotApi, FloodLimits, SentMessage
 from bot.rules.invites import hash_code, new_code
 from storage import invites
 from storage import units as unit_store
@@ -34,6 +37,8 @@ TOKEN = "123456:TEST-token-never-real"
 SECRETARY_ID = 2001
 ANSWER_DEADLINE = 30.0
 RESUME = "继续上次的填写"
+CANCEL_CONFIRM = "确定取消"
+SUBMIT_ANYWAY = "仍要提交"  # every attempt reports the same day's 支委会: the bot asks whether it is another one
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +54,8 @@ class Tally:
     crashed: int = 0
     silent: int = 0
     kills: int = 0
+    killed_while_handled: int = 0
+    killed_when_handed: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -58,6 +65,13 @@ class BotProcess:
     def __init__(self, api: FakeBotApi, database: Path, log: Path):
         self.api, self.database, self.log = api, database, log
         self.process: subprocess.Popen[bytes] | None = None
+        self.kill_at_next_poll = False  # SIGKILL as the next getUpdates arrives
+        api.on_call(self._on_call)
+
+    def _on_call(self, method: str, params: dict[str, object]) -> None:
+        if method == "getUpdates" and self.kill_at_next_poll and self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.kill_at_next_poll = False
 
     async def start(self) -> None:
         polls = self._polls()
@@ -86,17 +100,17 @@ class BotProcess:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    def stop(self) -> bool:
-        """Stop gracefully; True if the process had died on its own before."""
-        assert self.process is not None
-        died = self.process.poll() is not None
+    async def stop(self) -> bool:
+        """Stop gracefully (the stand-in keeps answering meanwhile, so the bot can confirm what it
+        handled); True if the process had died on its own before."""
+        process = self.process
+        assert process is not None
+        died = process.poll() is not None
         if not died:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+            process.send_signal(signal.SIGTERM)
+            if not await wait_until(lambda: process.poll() is not None, 15.0):
+                process.kill()
+                process.wait(5)
         return died
 
 
@@ -124,30 +138,53 @@ async def prepare(database: Path) -> str:
 
 
 class Secretary:
-    """The secretary on the phone: every step waits for the bot's answer (with a deadline)."""
+    """The secretary on the phone. Each step waits until the bot has handled that very update (the
+    stand-in sees its offset confirmed) and answered it with a message or an edit, so a late answer
+    to the step before is never taken for the answer to this one."""
 
-    def __init__(self, api: FakeBotApi):
-        self.api = api
+    def __init__(self, api: FakeBotApi, account: BotAccount):
+        self.api, self.account = api, account
         self.events = 0
         self._mark = 0
+        self._pending: int | None = None  # the update the person waits on
+        self._answered_at = 0  # self.events when the pending update was sent
+        self.on_answer: Callable[[], None] | None = None  # called once, at the bot's next message
         api.add_user(SECRETARY_ID, "李梅")
         api.on_bot_message(self._seen)
 
     def _seen(self, event: str, message: SentMessage) -> None:
         if message.chat_id == SECRETARY_ID:
             self.events += 1
+            hook, self.on_answer = self.on_answer, None
+            if hook is not None:
+                hook()
 
     def send(self, text: str) -> None:
-        self.api.send_text(SECRETARY_ID, text)
+        self._waiting_on(self.api.send_text(SECRETARY_ID, text))
 
     def tap(self, label: str) -> bool:
         for message in reversed(self.api.bot_messages(SECRETARY_ID)):
             for row in message.buttons:
                 for button in row:
                     if label in button["text"] and "callback_data" in button:
-                        self.api.press(SECRETARY_ID, message, button["callback_data"])
+                        self._waiting_on(self.api.press(SECRETARY_ID, message, button["callback_data"]))
                         return True
         return False
+
+    def _waiting_on(self, update_id: int) -> None:
+        self._pending, self._answered_at = update_id, self.events
+
+    def answered(self) -> bool:
+        """The update last sent was handled (its offset confirmed) and the bot said something since."""
+        assert self._pending is not None
+        return self.account.confirmed_offset > self._pending and self.events > self._answered_at
+
+    def answered_yet(self) -> bool:
+        """The bot said something since the update last sent (handled or not)."""
+        return self.events > self._answered_at
+
+    async def answer(self) -> bool:
+        return await wait_until(self.answered, ANSWER_DEADLINE)
 
     def confirmed(self) -> bool:
         """Whether the bot said 汇报成功 since :meth:`mark`."""
@@ -157,9 +194,13 @@ class Secretary:
         sent = self.api.bot_messages(SECRETARY_ID)
         return sent[-1].visible if sent else ""
 
-    def offered_draft(self) -> bool:
+    def offered(self, label: str) -> bool:
+        """Whether the bot's latest message has a button labelled ``label``."""
         sent = self.api.bot_messages(SECRETARY_ID)
-        return bool(sent) and any(RESUME in b["text"] for row in sent[-1].buttons for b in row)
+        return bool(sent) and any(label in b["text"] for row in sent[-1].buttons for b in row)
+
+    def offered_draft(self) -> bool:
+        return self.offered(RESUME)
 
     def mark(self) -> None:
         self._mark = len(self.api.bot_messages(SECRETARY_ID))
@@ -169,6 +210,31 @@ def steps(topic: str) -> list[tuple[str, str]]:
     return [("send", "/report"), ("tap", "支委会"), ("tap", "昨天"), ("send", topic), ("send", "7/9"), ("tap", "跳过"), ("tap", "跳过"), ("tap", "提交")]
 
 
+async def _kill_and_restart(bot: BotProcess, person: Secretary, rng: random.Random, tally: Tally) -> None:
+    """Kill the bot at a random moment of the update just sent: before it is fetched; once it was
+    handed over (at the bot's next getUpdates, which python-telegram-bot's Updater sends with the
+    update already confirmed); or while it is handled (at the bot's first message for it, before
+    the bot knows the message went)."""
+    tally.kills += 1
+    if bot.exited():
+        tally.crashed += 1
+    moment = rng.choice(("before", "handed", "answering"))
+    process = bot.process
+    assert process is not None
+    if moment == "answering" and not person.answered_yet():
+        person.on_answer = lambda: process.send_signal(signal.SIGKILL)
+        await wait_until(lambda: person.on_answer is None or bot.exited(), ANSWER_DEADLINE)
+        tally.killed_while_handled += person.on_answer is None
+        person.on_answer = None
+    elif moment == "handed":
+        bot.kill_at_next_poll = True
+        await wait_until(lambda: not bot.kill_at_next_poll or bot.exited(), ANSWER_DEADLINE)
+        tally.killed_when_handed += not bot.kill_at_next_poll
+        bot.kill_at_next_poll = False
+    bot.kill()
+    await bot.start()
+
+
 async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
     """Report until the bot has been killed ``kills`` times; then count what held."""
     rng = random.Random(seed)
@@ -176,17 +242,16 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
     database = folder / "bot.sqlite3"
     code = await prepare(database)
     api = FakeBotApi(flood=FloodLimits(enabled=False))
-    api.add_bot(TOKEN)
+    account = api.add_bot(TOKEN)
     await api.start()
     bot = BotProcess(api, database, folder / "bot.log")
-    person = Secretary(api)
+    person = Secretary(api, account)
     confirmed: list[str] = []
     resumed = 0
     try:
         await bot.start()
-        before = person.events
         person.send(f"/start {code}")
-        await wait_until(lambda: person.events > before, ANSWER_DEADLINE)
+        await person.answer()
         attempt = 0
         while tally.kills < kills:
             attempt += 1
@@ -194,44 +259,50 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
             tally.tried += 1
             person.mark()
             for kind, what in steps(topic):
-                before, asked = person.events, person.latest()
+                asked = person.latest()
                 if kind == "send":
                     person.send(what)
                 elif not person.tap(what):
                     tally.silent += 1
                     tally.notes.append(f"attempt {attempt}: no button {what}")
                     break
-                if rng.random() < 0.3:  # a random moment: the update is in flight, or being handled
-                    tally.kills += 1
-                    if bot.exited():
-                        tally.crashed += 1
-                    bot.kill()
-                    await bot.start()
-                if not await wait_until(lambda b=before: person.events > b, ANSWER_DEADLINE):
+                if rng.random() < 0.3 and tally.kills < kills:  # a random update: killed before it is fetched, or while handled
+                    await _kill_and_restart(bot, person, rng, tally)
+                if not await person.answer():
                     tally.silent += 1
                     tally.notes.append(f"attempt {attempt}: no answer to {what}")
                     break
                 if person.offered_draft():
                     # After a restart the draft is shown before typed text goes into it; the
                     # person continues it, and the text they typed is taken then.
-                    before = person.events
                     person.tap(RESUME)
                     resumed += 1
-                    if not await wait_until(lambda b=before: person.events > b, ANSWER_DEADLINE):
+                    if not await person.answer():
                         tally.silent += 1
                         tally.notes.append(f"attempt {attempt}: no answer to {RESUME}")
                         break
                     if kind == "send" and person.latest() == asked:  # the same question: answer it again
-                        before = person.events
                         person.send(what)
-                        if not await wait_until(lambda b=before: person.events > b, ANSWER_DEADLINE):
+                        if not await person.answer():
                             tally.silent += 1
+                            tally.notes.append(f"attempt {attempt}: no answer to {what}, typed again")
                             break
+                if person.offered(SUBMIT_ANYWAY):
+                    person.tap(SUBMIT_ANYWAY)
+                    if not await person.answer():
+                        tally.silent += 1
+                        tally.notes.append(f"attempt {attempt}: no answer to {SUBMIT_ANYWAY}")
+                        break
             else:
                 if await wait_until(person.confirmed, ANSWER_DEADLINE):
                     confirmed.append(topic)
-            person.send("/cancel")
-        if bot.stop():
+                else:
+                    tally.notes.append(f"attempt {attempt}: 提交 answered without 汇报成功: {person.latest()[:40]!r}")
+            person.send("/cancel")  # whatever is left of this attempt; a draft with answers asks first
+            if not await person.answer() or (person.offered(CANCEL_CONFIRM) and (not person.tap(CANCEL_CONFIRM) or not await person.answer())):
+                tally.silent += 1
+                tally.notes.append(f"attempt {attempt}: no answer to /cancel")
+        if await bot.stop():
             tally.crashed += 1
     finally:
         if bot.process is not None and bot.process.poll() is None:
@@ -249,6 +320,8 @@ async def report_crash_loop(folder: Path, kills: int, seed: int = 1) -> Tally:
     tally.held = sum(1 for t in confirmed if len(stored.get(t, [])) == 1 and stored[t][0][:2] == (7, 9))
     tally.duplicated = sum(1 for rows in stored.values() if len(rows) > 1)
     log = (folder / "bot.log").read_text(errors="replace")
-    tally.crashed += log.count(" ERROR ") - log.count("to mark all fetched updates")  # that one: the stand-in's long poll at the final stop
+    tally.crashed += log.count(" ERROR ")
     tally.notes.append(f"drafts resumed after a restart: {resumed}")
+    before = tally.kills - tally.killed_while_handled - tally.killed_when_handed
+    tally.notes.append(f"killed before the update was fetched: {before}, once it was handed over: {tally.killed_when_handed}, at its first answer: {tally.killed_while_handled}")
     return tally

@@ -5,7 +5,7 @@ every step of every flow, 600 random runs of 20 steps), and the crash loop with 
 or more, then prints one row per proof: tried / held / lost / duplicated / crashed / silent.
 A pytest run that fails is shown as FAILED with its counts as far as they were recorded.
 
-    python -m tests.proof_run [--kills 50]
+    python -m tests.proof_run [--kills 50] [--only-sigkill]
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def run_tests(files: list[str], tally: Path) -> tuple[bool, float]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.proof_run")
     parser.add_argument("--kills", type=int, default=50)
+    parser.add_argument("--only-sigkill", action="store_true", help="only the row of reports under SIGKILL")
     args = parser.parse_args(argv)
     # A bot killed mid-request leaves the stand-in a dropped connection, which aiohttp reports; expected here.
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
@@ -43,7 +44,8 @@ def main(argv: list[str]) -> int:
     ok = True
     with tempfile.TemporaryDirectory() as folder:
         tally = Path(folder) / "tally.jsonl"
-        for files in (["tests/test_hostile_sweep.py"], ["tests/test_access_machine.py"], ["tests/test_crash_loops.py", "-k", "fan_out", "-s"]):
+        suites = (["tests/test_hostile_sweep.py"], ["tests/test_access_machine.py"], ["tests/test_crash_loops.py", "-k", "fan_out", "-s"])
+        for files in () if args.only_sigkill else suites:
             passed, seconds = run_tests(files, tally)
             ok &= passed
             if not passed:

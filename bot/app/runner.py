@@ -1,4 +1,4 @@
-"""Serving the bot for real: open the database, start polling, stop cleanly on Ctrl-C or SIGTERM."""
+"""Serving the bot for real: open the database, poll (bot/app/polling.py), stop cleanly on Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
 import asyncio
@@ -7,15 +7,19 @@ import signal
 
 from telegram import Update
 
+from bot.app.polling import AcknowledgingPoller
 from bot.app.wiring import build_application
 from bot.config import Settings
 from storage.db import open_database
 
 log = logging.getLogger(__name__)
 
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+
 
 async def serve(settings: Settings) -> None:
-    """Run until interrupted. Polling fetches only what the bot handles; nothing is dropped."""
+    """Run until interrupted. Polling fetches only what the bot handles, and confirms an update to
+    Telegram only once it has been handled: a crash replays it rather than dropping it."""
     db = await open_database(settings.database_path)
     app = build_application(settings, db)
     stop = asyncio.Event()
@@ -24,16 +28,13 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await app.initialize()
+        await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
         log.info("bot @%s is running; press Ctrl-C to stop", app.bot.username)
-        await stop.wait()
+        await AcknowledgingPoller(app, ALLOWED_UPDATES).run(stop)
     finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

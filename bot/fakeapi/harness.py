@@ -22,6 +22,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app.limiter import PriorityRateLimiter
+from bot.app.polling import AcknowledgingPoller
+from bot.app.runner import ALLOWED_UPDATES
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.app.wiring import build_application
 from bot.config import Settings, load_settings
@@ -124,6 +126,8 @@ class BotHarness:
     settings: Settings = field(init=False)
     _done: dict[int, asyncio.Event] = field(init=False, default_factory=dict)
     _touched: dict[int, list[SentMessage]] = field(init=False, default_factory=dict)
+    _polling: asyncio.Task[None] | None = field(init=False, default=None)
+    _stop_polling: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
     async def __aenter__(self) -> "BotHarness":
         self.api = FakeBotApi(flood=self.flood or FloodLimits(per_chat_burst=1000))
@@ -164,14 +168,17 @@ class BotHarness:
         if self.app.post_init is not None:  # run_polling would call it; we start by hand
             await self.app.post_init(self.app)
         await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=5)
+        # Served as `python -m bot run` serves it: confirming each update once it is handled.
+        self._stop_polling = asyncio.Event()
+        self._polling = asyncio.create_task(AcknowledgingPoller(self.app, ALLOWED_UPDATES, long_poll=5.0).run(self._stop_polling))
 
     async def stop_bot(self) -> None:
         """Stop the Application and close the database, as a graceful shutdown does."""
         if self.app is not None:
-            if self.app.updater is not None and self.app.updater.running:
-                await self.app.updater.stop()
+            if self._polling is not None:
+                self._stop_polling.set()
+                await self._polling
+                self._polling = None
             if self.app.running:
                 await self.app.stop()
             await self.app.shutdown()

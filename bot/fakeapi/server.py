@@ -130,6 +130,13 @@ class _Bucket:
         return (1 - self.tokens) / self.rate
 
 
+def first_update_id() -> int:
+    """Where a new stand-in starts numbering updates: like Telegram's, they go on rising across
+    restarts (here: tenths of a second since 2026), so a bot that keeps its database between two
+    sandbox sessions never sees a lower number than one it has handled (handlers/dialog.py)."""
+    return max(1, int((time.time() - 1_767_225_600) * 10))
+
+
 @dataclass
 class BotAccount:
     token: str
@@ -137,7 +144,7 @@ class BotAccount:
     username: str
     first_name: str
     updates: list[dict[str, Any]] = field(default_factory=list)
-    next_update_id: int = 1
+    next_update_id: int = field(default_factory=lambda: first_update_id())
     confirmed_offset: int = 0
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     new_update: asyncio.Event = field(default_factory=asyncio.Event)
@@ -166,6 +173,7 @@ class FakeBotApi:
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._listeners: list[Callable[[str, SentMessage], None]] = []
+        self._call_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -184,6 +192,10 @@ class FakeBotApi:
     def on_bot_message(self, listener: Callable[[str, SentMessage], None]) -> None:
         """Call ``listener(event, message)`` whenever the bot sends or edits (event 'send'/'edit')."""
         self._listeners.append(listener)
+
+    def on_call(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        """Call ``listener(method, params)`` as each Bot API request arrives, before it is answered."""
+        self._call_listeners.append(listener)
 
     def inject_faults(self, method: str, statuses: list[int]) -> None:
         """The next calls of ``method`` (or ``*`` for any) answer these HTTP statuses, in order
@@ -373,6 +385,8 @@ class FakeBotApi:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params = await self._params(request)
         self.calls.append((method, params))
+        for call_listener in self._call_listeners:
+            call_listener(method, params)
         fault_list = self._faults.get(method) or self._faults.get("*")
         if fault_list:
             status = fault_list.pop(0)
