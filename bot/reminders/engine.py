@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ENGINE_KEY = "reminders"
 FIRST_TICK_SECONDS = 5.0
+FULL_RATE = 30  # REMINDER_SEND_RATE at which the rate limiter alone paces a fan-out
 
 
 @dataclass
@@ -95,12 +97,13 @@ class ReminderEngine:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], sender: ReliableSender | None = None):
         self.app = app
         self.sender = sender or ReliableSender(app.bot)
-        # AIORateLimiter guards every request at Telegram's 30/s, but lets a full second's worth
-        # through at once; against Telegram's own bucket that leaves no slack, and a 429 stalls
-        # every request for retry_after, after which the next burst trips it again. So the
-        # fan-out is spaced evenly (no bursts) a little below the limit: Telegram's bucket stays
-        # nearly full, and people's own taps still go through at once.
-        self.pace = AsyncLimiter(1, 1 / self.services.settings.reminder_send_rate)
+        # The rate limiter (bot/app/limiter.py) keeps the bot as a whole just under Telegram's
+        # 30/s, bulk sends after replies; a REMINDER_SEND_RATE below 30 spaces the fan-out evenly
+        # slower still. The bucket holds two sends, not one: a wake-up that comes late (the event
+        # loop was busy) is made up by the next send coming early instead of slowing the whole
+        # fan-out (with room for one, 2,000 reminders ran at 0.96 of the pace asked).
+        rate = self.services.settings.reminder_send_rate
+        self.pace: AbstractAsyncContextManager[Any] = AsyncLimiter(2, 2 / rate) if rate < FULL_RATE else nullcontext()
         self._lock = asyncio.Lock()
         self._ticked = asyncio.Condition()
         self.completed_ticks = 0
