@@ -4,13 +4,15 @@ python-telegram-bot's ``HTTPXRequest`` sends each call as an HTML form: every pa
 JSON-encoded (a keyboard becomes a string with each Chinese character escaped as ``\\uXXXX``), then
 every byte of that is percent-encoded one at a time in Python. For a review card with its 13
 buttons that took longer than the rest of the step's own work. ``JsonRequest`` sends the same
-parameters as one ``application/json`` body, encoded in C; calls with files (photos, the Word
-file) still go as multipart forms, through ``HTTPXRequest`` unchanged. What the person sees does
-not change: Telegram reads the same parameters either way.
+parameters as one ``application/json`` body, encoded in C, and parses each method's address once
+rather than on every call; calls with files (photos, the Word file) still go as multipart forms,
+through ``HTTPXRequest`` unchanged. What the person sees does not change: Telegram reads the same
+parameters either way.
 """
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import httpx
 from telegram._utils.defaultvalue import DefaultValue
@@ -23,6 +25,12 @@ _JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "applica
 def _seconds(value: object, default: float | None) -> float | None:
     """A timeout passed to the call, or this request's own when the call left it unset."""
     return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=256)
+def _address(url: str) -> httpx.URL:
+    """``url`` parsed (one per Bot API method the bot calls)."""
+    return httpx.URL(url)
 
 
 class JsonRequest(HTTPXRequest):
@@ -51,7 +59,7 @@ class JsonRequest(HTTPXRequest):
         )
         body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
         try:
-            response = await self._client.request(method=method, url=url, headers=_JSON_HEADERS, timeout=timeout, content=body)
+            response = await self._client.request(method=method, url=_address(url), headers=_JSON_HEADERS, timeout=timeout, content=body)
         except httpx.TimeoutException as err:
             # A pool timeout means nothing was sent; the others may have reached Telegram.
             raise TimedOut("Pool timeout: no free connection, the call was not sent" if isinstance(err, httpx.PoolTimeout) else None) from err

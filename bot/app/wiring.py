@@ -217,11 +217,11 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
         .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=3))
-        .request(JsonRequest(proxy=settings.proxy_url))  # bot/app/json_request.py: bodies as JSON
+        # Bot API calls as JSON bodies (bot/app/json_request.py); getUpdates on a connection of its own.
+        .request(JsonRequest(proxy=settings.proxy_url))
+        .get_updates_request(JsonRequest(connection_pool_size=1, proxy=settings.proxy_url))
         .post_init(_post_init)
     )
-    if settings.proxy_url:
-        builder = builder.get_updates_proxy(settings.proxy_url)
     app = builder.build()
     app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds(), rules=load_rules())
     reminder_engine.install(app)
