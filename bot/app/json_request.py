@@ -2,12 +2,11 @@
 
 python-telegram-bot's ``HTTPXRequest`` sends each call as an HTML form: every parameter is first
 JSON-encoded (a keyboard becomes a string with each Chinese character escaped as ``\\uXXXX``), then
-every byte of that is percent-encoded one at a time in Python. For a review card with its 13
-buttons that took longer than the rest of the step's own work. ``JsonRequest`` sends the same
-parameters as one ``application/json`` body, encoded in C, and parses each method's address once
-rather than on every call; calls with files (photos, the Word file) still go as multipart forms,
-through ``HTTPXRequest`` unchanged. What the person sees does not change: Telegram reads the same
-parameters either way.
+every byte of that is percent-encoded one at a time in Python: about 1 ms for a review card
+with its 13 buttons. ``JsonRequest`` sends the same parameters as one ``application/json`` body,
+encoded in C, and parses each method's address once rather than on every call; calls with files
+(photos, the Word file) still go as multipart forms, through ``HTTPXRequest`` unchanged. What
+the person sees does not change: Telegram reads the same parameters either way.
 """
 from __future__ import annotations
 
