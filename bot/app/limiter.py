@@ -44,10 +44,10 @@ log = logging.getLogger(__name__)
 # Two more tries after the first, soon enough that the person is still looking at the phone.
 REPLY_DELAYS: tuple[float, ...] = (0.5, 2.0)
 # Telegram allows about 30 messages a second; a little less keeps its bucket from running dry
-# when requests arrive a few milliseconds apart from how they left. Its bucket (like the Bot API
-# stand-in's, bot/fakeapi/server.py) also holds a burst, larger than ours: sent at RATE after a
-# BURST, the messages stay below what it lets through as long as none arrives more than half a
-# second later than it left. 29.8 rather than 29: at 29 a fan-out could not pass 0.967 of the
+# when requests arrive a few milliseconds apart from how they left. The Bot API stand-in
+# (bot/fakeapi/server.py) models that bucket with a burst of 30, three times ours: sent at RATE
+# after a BURST, the messages stay below what it lets through as long as none arrives more than
+# half a second later than it left. 29.8 rather than 29: at 29 a fan-out could not pass 0.967 of the
 # 30/s; at 29.8 a 2,000-unit fan-out reaches 0.99 with no 429.
 RATE = 29.8
 BURST = 10
