@@ -29,7 +29,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -81,6 +81,13 @@ class _Snapshot:
     records: dict[int, plan.UnitRecord]
     people: dict[int, Person]
     open_commitments: list[Commitment]
+    _times: dict[str, plan.PeriodTimes] = field(default_factory=dict)
+
+    def period_times(self, period_key: str) -> plan.PeriodTimes:
+        """A period's deadline and slots, worked out once per pass (a fan-out's reminders share one)."""
+        if period_key not in self._times:
+            self._times[period_key] = plan.period_times(self.timing, period_from_key(period_key))
+        return self._times[period_key]
 
     @property
     def now_local(self) -> datetime:
@@ -314,7 +321,7 @@ class ReminderEngine:
         record = snapshot.records.get(reminder.subject)
         if unit is None or record is None:
             return None
-        times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
+        times = snapshot.period_times(reminder.period)
         missing = plan.reminder_gaps(self.services.rules, record, times.period, snapshot.timing.remind_in)
         if not missing:
             return None
@@ -322,7 +329,7 @@ class ReminderEngine:
         return messages.unit_reminder(unit, times, missing, reminder, snapshot.now_local, self.services.kinds, cycles)
 
     def _compose_escalation(self, reminder: Reminder, snapshot: _Snapshot) -> tuple[str, InlineKeyboardMarkup] | None:
-        times = plan.period_times(snapshot.timing, period_from_key(reminder.period))
+        times = snapshot.period_times(reminder.period)
         reachable_units = {
             p.unit_id for p in snapshot.people.values() if p.is_secretary and p.reachable and p.unit_id is not None
         }
