@@ -2,7 +2,7 @@
 
 The real Application runs against the Bot API stand-in enforcing Telegram's limits (30/s overall,
 ~1/s per chat, 429 with ``retry_after``). Several hundred units with one secretary each get one
-reminder slot's fan-out (at ``REMINDER_SEND_RATE``, 29/s); once it is under way, 20 of those
+reminder slot's fan-out (at the rate limiter's 29.8/s); once it is under way, 20 of those
 secretaries each send /help five times, one after another as on a phone, and the time from their
 message to the bot's reply is measured. Three runs: no fan-out (the baseline), the fan-out with
 bulk sends giving way to replies (bot/app/limiter.py, as deployed), and the fan-out with bulk

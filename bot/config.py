@@ -54,8 +54,9 @@ class Settings:
     # Seconds between reminder ticks (0: no periodic tick), and messages in flight at once.
     reminder_tick_seconds: int = 60
     reminder_send_concurrency: int = 4
-    # Reminder fan-out pace, messages/s, evenly spaced: just under Telegram's ~30/s, so no 429s.
-    reminder_send_rate: int = 29
+    # Reminder fan-out pace, messages/s at most, evenly spaced. The rate limiter (bot/app/limiter.py)
+    # keeps the bot as a whole just under Telegram's ~30/s, so the default leaves the pace to it.
+    reminder_send_rate: int = 30
     # Daily copies of the database (storage/backup.py): off while backup_dir is None.
     backup_dir: Path | None = None
     backup_keep: int = 14
@@ -162,7 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reminder_grace_hours=_int_setting(env, "REMINDER_GRACE_HOURS", 24, 1, 168),
         reminder_tick_seconds=_int_setting(env, "REMINDER_TICK_SECONDS", 60, 0, 3600),
         reminder_send_concurrency=_int_setting(env, "REMINDER_SEND_CONCURRENCY", 4, 1, 30),
-        reminder_send_rate=_int_setting(env, "REMINDER_SEND_RATE", 29, 1, 30),
+        reminder_send_rate=_int_setting(env, "REMINDER_SEND_RATE", 30, 1, 30),
         backup_dir=Path(env["BACKUP_DIR"].strip()) if env.get("BACKUP_DIR", "").strip() else None,
         backup_keep=_int_setting(env, "BACKUP_KEEP", 14, 1, 3650),
         retention_days_after_leaving=_int_setting(env, "RETENTION_DAYS_AFTER_LEAVING", 365, 0, 36500),

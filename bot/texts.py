@@ -31,17 +31,33 @@ def environment() -> Environment:
     return env
 
 
-def say(family: str, name: str, /, **values: Any) -> str:
-    """Render macro ``name`` of ``templates/<family>.j2`` to a string, trimmed."""
-    module = environment().get_template(f"{family}.j2").module
-    macro = getattr(module, name, None)
+@lru_cache(maxsize=None)
+def _macro(family: str, name: str) -> Callable[..., Any]:
+    """Macro ``name`` of ``templates/<family>.j2``, looked up once (every step renders several)."""
+    macro = getattr(environment().get_template(f"{family}.j2").module, name, None)
     if macro is None:
         raise KeyError(f"templates/{family}.j2 has no macro {name!r}")
-    return str(macro(**values)).strip()
+    return macro
+
+
+@lru_cache(maxsize=None)
+def _fixed(family: str, name: str, as_plain: bool) -> str:
+    """A macro that takes no values always says the same: rendered once (most button labels)."""
+    text = str(_macro(family, name)()).strip()
+    return html.unescape(text) if as_plain else text
+
+
+def say(family: str, name: str, /, **values: Any) -> str:
+    """Render macro ``name`` of ``templates/<family>.j2`` to a string, trimmed."""
+    if not values:
+        return _fixed(family, name, False)
+    return str(_macro(family, name)(**values)).strip()
 
 
 def plain(family: str, name: str, /, **values: Any) -> str:
     """Like :func:`say`, but as plain text (for buttons: Telegram does not parse HTML there)."""
+    if not values:
+        return _fixed(family, name, True)
     return html.unescape(say(family, name, **values))
 
 

@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.app import housekeeping
+from bot.app.json_request import JsonRequest
 from bot.app.limiter import PriorityRateLimiter
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.clock import Clock, system_clock
@@ -216,10 +217,11 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
         .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=3))
+        # Bot API calls as JSON bodies (bot/app/json_request.py); getUpdates on a connection of its own.
+        .request(JsonRequest(proxy=settings.proxy_url))
+        .get_updates_request(JsonRequest(connection_pool_size=1, proxy=settings.proxy_url))
         .post_init(_post_init)
     )
-    if settings.proxy_url:
-        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     app = builder.build()
     app.bot_data["services"] = Services(settings=settings, db=db, clock=clock, kinds=load_kinds(), rules=load_rules())
     reminder_engine.install(app)
