@@ -202,6 +202,7 @@ def build_application(
     clock: Clock = system_clock,
     update_processor: ChatOrderedUpdateProcessor | None = None,
     rate_limiter: PriorityRateLimiter | None = None,
+    read_timeout: float | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, wired and ready for ``initialize``/``start`` (or ``run_polling``)."""
     if settings.token is None:
@@ -218,6 +219,8 @@ def build_application(
         .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=3))
         .post_init(_post_init)
     )
+    if read_timeout is not None:  # how long a Bot API answer is awaited (python-telegram-bot: 5 s)
+        builder = builder.read_timeout(read_timeout)
     if settings.proxy_url:
         builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     app = builder.build()
