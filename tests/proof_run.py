@@ -1,8 +1,8 @@
 """``make proof``: the long versions of the proofs, and one table of what held.
 
 Runs the hostile sweep and the access state machine in full (PROOF_FULL=1: every hostile input at
-every step of every flow, 600 random runs of 20 steps), 500 reports under 10 % faults, and the
-crash loop with fifty SIGKILLs or more, then prints one row per proof: tried / held / lost / duplicated / crashed / silent.
+every step of every flow, 600 random runs of 20 steps), 500 reports under 10 % faults and 100
+under 40 %, and the crash loop with fifty SIGKILLs or more, then prints one row per proof: tried / held / lost / duplicated / crashed / silent.
 A pytest run that fails is shown as FAILED with its counts as far as they were recorded.
 
     python -m tests.proof_run [--kills 50]

@@ -1,12 +1,14 @@
 """Faults: secretaries report while a tenth of the Bot API calls their conversations make fail —
 a 502, a 429, or a stall past the client's timeout, before the call took effect or after it (the
 message arrived, the bot never heard). Each person acts on what the bot asks, and when a step gets
-no visible answer, does it again (a bounded number of times), then starts over with /report.
+no visible answer, does it again (a bounded number of times); a card the bot calls out of date is
+left for /report, as the bot's answer says.
 
 Checked against the database at the end: every stored report was confirmed to its person (a
 message saying 汇报成功 with its number reached their chat), none is stored twice, none the person
-was told was stored is missing, and nothing was logged as an error. ``make test`` runs 40 reports;
-``make proof`` (PROOF_FULL=1) 500, and adds the row "reports under 10 % faults" to its table.
+was told was stored is missing, and nothing was logged as an error. ``make test`` runs 40 reports
+under 10 % faults and 20 under 40 %; ``make proof`` (PROOF_FULL=1) 500 and 100, and adds the rows
+"reports under 10 % faults" and "… 40 % …" to its table.
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
+from bot.fakeapi.html_check import visible_text
 from bot.fakeapi.server import FloodLimits, SentMessage
 from bot.rules.report_rules import activity_short_id
 from storage import activities, dialogs
@@ -31,19 +35,23 @@ from tests.proof_tally import record
 from tests.reporting_helpers import join_secretary
 
 FULL = os.environ.get("PROOF_FULL") == "1"
-PEOPLE, REPORTS_EACH = (25, 20) if FULL else (8, 5)
+# (share of calls failing, people, reports each). The 10 % of issue 13, and a harsher 40 % at which
+# the bot's own tries of a reply run out now and then, so that what follows is exercised too: a
+# confirmation said late (at the person's next step), "网络不稳定…请再试一次".
+RUNS = [(0.10, 25, 20), (0.40, 10, 10)] if FULL else [(0.10, 8, 5), (0.40, 4, 5)]
 # Which calls fail is drawn from this seed (PROOF_SEED=n tries another); when each fails, from timing.
 SEED = int(os.environ.get("PROOF_SEED", "13"))
-FAULT_RATE = 0.10
 # The bot gives up on an answer after READ_TIMEOUT; a stalled answer comes after STALL.
 READ_TIMEOUT, STALL = 0.3, 0.6
 # Telegram's retry_after is whole seconds (1 at least), and a 429 stops every call for that long:
 # python-telegram-bot takes a fraction too, which keeps the run short without changing what happens.
-RETRY_AFTER = 0.2
-# How often a person does a step again when nothing visible came back, before starting over;
+RETRY_AFTER = 0.05
+# How often a person does a step while nothing visible comes back (still nothing: a silent step);
 # and how many steps they spend on one report before giving it up.
 SAME_STEP_TRIES, STEPS_PER_REPORT = 3, 60
 STALE = "已失效"
+OWED = visible_text(texts.say("report", "owed_confirmation", text=""), "HTML").strip()[:8]
+TRY_AGAIN = texts.say("common", "try_again")
 CONFIRMED = re.compile(r"汇报成功，编号 (HD\d+)")
 # What each step of the report flow asks, and what the person answers: text, or a button's label.
 ANSWERS = {
@@ -59,11 +67,12 @@ ANSWERS = {
 
 @dataclass
 class Secretary:
-    """One person filing ``REPORTS_EACH`` reports, each with a topic of its own."""
+    """One person filing ``reports`` reports, each with a topic of its own."""
 
     harness: BotHarness
     person: Person
     unit_id: int
+    reports: int
     confirmed: dict[str, str] = field(default_factory=dict)  # HD number → topic, as the person was told
     steps: int = 0
     silent: int = 0  # steps that got no visible answer (then done again)
@@ -135,7 +144,7 @@ class Secretary:
         return ANSWERS.get(dialog.step, ("send", "/cancel"))
 
     async def report_all(self) -> None:
-        for k in range(REPORTS_EACH):
+        for k in range(self.reports):
             self.pending = self.topic(k)
             for _ in range(STEPS_PER_REPORT):
                 if self.pending in self.confirmed.values():
@@ -157,13 +166,16 @@ async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[BotHarness]
 
 # python-telegram-bot warns that a RetryAfter's retry_after will become a timedelta.
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-async def test_reports_under_faults_are_confirmed_once_and_never_lost(harness: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(("rate", "count", "reports_each"), RUNS)
+async def test_reports_under_faults_are_confirmed_once_and_never_lost(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, rate: float, count: int, reports_each: int
+) -> None:
     caplog.set_level(logging.WARNING)
     people = []
-    for i in range(PEOPLE):
+    for i in range(count):
         person, unit = await join_secretary(harness, 3000 + i, f"书记{i:02d}", f"第{i:02d}村党支部")
-        people.append(Secretary(harness, person, unit.id))
-    faults = harness.api.fault_randomly(FAULT_RATE, seed=SEED, stall=STALL, retry_after=RETRY_AFTER)
+        people.append(Secretary(harness, person, unit.id, reports_each))
+    faults = harness.api.fault_randomly(rate, seed=SEED, stall=STALL, retry_after=RETRY_AFTER)
     await asyncio.gather(*(p.report_all() for p in people))
     harness.api.random_faults = None
 
@@ -178,12 +190,15 @@ async def test_reports_under_faults_are_confirmed_once_and_never_lost(harness: B
     unconfirmed = [n for n, a in stored_numbers.items() if not _confirmed_in_chat(harness, by_unit[a.unit_id].person.user_id, n)]
     wrong_unit = [n for n, (p, _) in told.items() if n in stored_numbers and stored_numbers[n].unit_id != p.unit_id]
     errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp")]
-    tried = PEOPLE * REPORTS_EACH
-    held = sum(1 for p in people for topic in {p.topic(k) for k in range(REPORTS_EACH)} if topics[topic] == 1 and topic in p.confirmed.values())
+    tried = count * reports_each
+    held = sum(1 for p in people for topic in {p.topic(k) for k in range(reports_each)} if topics[topic] == 1 and topic in p.confirmed.values())
     silent = sum(p.unanswered for p in people)
-    record("reports under 10 % faults", tried, held, lost=len(lost) + len(unconfirmed), duplicated=duplicated, crashed=len(errors), silent=silent)
+    record(f"reports under {rate:.0%} faults".replace("%", " %"), tried, held, lost=len(lost) + len(unconfirmed), duplicated=duplicated, crashed=len(errors), silent=silent)
     steps, retried = sum(p.steps for p in people), sum(p.silent for p in people)
-    print(f"\n{tried} reports, {steps} steps, faults {dict(faults.drawn)}; steps done again after no answer: {retried}")
+    said = [m.visible for p in people for m in harness.api.bot_messages(p.person.user_id)] + [str(t) for t in harness.api.callback_answers.values()]
+    late, again = sum(OWED in t for t in said), sum(TRY_AGAIN in t for t in said)
+    print(f"\n{tried} reports, {steps} steps, faults {dict(faults.drawn)}; steps done again after no answer: {retried}; "
+          f"confirmations said late: {late}; asked to try again: {again}")
 
     assert faults.drawn.total() > tried  # the faults were many: more than one per report
     assert lost == [] and wrong_unit == [], [(n, told[n][1], stored_numbers[n].topic if n in stored_numbers else None) for n in lost]
