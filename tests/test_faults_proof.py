@@ -1,5 +1,5 @@
-"""Faults: secretaries report while a tenth of the Bot API calls their conversations make fail —
-a 502, a 429, or a stall past the client's timeout, before the call took effect or after it (the
+"""Faults: secretaries report while a share of the Bot API calls their conversations make fail —
+(10 %, and 40 %): a 502, a 429, or a stall past the client's timeout, before the call took effect or after it (the
 message arrived, the bot never heard). Each person acts on what the bot asks, and when a step gets
 no visible answer, does it again (a bounded number of times); a card the bot calls out of date is
 left for /report, as the bot's answer says.
