@@ -1,8 +1,8 @@
-"""Faults: secretaries report while a share of the Bot API calls their conversations make fail —
-(10 %, and 40 %): a 502, a 429, or a stall past the client's timeout, before the call took effect or after it (the
-message arrived, the bot never heard). Each person acts on what the bot asks, and when a step gets
-no visible answer, does it again (a bounded number of times); a card the bot calls out of date is
-left for /report, as the bot's answer says.
+"""Faults: secretaries report while a share of the Bot API calls their conversations make fail
+(10 %, and 40 %): a 502, a 429, or a stall past the client's timeout, before the call took effect
+or after it (the message arrived, the bot never heard). Each person acts on what the bot asks, and
+when a step gets no visible answer, does it again (a bounded number of times); a card the bot
+calls out of date is left for /report, as the bot's answer says.
 
 Checked against the database at the end: every stored report was confirmed to its person (a
 message saying 汇报成功 with its number reached their chat), none is stored twice, none the person
