@@ -1,8 +1,9 @@
 """``make proof``: the long versions of the proofs, and one table of what held.
 
 Runs the hostile sweep and the access state machine in full (PROOF_FULL=1: every hostile input at
-every step of every flow, 600 random runs of 20 steps), and the crash loop with fifty SIGKILLs
-or more, then prints one row per proof: tried / held / lost / duplicated / crashed / silent.
+every step of every flow, 600 random runs of 20 steps), 500 reports under 10 % faults and 100
+under 40 %, and the crash loop with fifty SIGKILLs or more, then prints one row per proof:
+tried / held / lost / duplicated / crashed / silent.
 A pytest run that fails is shown as FAILED with its counts as far as they were recorded.
 
     python -m tests.proof_run [--kills 50] [--only-sigkill]
@@ -44,7 +45,7 @@ def main(argv: list[str]) -> int:
     ok = True
     with tempfile.TemporaryDirectory() as folder:
         tally = Path(folder) / "tally.jsonl"
-        suites = (["tests/test_hostile_sweep.py"], ["tests/test_access_machine.py"], ["tests/test_crash_loops.py", "-k", "fan_out", "-s"])
+        suites = (["tests/test_hostile_sweep.py"], ["tests/test_access_machine.py"], ["tests/test_faults_proof.py", "-s"], ["tests/test_crash_loops.py", "-k", "fan_out", "-s"])
         for files in () if args.only_sigkill else suites:
             passed, seconds = run_tests(files, tally)
             ok &= passed

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from bot.fakeapi.html_check import EntityError, visible_text
-from bot.fakeapi.server import FakeBotApi, FloodLimits
+from bot.fakeapi.server import BAD_GATEWAY, FLOOD, STALL_DONE, STALL_UNDONE, FakeBotApi, FloodLimits
 
 TOKEN = "42:stand-in"
 
@@ -64,5 +64,32 @@ async def test_limits_and_errors() -> None:
             assert (await client.post("/nope")).status_code in (404, 405)
         assert len(api.bot_messages(7)) == 4
         assert api.flood_hits == 1
+    finally:
+        await api.stop()
+
+
+async def test_random_faults_stall_before_or_after_the_call_took_effect() -> None:
+    api = FakeBotApi(flood=FloodLimits(enabled=False))
+    api.add_bot(TOKEN)
+    api.add_user(7, "李梅")
+    await api.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"{api.base_url}{TOKEN}/", timeout=0.2) as client:
+            async def send(kind: str) -> httpx.Response | None:
+                api.fault_randomly(1.0, seed=1, stall=0.4, retry_after=0.2, kinds=(kind,))
+                try:
+                    return await client.post("sendMessage", json={"chat_id": 7, "text": kind})
+                except httpx.ReadTimeout:
+                    return None
+
+            assert (await send(BAD_GATEWAY)).status_code == 502  # type: ignore[union-attr]
+            flood = await send(FLOOD)
+            assert flood is not None and flood.json()["parameters"]["retry_after"] == 0.2
+            assert await send(STALL_UNDONE) is None and await send(STALL_DONE) is None
+            assert api.random_faults is not None and api.random_faults.drawn == {STALL_DONE: 1}
+            api.random_faults = None
+            assert (await client.post("getMe")).status_code == 200
+            # Only the call that stalled after taking effect reached the chat.
+            assert [m.text for m in api.bot_messages(7)] == [STALL_DONE]
     finally:
         await api.stop()

@@ -203,11 +203,15 @@ def build_application(
     clock: Clock = system_clock,
     update_processor: ChatOrderedUpdateProcessor | None = None,
     rate_limiter: PriorityRateLimiter | None = None,
+    read_timeout: float | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, wired and ready for ``initialize``/``start`` (or ``run_polling``)."""
     if settings.token is None:
         raise ValueError("a token is required to build the application")
     quiet_noisy_loggers()
+    request_options: dict[str, Any] = {"proxy": settings.proxy_url}
+    if read_timeout is not None:  # how long a Bot API answer is awaited (python-telegram-bot: 5 s)
+        request_options["read_timeout"] = read_timeout
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.token)
@@ -218,7 +222,7 @@ def build_application(
         .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
         .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=3))
         # Bot API calls as JSON bodies (bot/app/json_request.py); getUpdates on a connection of its own.
-        .request(JsonRequest(proxy=settings.proxy_url))
+        .request(JsonRequest(**request_options))
         .get_updates_request(JsonRequest(connection_pool_size=1, proxy=settings.proxy_url))
         .post_init(_post_init)
     )

@@ -120,6 +120,10 @@ class BotHarness:
     flood: FloodLimits | None = None
     # Replies failing transiently are tried again at once: tests do not wait.
     reply_delays: tuple[float, ...] = (0.0, 0.0)
+    # The Bot API calls' read timeout (None: python-telegram-bot's), and the overall pace of
+    # calls (None: the limiter's, just under Telegram's 30/s; 0: unpaced).
+    read_timeout: float | None = None
+    rate: float | None = None
     api: FakeBotApi = field(init=False)
     app: Application[Any, Any, Any, Any, Any, Any] | None = field(init=False, default=None)
     db: Database | None = field(init=False, default=None)
@@ -161,9 +165,9 @@ class BotHarness:
         self.db = await open_database(self.settings.database_path)
         processor = ChatOrderedUpdateProcessor()
         processor.add_observer(self._on_processed)
-        self.app = build_application(
-            self.settings, self.db, clock=self.clock, update_processor=processor, rate_limiter=PriorityRateLimiter(max_retries=5, reply_delays=self.reply_delays)
-        )
+        pace = {} if self.rate is None else {"rate": self.rate}
+        limiter = PriorityRateLimiter(max_retries=5, reply_delays=self.reply_delays, **pace)
+        self.app = build_application(self.settings, self.db, clock=self.clock, update_processor=processor, rate_limiter=limiter, read_timeout=self.read_timeout)
         await self.app.initialize()
         if self.app.post_init is not None:  # run_polling would call it; we start by hand
             await self.app.post_init(self.app)

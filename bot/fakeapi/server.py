@@ -6,7 +6,9 @@ refuses malformed HTML ("can't parse entities"), text over 4096 (a caption over 
 answer over 200) — counted as Telegram counts, in UTF-16 code units of the text after its HTML
 entities are parsed —, ``callback_data`` over 64 bytes, unchanged edits, messages to people who blocked the bot (403), and answers 429
 with ``retry_after`` when a flood limit is passed. Faults (a burst of 502s, a dropped connection)
-can be injected.
+can be injected, or drawn at random for a share of the calls a conversation makes
+(:meth:`FakeBotApi.fault_randomly`): a 502, a 429, or a stall past the client's timeout — before
+the call took effect, or after (Telegram delivered it, the client never heard).
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ import asyncio
 import itertools
 import json
 import math
+import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,8 +37,41 @@ MAX_CALLBACK_ANSWER = 200
 DROP = 0
 
 
+# The faults fault_randomly draws from: what the client sees, and whether the call took effect.
+BAD_GATEWAY = "502"
+FLOOD = "429"
+STALL_UNDONE = "stall, not done"
+STALL_DONE = "stall, done"
+FAULT_KINDS = (BAD_GATEWAY, FLOOD, STALL_UNDONE, STALL_DONE)
+# The calls a person's conversation makes (not getUpdates: the bot's own polling has its tests).
+CONVERSATION_METHODS = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "sendPhoto", "sendDocument", "sendMediaGroup", "deleteMessage", "sendChatAction"}
+)
+
+
+@dataclass
+class RandomFaults:
+    """A seeded share ``rate`` of the calls of ``methods`` fail, each with one of ``kinds`` drawn
+    evenly; a stall holds the answer ``stall`` seconds, a 429 asks to wait ``retry_after``."""
+
+    rate: float
+    rng: random.Random
+    stall: float
+    retry_after: float
+    methods: frozenset[str] = CONVERSATION_METHODS
+    kinds: tuple[str, ...] = FAULT_KINDS
+    drawn: Counter[str] = field(default_factory=Counter)
+
+    def draw(self, method: str) -> str | None:
+        if method not in self.methods or self.rng.random() >= self.rate:
+            return None
+        kind = self.rng.choice(self.kinds)
+        self.drawn[kind] += 1
+        return kind
+
+
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None):
+    def __init__(self, code: int, description: str, retry_after: float | None = None):
         super().__init__(description)
         self.code = code
         self.description = description
@@ -169,6 +205,10 @@ class FakeBotApi:
         self._overall: dict[str, _Bucket] = {}
         self._per_chat: dict[tuple[str, int], _Bucket] = {}
         self._faults: dict[str, list[int]] = defaultdict(list)
+        self.random_faults: RandomFaults | None = None
+        # Callback answers that reached the person: query id → the text shown (None: none).
+        self.callback_answers: dict[str, str | None] = {}
+        self.last_query_id: str | None = None  # of the latest tap (press)
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -201,6 +241,13 @@ class FakeBotApi:
         """The next calls of ``method`` (or ``*`` for any) answer these HTTP statuses, in order
         (:data:`DROP`: no answer at all, the connection closed)."""
         self._faults[method].extend(statuses)
+
+    def fault_randomly(self, rate: float, seed: int, stall: float = 1.0, retry_after: float = 1.0, kinds: tuple[str, ...] = FAULT_KINDS) -> RandomFaults:
+        """From now on a share ``rate`` of a conversation's calls fail at random (``seed``): see
+        :class:`RandomFaults`. A ``stall`` must outlast the client's read timeout; Telegram's
+        ``retry_after`` is whole seconds, python-telegram-bot also takes a fraction."""
+        self.random_faults = RandomFaults(rate, random.Random(seed), stall, retry_after, kinds=kinds)
+        return self.random_faults
 
     @property
     def base_url(self) -> str:
@@ -332,6 +379,7 @@ class FakeBotApi:
             "chat_instance": f"ci{message.chat_id}",
             "data": callback_data,
         }
+        self.last_query_id = query["id"]
         return self._push_update(self._account(bot), {"callback_query": query})
 
     def block_bot(self, user_id: int, blocked: bool = True) -> None:
@@ -395,13 +443,24 @@ class FakeBotApi:
                 request.transport.close()
                 return web.Response(status=500)
             return web.json_response({"ok": False, "error_code": status, "description": "Bad Gateway"}, status=status)
+        chance = self.random_faults
+        fault = chance.draw(method) if chance else None
+        if chance and fault == STALL_UNDONE:  # held until the client has given up, and never done
+            await asyncio.sleep(chance.stall)
+            fault = BAD_GATEWAY
+        if fault == BAD_GATEWAY:
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         try:
+            if chance and fault == FLOOD:
+                raise ApiError(429, f"Too Many Requests: retry after {chance.retry_after}", retry_after=chance.retry_after)
             if method in SEND_METHODS:
                 self._check_flood(account, int(params.get("chat_id", 0)))
             result = await handler(account, params)
+            if chance and fault == STALL_DONE:  # done, but the answer is held until the client has given up
+                await asyncio.sleep(chance.stall)
         except ApiError as err:
             body: dict[str, Any] = {"ok": False, "error_code": err.code, "description": err.description}
             if err.retry_after is not None:
@@ -637,6 +696,7 @@ class FakeBotApi:
         text = params.get("text")
         if text is not None and utf16_length(str(text)) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.callback_answers[str(params.get("callback_query_id"))] = None if text is None else str(text)
         return True
 
     async def _api_getFile(self, account: BotAccount, params: dict[str, Any]) -> dict[str, Any]:
