@@ -61,6 +61,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app.polling import AcknowledgingPoller
+from bot.app.runner import ALLOWED_UPDATES
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.fakeapi.server import FakeBotApi, FloodLimits, SentMessage
 
@@ -194,8 +196,16 @@ async def serve(kind: str, base_url: str, database: str, limiter: bool = False) 
     if app.post_init is not None:
         await app.post_init(app)
     await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=5)
+    # Each bot polls as it is deployed: the report bot with the loop that confirms an update only
+    # once handled (bot/app/polling.py), the echo bot with python-telegram-bot's Updater.
+    stop_polling = asyncio.Event()
+    polling: asyncio.Task[None] | None = None
+    if kind == "report":
+        assert db is not None
+        polling = asyncio.create_task(AcknowledgingPoller(app, db, ALLOWED_UPDATES, long_poll=5).run(stop_polling))
+    else:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=5)
     profile_path = os.environ.get("BENCH_PROFILE_DIR")
     profiler = cProfile.Profile() if profile_path else None
     if profiler is not None:  # where a bot's CPU goes: BENCH_PROFILE_DIR=/tmp/p, then pstats
@@ -218,7 +228,11 @@ async def serve(kind: str, base_url: str, database: str, limiter: bool = False) 
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(Path(str(profile_path)) / f"{kind}.pstats"))
-    await app.updater.stop()
+    if polling is not None:
+        stop_polling.set()
+        await polling
+    elif app.updater is not None:
+        await app.updater.stop()
     await app.stop()
     await app.shutdown()
     if db is not None:

@@ -62,6 +62,7 @@ JSON_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("audit_log", "detail", "id"),
     ("dialogs", "data", "user_id"),
     ("unit_drafts", "data", "id"),
+    ("update_inbox", "body", "update_id"),
 )
 
 ERASE_ACTION = "person.erase"

@@ -1,11 +1,15 @@
-"""Polling that confirms an update only once it is handled (bot/app/polling.py), against the Bot API
-stand-in: the offset stays at the lowest update still being handled, a new poller (the bot after a
-crash) gets that update again, two people are handled at once, a stop lets the update in flight
-finish and confirms it, and a failing getUpdates is retried."""
+"""Polling that never loses a received update (bot/app/polling.py), against the Bot API stand-in
+and a real SQLite file: an update is kept in the inbox before Telegram is told it arrived and
+leaves it once handled; a new poller on the same database (the bot after a crash) handles what
+was in flight again; new updates are fetched at once while another is still being handled; an
+update taken back at every start is given up; a stop lets the update in flight finish and
+confirms it; a failing getUpdates is retried."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +20,8 @@ from bot.app.polling import AcknowledgingPoller
 from bot.app.runner import ALLOWED_UPDATES
 from bot.app.update_processor import ChatOrderedUpdateProcessor
 from bot.fakeapi.server import DROP, BotAccount, FakeBotApi
+from storage import update_inbox
+from storage.db import Database, open_database
 
 TOKEN = "4242:polling-test"
 DEADLINE = 10.0
@@ -45,16 +51,20 @@ async def until(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.005)
 
 
+async def kept(db: Database) -> list[int]:
+    return [row[0] for row in await db.fetchall("SELECT update_id FROM update_inbox ORDER BY update_id")]
+
+
 class Running:
     """An Application with :class:`Handling`, served by a poller until stopped."""
 
-    def __init__(self, api: FakeBotApi, **poller: Any):
+    def __init__(self, api: FakeBotApi, db: Database, **poller: Any):
         self.handling = Handling()
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(TOKEN).base_url(api.base_url).updater(None).concurrent_updates(ChatOrderedUpdateProcessor()).build()
         )
         self.app.add_handler(TypeHandler(Update, self.handling))
-        self.poller = AcknowledgingPoller(self.app, ALLOWED_UPDATES, long_poll=1.0, **poller)
+        self.poller = AcknowledgingPoller(self.app, db, ALLOWED_UPDATES, long_poll=1.0, **poller)
         self.stop = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
@@ -85,36 +95,63 @@ async def api() -> AsyncIterator[FakeBotApi]:
     await stand_in.stop()
 
 
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_database(tmp_path / "bot.sqlite3")
+    yield database
+    await database.close()
+
+
 def account(api: FakeBotApi) -> BotAccount:
     return api.bots[TOKEN]
 
 
-async def test_an_update_is_confirmed_only_after_it_was_handled(api: FakeBotApi) -> None:
-    async with Running(api) as bot:
+async def test_an_update_is_kept_until_handled_and_confirmed_once_kept(api: FakeBotApi, db: Database) -> None:
+    async with Running(api, db) as bot:
         first = api.send_text(1, "你好")
         await until(lambda: first in bot.handling.started)
+        assert await kept(db) == [first]
         polls = sum(1 for method, _ in api.calls if method == "getUpdates")
-        await until(lambda: sum(1 for method, _ in api.calls if method == "getUpdates") > polls + 2)
-        assert account(api).confirmed_offset <= first  # asked again and again, never confirmed
+        await until(lambda: sum(1 for method, _ in api.calls if method == "getUpdates") > polls)
+        assert account(api).confirmed_offset == first + 1  # kept, so Telegram may be told at once
         bot.handling.release(first)
-        await until(lambda: account(api).confirmed_offset > first)
-        assert bot.handling.finished == [first]
+        await until(lambda: first in bot.handling.finished)
+        await until(lambda: not bot.poller._in_flight)  # noqa: SLF001 - the inbox is cleared as the update ends
+        assert await kept(db) == []
+        assert bot.handling.started == [first]
 
 
-async def test_the_update_in_flight_at_a_crash_comes_again(api: FakeBotApi) -> None:
+async def test_the_update_in_flight_at_a_crash_is_handled_by_the_next_start(api: FakeBotApi, db: Database) -> None:
     first = api.send_text(1, "第一条")
-    async with Running(api) as crashed:
+    async with Running(api, db) as crashed:
         await until(lambda: first in crashed.handling.started)
-        # The process dies here: whatever it does later, Telegram never heard the update was done.
-        async with Running(api) as restarted:
+        await until(lambda: account(api).confirmed_offset > first)  # Telegram will not send it again
+        # The process dies here (it never finishes the update): the inbox row stays for the next start.
+        assert await kept(db) == [first]
+        async with Running(api, db) as restarted:
             await until(lambda: first in restarted.handling.started)
             restarted.handling.release(first)
-            await until(lambda: account(api).confirmed_offset > first)
-        assert restarted.handling.finished == [first]
+            await until(lambda: first in restarted.handling.finished)
+            await until(lambda: not restarted.poller._in_flight)  # noqa: SLF001
+        assert await kept(db) == []
+        assert crashed.handling.finished == []
 
 
-async def test_two_people_are_handled_at_once_and_the_lowest_unfinished_is_the_offset(api: FakeBotApi) -> None:
-    async with Running(api) as bot:
+async def test_an_update_taken_back_at_every_start_is_given_up(api: FakeBotApi, db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    await update_inbox.keep(db, [{"update_id": 77, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "x"}}])
+    for _ in range(update_inbox.MAX_REPLAYS):
+        left, dropped = await update_inbox.take_back(db)
+        assert [data["update_id"] for data in left] == [77] and dropped == []
+    with caplog.at_level(logging.ERROR):
+        async with Running(api, db) as bot:
+            await until(lambda: any(method == "getUpdates" for method, _ in api.calls))
+    assert bot.handling.started == []
+    assert await kept(db) == []
+    assert "update 77 was given up" in caplog.text
+
+
+async def test_two_people_are_handled_at_once_and_new_updates_come_while_one_waits(api: FakeBotApi, db: Database) -> None:
+    async with Running(api, db) as bot:
         slow = api.send_text(1, "慢")
         await until(lambda: slow in bot.handling.started)
         quick = api.send_text(2, "快")
@@ -122,17 +159,19 @@ async def test_two_people_are_handled_at_once_and_the_lowest_unfinished_is_the_o
         bot.handling.release(quick)
         await until(lambda: quick in bot.handling.finished)
         later = api.send_text(2, "又一条")
-        await until(lambda: later in bot.handling.started)  # new updates still come while one waits
+        await until(lambda: later in bot.handling.started)
         bot.handling.release(later)
         await until(lambda: later in bot.handling.finished)
-        assert account(api).confirmed_offset == slow  # done ones above it wait for it
+        await until(lambda: len(bot.poller._in_flight) == 1)  # noqa: SLF001
+        assert await kept(db) == [slow]  # only what is still being handled
         bot.handling.release(slow)
-        await until(lambda: account(api).confirmed_offset > later)
-        assert bot.handling.started.count(quick) == 1 and bot.handling.started.count(later) == 1  # fetched again, handled once
+        await until(lambda: not bot.poller._in_flight)  # noqa: SLF001
+        assert await kept(db) == []
+        assert sorted(bot.handling.started) == sorted([slow, quick, later])  # each handled once
 
 
-async def test_a_stop_lets_the_update_in_flight_finish_and_confirms_it(api: FakeBotApi) -> None:
-    bot = Running(api)
+async def test_a_stop_lets_the_update_in_flight_finish_and_confirms_it(api: FakeBotApi, db: Database) -> None:
+    bot = Running(api, db)
     async with bot:
         update_id = api.send_text(1, "停之前")
         await until(lambda: update_id in bot.handling.started)
@@ -141,19 +180,20 @@ async def test_a_stop_lets_the_update_in_flight_finish_and_confirms_it(api: Fake
         assert bot.task is not None and not bot.task.done()  # waits for the update
     assert bot.handling.finished == [update_id]
     assert account(api).confirmed_offset == update_id + 1
+    assert await kept(db) == []
 
 
-async def test_a_stop_while_waiting_for_updates_returns_at_once(api: FakeBotApi) -> None:
-    async with Running(api) as bot:
+async def test_a_stop_while_waiting_for_updates_returns_at_once(api: FakeBotApi, db: Database) -> None:
+    async with Running(api, db) as bot:
         await until(lambda: any(method == "getUpdates" for method, _ in api.calls))
         bot.stop.set()
         assert bot.task is not None
         await asyncio.wait_for(asyncio.shield(bot.task), 0.5)  # the long poll (1 s) is abandoned
 
 
-async def test_failing_polls_are_tried_again(api: FakeBotApi) -> None:
+async def test_failing_polls_are_tried_again(api: FakeBotApi, db: Database) -> None:
     api.inject_faults("getUpdates", [502, DROP, 502])
-    async with Running(api, first_backoff=0.01) as bot:
+    async with Running(api, db, first_backoff=0.01) as bot:
         update_id = api.send_text(1, "网络不好")
         await until(lambda: update_id in bot.handling.started)
         bot.handling.release(update_id)
@@ -161,14 +201,12 @@ async def test_failing_polls_are_tried_again(api: FakeBotApi) -> None:
     assert sum(1 for method, _ in api.calls if method == "getUpdates") >= 4  # the three failures, then the one that worked
 
 
-async def test_a_stop_while_waiting_confirms_what_was_handled(api: FakeBotApi) -> None:
-    bot = Running(api)
+async def test_a_stop_confirms_what_was_received(api: FakeBotApi, db: Database) -> None:
+    bot = Running(api, db)
     async with bot:
         update_id = api.send_text(1, "处理完了")
         await until(lambda: update_id in bot.handling.started)
         bot.handling.release(update_id)
-        await until(lambda: account(api).confirmed_offset > update_id)
-        polls = sum(1 for method, _ in api.calls if method == "getUpdates")
-        await until(lambda: sum(1 for method, _ in api.calls if method == "getUpdates") > polls)  # waiting for more
+        await until(lambda: update_id in bot.handling.finished)
         account(api).confirmed_offset = 0  # so only the confirmation sent at the stop counts below
     assert account(api).confirmed_offset == update_id + 1

@@ -250,6 +250,7 @@ async def test_every_integer_column_is_known_to_hold_a_person_or_not(tmp_path: P
         ("reminders", "id"), ("reminders", "subject"), ("reminder_deliveries", "reminder_id"),
         ("reminder_deliveries", "attempts"), ("reminder_deliveries", "message_id"),
         ("leader_activities", "id"), ("leader_activities", "unit_id"), ("owed_messages", "id"),
+        ("update_inbox", "update_id"), ("update_inbox", "replays"),
             ("activity_reviews", "id"), ("activity_reviews", "activity_id"), ("activity_reviews", "version"),
             ("unit_drafts", "id"), ("unit_drafts", "unit_id"), ("unit_drafts", "nonce"),
             ("notices", "id"), ("notice_units", "notice_id"), ("notice_units", "unit_id"),

@@ -33,7 +33,7 @@ async def serve(settings: Settings) -> None:
             await app.post_init(app)
         await app.start()
         log.info("bot @%s is running; press Ctrl-C to stop", app.bot.username)
-        await AcknowledgingPoller(app, ALLOWED_UPDATES).run(stop)
+        await AcknowledgingPoller(app, db, ALLOWED_UPDATES).run(stop)
     finally:
         if app.running:
             await app.stop()

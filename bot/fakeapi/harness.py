@@ -174,7 +174,7 @@ class BotHarness:
         await self.app.start()
         # Served as `python -m bot run` serves it: confirming each update once it is handled.
         self._stop_polling = asyncio.Event()
-        self._polling = asyncio.create_task(AcknowledgingPoller(self.app, ALLOWED_UPDATES, long_poll=5.0).run(self._stop_polling))
+        self._polling = asyncio.create_task(AcknowledgingPoller(self.app, self.db, ALLOWED_UPDATES, long_poll=5.0).run(self._stop_polling))
 
     async def stop_bot(self) -> None:
         """Stop the Application and close the database, as a graceful shutdown does."""
