@@ -7,7 +7,8 @@ sending a notice and tapping 已阅 (on one's own or forged), opening commitment
 to 64 bytes, as secretaries, leaders and strangers.
 
 A model of who holds which role in which unit is kept beside the bot, and after every step:
-the database agrees with the model (no unintended role change, an invite redeemed at most once);
+the database agrees with the model (no unintended role change; exactly the invites the model
+expects are used, each by one person);
 no secretary was ever shown another unit's record; nobody changed another unit's records; a
 notice reached exactly the secretaries of its units and 已阅 is recorded only for a recipient; a
 stranger, and anyone in a group chat, changed nothing and was shown nothing private; no reply
