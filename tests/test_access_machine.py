@@ -53,7 +53,7 @@ ERROR_TEXT = texts.say("common", "error")
 PRIVATE_ONLY = texts.say("common", "private_only")
 GROUP_CHAT = {"id": -100_777, "type": "group", "title": "书记交流群"}
 FULL = os.environ.get("PROOF_FULL") == "1"
-RUNS, STEPS = (600, 20) if FULL else (300, 2)  # examples, and the rules each runs after its set-up
+RUNS, STEPS = (600, 20) if FULL else (300, 1)  # examples, and the rules each runs after its set-up
 SET_UP_STEPS = 2  # hypothesis counts the two initialize rules as steps
 TOKEN = re.compile(r"TK(\d+)U(\d+)R(\d+)")  # a record's topic: TK<example>U<unit id>R<n>
 PREFIXES = ("d", "u", "u:add", "i", "p", "r", "b", "x", "ev", "rv", "rp", "my", "cm", "mn", "nt", "nr", "zz")
