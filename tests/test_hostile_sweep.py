@@ -2,17 +2,20 @@
 flow, and in the cells of an uploaded unit list; then the 小结, its Word file and the 台账 are made
 over whatever was stored.
 
-The flows are found, not listed: from each command of the leader's and the secretary's menu an
-explorer taps one button of each kind and types a few ordinary answers, and every (flow, step) it
-reaches is a step to sweep. Every hostile input must get an answer, never "出了点问题", and nothing
-may be logged as an error. The report flow gets every input at every step; the other flows a
-rotating share of them (all of them when PROOF_FULL=1, as ``make proof`` runs it).
+The flows are found, not listed: from each command of the leader's and the secretary's menu (and
+from a reminder's 本期未开展 button, which asks the secretary for a reason) an explorer taps one
+button of each kind and types a few ordinary answers, and every (flow, step) it reaches is a step
+to sweep. Every hostile input must get an answer, never "出了点问题", and nothing may be logged as
+an error. Under PROOF_FULL=1 (``make proof``) every input is typed at every step of every flow and
+each goes into a report of its own; in ``make test`` each step gets a rotating share (a quarter in
+the report flow, an eighth elsewhere, so that every input is typed somewhere), the secretary's
+flows are explored from /report, /commit and the reminder, and the reports take two inputs each.
 """
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +34,7 @@ from storage import dialogs
 from tests.conftest import LEADER_ID
 from tests.hostile_inputs import HOSTILE
 from tests.proof_tally import record
+from tests.test_e2e_reminders import engine
 from tests.test_walker import _township
 
 ERROR_TEXT = texts.say("common", "error")
@@ -39,6 +43,9 @@ FULL = os.environ.get("PROOF_FULL") == "1"
 ORDINARY = ("8/9", "8", "2026-11-20", "山宁村第三党小组", "学习党的二十届四中全会精神并讨论落实措施", "09:00")
 # Buttons that end or leave a flow are not the way forward for the explorer.
 LEAVING = {"cancel"}
+# In ``make test`` each step gets a rotating share of the inputs: a quarter in the report flow,
+# an eighth elsewhere (all of them at every step under PROOF_FULL=1).
+REPORT_SHARE, OTHER_SHARE = 4, 8
 
 
 def tap_kind(data: str) -> str:
@@ -65,6 +72,8 @@ class Sweep:
     sent: int = 0
     problems: list[str] = field(default_factory=list)
     steps: dict[tuple[str, str], tuple[str, tuple[Move, ...]]] = field(default_factory=dict)
+    # Ways in other than a command (a reminder's button), by name: each opens its flow afresh.
+    entries: dict[str, Callable[[], Awaitable[list[SentMessage]]]] = field(default_factory=dict)
 
     async def state(self) -> tuple[str, str] | None:
         assert self.harness.db is not None
@@ -85,7 +94,7 @@ class Sweep:
         cancelled = await self.person.send("/cancel")
         if cancelled and "确定取消" in str(cancelled[-1].buttons):  # a form with three answers asks first
             await self.person.tap("确定取消", cancelled[-1])
-        shown = await self.person.send(f"/{command}")
+        shown = await self.entries[command]() if command in self.entries else await self.person.send(f"/{command}")
         for move in path:
             if move.data is not None:
                 match = self.button(shown, move)
@@ -130,11 +139,14 @@ class Sweep:
             self.steps[where] = (command, path)
         if len(path) >= depth:
             return
+        moved = False  # whether the last move left this level: replay back before the next one
         for move in self.moves(shown, typing=where is not None):
             key = (move.text, where, tap_kind(move.data) if move.data else "")
             if key in tried:
                 continue
             tried.add(key)
+            if moved:
+                shown, moved = await self.replay(command, path), False
             if move.data is not None:
                 found = self.button(shown, move)
                 if found is None:
@@ -146,12 +158,17 @@ class Sweep:
                 continue  # refused: the same question again
             if after:
                 await self._explore(command, (*path, move), after, now, depth, tried)
-            shown = await self.replay(command, path)
+            moved = True
 
     async def hammer(self, inputs: Sequence[str]) -> None:
-        """Type each of ``inputs`` at every step found; each must be answered without an error."""
+        """Type each of ``inputs`` at every step found (PROOF_FULL=1), or a rotating share of them
+        at each: every step gets the next share, so across the steps every input is typed, and the
+        report flow twice as often as the others. Each must be answered without an error."""
+        start = 0
         for (flow, step), (command, path) in sorted(self.steps.items()):
-            chosen = inputs if flow == "report" or FULL else [inputs[(hash(step) + i) % len(inputs)] for i in range(len(inputs) // 8)]
+            share = len(inputs) if FULL else -(-len(inputs) // (REPORT_SHARE if flow == "report" else OTHER_SHARE))
+            chosen = [inputs[(start + i) % len(inputs)] for i in range(share)]
+            start += share
             for bad in chosen:
                 if await self.state() != (flow, step):
                     await self.replay(command, path)
@@ -192,11 +209,13 @@ async def make_digest(harness: BotHarness) -> tuple[str, bytes, bytes]:
     return plain_text(blocks), render_docx(blocks), ledger
 
 
-async def hostile_reports(secretary: Person) -> int:
-    """A report for each hostile input, the input as its topic and summary where they are taken;
-    returns how many were stored."""
+async def hostile_reports(secretary: Person) -> tuple[int, int]:
+    """Reports with hostile inputs as their topic and summary where they are taken: each input as
+    both in a report of its own (PROOF_FULL=1), or two inputs to a report; returns how many were
+    tried and how many stored."""
+    pairs = [(bad, bad) for bad in HOSTILE] if FULL else list(zip(HOSTILE[::2], HOSTILE[1::2] + HOSTILE[:1], strict=False))
     stored = 0
-    for bad in HOSTILE:
+    for bad, summary in pairs:
         replies = await secretary.send("/cancel")
         if "确定取消" in str(replies[-1].buttons):  # a form with three answers asks first
             await secretary.tap("确定取消")
@@ -207,7 +226,7 @@ async def hostile_reports(secretary: Person) -> int:
         if "应到" not in replies[-1].visible:
             await secretary.send("学习党章")
         await secretary.send("7/9")
-        replies = await secretary.send(bad)
+        replies = await secretary.send(summary)
         if "请发送活动照片" not in replies[-1].visible:
             await secretary.tap("跳过")
         await secretary.tap("跳过")
@@ -215,7 +234,25 @@ async def hostile_reports(secretary: Person) -> int:
         if any("仍要提交" in str(m.buttons) for m in replies):  # the same kind on the same day: asked first
             replies = await secretary.tap("仍要提交")
         stored += any("汇报成功" in m.visible for m in replies)
-    return stored
+    return len(pairs), stored
+
+
+async def excuse_entry(harness: BotHarness, secretary: Person) -> Callable[[], Awaitable[list[SentMessage]]]:
+    """The way into 本期未开展's reason: one tick sends the secretary a reminder card; the opener
+    forgets the excuses she gave so far (so the item is owed again) and taps the button anew."""
+    assert harness.db is not None
+    db = harness.db
+    await engine(harness).run_once()
+    card, data = next(
+        (m, b["callback_data"]) for m in reversed(harness.api.bot_messages(secretary.user_id)) for row in m.buttons for b in row
+        if b.get("callback_data", "").startswith("r:skip:")
+    )
+
+    async def open_excuse() -> list[SentMessage]:
+        await db.execute("DELETE FROM excuses WHERE created_by = ?", (secretary.user_id,))
+        return await secretary.tap_data(data, card)
+
+    return open_excuse
 
 
 @pytest.mark.parametrize("role", ["secretary", "leader"])
@@ -224,10 +261,13 @@ async def test_hostile_text_at_every_step(harness: BotHarness, leader: Person, c
     secretary = await _township(harness)
     person, commands = (secretary, SECRETARY_COMMANDS) if role == "secretary" else (leader, LEADER_COMMANDS)
     sweep = Sweep(harness, person)
-    for command in commands if FULL or role == "leader" else ("report", "commit"):
+    if role == "secretary":
+        sweep.entries["excuse"] = await excuse_entry(harness, secretary)
+        commands = (*(SECRETARY_COMMANDS if FULL else ("report", "commit")), "excuse")
+    for command in commands:
         await sweep.explore(command)
     flows = {flow for flow, _ in sweep.steps}
-    expected = {"report", "commit_new"} if role == "secretary" else {"addunit", "editunit", "digest", "plan", "lead", "schedule"}
+    expected = {"report", "commit_new", "excuse"} if role == "secretary" else {"addunit", "editunit", "digest", "plan", "lead", "schedule"}
     assert expected <= flows, sorted(sweep.steps)
     await sweep.hammer(HOSTILE)
     silent = sum("no answer" in p for p in sweep.problems)
@@ -235,7 +275,8 @@ async def test_hostile_text_at_every_step(harness: BotHarness, leader: Person, c
     assert sweep.problems == [] and logged_errors(caplog) == []
     assert sweep.sent >= len(HOSTILE)
     if role == "secretary":
-        assert await hostile_reports(secretary) >= len(HOSTILE) // 2
+        tried, stored = await hostile_reports(secretary)
+        assert stored >= tried // 2
     text, docx, ledger = await make_digest(harness)
     assert "小结" in text and docx[:2] == b"PK" and ledger[:2] == b"PK"
     assert logged_errors(caplog) == []
