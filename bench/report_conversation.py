@@ -196,8 +196,8 @@ async def serve(kind: str, base_url: str, database: str, limiter: bool = False) 
     if app.post_init is not None:
         await app.post_init(app)
     await app.start()
-    # Each bot polls as it is deployed: the report bot with the loop that confirms an update only
-    # once handled (bot/app/polling.py), the echo bot with python-telegram-bot's Updater.
+    # Each bot polls as it is deployed: the report bot with the loop that keeps each received
+    # update until handled (bot/app/polling.py), the echo bot with python-telegram-bot's Updater.
     stop_polling = asyncio.Event()
     polling: asyncio.Task[None] | None = None
     if kind == "report":

@@ -6,8 +6,8 @@ typed text, a photo, or a tap). The flow's progress is saved at every step (stor
 restart loses nothing. Every card gets a fresh random *nonce* that its buttons carry
 (``d:<nonce>:<action>:<arg>``); a tap whose nonce is not the current one is a stale card and is
 answered "这条消息已失效" without changing anything, which also makes double taps harmless.
-Each save also notes the update that made it: polling confirms an update to Telegram only once it
-is handled (bot/app/polling.py), so after a crash the update in flight comes again, and one that
+Each save also notes the update that made it: polling keeps each received update until it is
+handled (bot/app/polling.py), so after a crash the update in flight comes again, and one that
 already moved the dialog is answered with the current card instead of being taken twice.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Updates seen again after a crash. Polling confirms an update only once it is handled
+"""Updates seen again after a crash. Polling keeps each received update until it is handled
 (bot/app/polling.py), so the update in flight when the process dies comes again after the
 restart — possibly after it already moved the conversation on. A typed answer or a tap that
 already moved the report is answered with the card it led to, not taken a second time; a 提交

@@ -18,8 +18,8 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 
 
 async def serve(settings: Settings) -> None:
-    """Run until interrupted. Polling fetches only what the bot handles, and confirms an update to
-    Telegram only once it has been handled: a crash replays it rather than dropping it."""
+    """Run until interrupted. Polling fetches only what the bot handles, and keeps each received update
+    in the database until it is handled: a crash replays it rather than dropping it."""
     db = await open_database(settings.database_path)
     app = build_application(settings, db)
     stop = asyncio.Event()
