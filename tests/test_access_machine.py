@@ -34,13 +34,24 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, MultipleResults, RuleBasedStateMachine, initialize, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
 from bot import texts
 from bot.fakeapi.harness import BotHarness, FakeClock, Person
 from bot.fakeapi.server import FloodLimits, SentMessage
 from bot.reminders.engine import engine_of
 from bot.rules.invites import hash_code, new_code
+from handlers.invites import _THROTTLE_KEY as REDEEM_THROTTLE_KEY
+from handlers.invites import REDEEM_FAILURES_ALLOWED
 from storage import bulk, invites, notices, people
 from storage import units as unit_store
 from storage.activities import ActivityFields
@@ -125,6 +136,11 @@ class AccessMachine(RuleBasedStateMachine):
         self.unit_ids: set[int] = set()
         self.reports = 0
         self.seen_messages: dict[int, int] = {}
+        # Failed invite codes per person: after REDEEM_FAILURES_ALLOWED the bot asks them to wait.
+        # The bot outlives the examples, so its count starts afresh with each one.
+        self.failed_codes: dict[int, int] = {}
+        assert self.harness.app is not None
+        self.harness.app.bot_data.pop(REDEEM_THROTTLE_KEY, None)
         self.bot.run(self.empty_database())
         self.set_up_township()
 
@@ -264,8 +280,14 @@ class AccessMachine(RuleBasedStateMachine):
         role, unit, expired = self.invites[code]
         self.act(user, self.person(user).send(f"/start {code}"))
         current = self.model.get(user)
-        if code in self.used or expired or (role == SECRETARY and current is not None and current[0] == LEADER):
+        if self.failed_codes.get(user, 0) >= REDEEM_FAILURES_ALLOWED:
+            return  # asked to wait: the code is not even looked at
+        if (code in self.used and self.used[code] != user) or expired:
+            self.failed_codes[user] = self.failed_codes.get(user, 0) + 1
             return  # refused: nothing changes
+        self.failed_codes[user] = 0  # a good code, whatever it leads to, clears the count
+        if code in self.used or (role == SECRETARY and current is not None and current[0] == LEADER):
+            return  # already joined with it, or a leader who keeps the role: nothing changes
         self.used[code] = user
         self.model[user] = (role, unit)
         self.tally["joined"] = self.tally.get("joined", 0) + 1
@@ -273,6 +295,8 @@ class AccessMachine(RuleBasedStateMachine):
     @rule(user=users, forged=st.text(min_size=1, max_size=60).filter(lambda s: not s.isspace() and "\x00" not in s) | st.just(new_code()))
     def redeem_forged(self, user: int, forged: str) -> None:
         self.act(user, self.person(user).send(f"/start {forged.split()[0] if forged.split() else 'x'}"))
+        if self.failed_codes.get(user, 0) < REDEEM_FAILURES_ALLOWED:
+            self.failed_codes[user] = self.failed_codes.get(user, 0) + 1
 
     @rule(user=users)
     def revoke(self, user: int) -> None:
