@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -22,29 +24,35 @@ def _data(**values: Any) -> RequestData:
     return RequestData([RequestParameter.from_input(name, value) for name, value in values.items()])
 
 
-async def test_a_call_without_files_is_one_json_body_with_its_parameters_as_objects() -> None:
-    seen: dict[str, Any] = {}
+@asynccontextmanager
+async def _api(seen: dict[str, Any]) -> AsyncIterator[int]:
+    """A local HTTP server that records each call it gets and answers ``ok``; yields its port."""
 
-    async def send_message(request: web.Request) -> web.Response:
-        seen.update(content_type=request.content_type, body=await request.read(), path=request.path)
+    async def record(request: web.Request) -> web.Response:
+        seen.update(content_type=request.content_type, body=await request.read(), host=request.host, path=request.path)
         return web.Response(body=b'{"ok": true, "result": true}', content_type="application/json")
 
     app = web.Application()
-    app.router.add_post("/bot123:abc/sendMessage", send_message)
+    app.router.add_post("/{path:.*}", record)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    request = JsonRequest()
-    await request.initialize()
     try:
+        yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_call_without_files_is_one_json_body_with_its_parameters_as_objects() -> None:
+    seen: dict[str, Any] = {}
+    async with _api(seen) as port:
+        request = JsonRequest()
+        await request.initialize()
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("提交", callback_data="d:1f:submit:")]])
         url = f"http://127.0.0.1:{port}/bot123:abc/sendMessage"
         status, body = await request.do_request(url, "POST", _data(chat_id=5, text="<b>汇报</b> A&B", reply_markup=markup))
-    finally:
         await request.shutdown()
-        await runner.cleanup()
     assert (status, body) == (200, b'{"ok": true, "result": true}')
     assert seen["content_type"] == "application/json"
     assert seen["path"] == "/bot123:abc/sendMessage"
@@ -53,6 +61,17 @@ async def test_a_call_without_files_is_one_json_body_with_its_parameters_as_obje
         "text": "<b>汇报</b> A&B",
         "reply_markup": {"inline_keyboard": [[{"text": "提交", "callback_data": "d:1f:submit:"}]]},
     }
+
+
+async def test_the_configured_http_proxy_carries_the_calls() -> None:
+    seen: dict[str, Any] = {}
+    async with _api(seen) as port:
+        request = JsonRequest(proxy=f"http://127.0.0.1:{port}")
+        await request.initialize()
+        status, _ = await request.do_request("http://api.telegram.org/bot123:abc/sendMessage", "POST", _data(chat_id=5, text="hi"))
+        await request.shutdown()
+    assert status == 200
+    assert (seen["host"], seen["path"]) == ("api.telegram.org", "/bot123:abc/sendMessage")
 
 
 async def test_a_call_with_a_file_still_goes_as_a_multipart_form() -> None:
