@@ -221,7 +221,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
         .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=3))
-        # Bot API calls as JSON bodies (bot/app/json_request.py); getUpdates on a connection of its own.
+        # Bot API calls as JSON bodies over aiohttp (bot/app/json_request.py); getUpdates on a connection of its own.
         .request(JsonRequest(**request_options))
         .get_updates_request(JsonRequest(connection_pool_size=1, proxy=settings.proxy_url))
         .post_init(_post_init)
