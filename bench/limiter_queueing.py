@@ -6,8 +6,8 @@ people call the limiter's pacer (bot/app/limiter.py) directly and do nothing els
 queueing is measured. The rate is scaled up tenfold (290 turns/s) to keep the run short; the
 ratios do not depend on it.
 
-* N people at once, each making eight steps of which one needs two calls (like 提交: the card,
-  then the confirmation), the next step as soon as the last is answered; each person starts at
+* N people at once, each making eight steps of which one needs two calls (a step that edits
+  one card and sends another), the next step as soon as the last is answered; each person starts at
   another point of the eight, so that not everyone submits in the same moment. Printed: step wait
   p50/p95, and the ratio of p95 to what the budget alone forces (N × calls per step ÷ rate; goal
   ≤ 1.2) — for the deployed order (replies by when their step began), first-come-first-served, and

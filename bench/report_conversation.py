@@ -83,7 +83,7 @@ SCRIPT: tuple[tuple[str, str | None, int], ...] = (
     ("photo", None, 1),
     ("photo", None, 1),
     ("tap", "完成", 1),
-    ("tap", "提交", 2),  # the submitted card, then the confirmation with its short id
+    ("tap", "提交", 1),  # the review card becomes the confirmation with its short id
 )
 
 

@@ -570,19 +570,25 @@ async def submit(turn: Turn) -> None:
     await reminder_cards.refresh(turn.context, turn.data.get("card"))  # opened from a reminder: bring it up to date
     if activity_id:
         await review.after_revision(turn.context, activity)
-        text = say("revised", short_id=short_id)
-    else:
-        text = say("submitted", short_id=short_id, standing=await standing_for(services, activity.unit_id, activity.held_on), today=services.today())
+    standing = None if activity_id else await standing_for(services, activity.unit_id, activity.held_on)
+
+    def card_for(record: Any) -> str:
+        if activity_id:
+            return say("revised_card", r=record, short_id=short_id)
+        return say("submitted_card", r=record, short_id=short_id, standing=standing, today=services.today())
+
     try:
-        card, _ = long_text.fit_record(lambda r: say("revised_card" if activity_id else "submitted_card", r=r, short_id=short_id), activity)
+        # One call: the review card becomes the confirmation (the reply keyboard is persistent,
+        # so nothing needs sending beside it).
+        card, _ = long_text.fit_record(card_for, activity)
         await ui.reply(turn.update, turn.context, card)
-        await turn.context.bot.send_message(person.user_id, text, reply_markup=secretary_keyboard())
     except Forbidden:
         raise  # they blocked the bot: the error handler marks them unreachable; the receipt waits
     except TelegramError as err:
         # Stored, but not said: the next thing they do is answered with it first, so nobody
         # reports the same meeting again thinking it was lost.
         log.warning("the confirmation of %s did not reach the person: %s", short_id, err)
+        text = say("revised", short_id=short_id) if activity_id else say("submitted", short_id=short_id, standing=standing, today=services.today())
         await owed.settle(turn.context, person.user_id, receipt(activity.id))
         await owed.owe(turn.context, person.user_id, say("owed_confirmation", text=text), services.now())
     else:

@@ -56,10 +56,14 @@ async def test_happy_path_stores_exactly_that_record(harness: BotHarness, secret
     review = replies[-1].visible
     assert "请核对汇报内容" in review and "实到 7 人 / 应到 9 人" in review and "照片：2 张" in review
     assert "⚠" not in review
+    card = replies[-1]
     replies = await p.tap("提交")
-    assert any("汇报成功，编号 HD0001" in m.visible for m in replies)
-    confirmation = replies[-1]
-    assert confirmation.reply_keyboard == [[{"text": "📝 汇报活动"}]]
+    # One call says it: the review card itself becomes the confirmation, with the record, its
+    # number and where the unit stands (the 📝 汇报活动 keyboard is persistent: nothing to resend).
+    [confirmation] = replies
+    assert confirmation.message_id == card.message_id and not confirmation.buttons
+    assert "汇报成功，编号 HD0001" in confirmation.visible and "学习党的二十届四中全会精神" in confirmation.visible
+    assert "已计入11月：本单位11月已汇报 1 项。" in confirmation.visible and "发送 /my 可查看、修改或撤回。" in confirmation.visible
 
     assert harness.db is not None
     [stored] = await activities.list_activities(harness.db, start=date(2026, 1, 1), end=date(2026, 12, 31))
