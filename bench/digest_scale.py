@@ -33,7 +33,7 @@ from bot.sandbox.demo import _TOPICS
 from storage import bulk
 from storage import units as unit_store
 from storage.activities import ActivityFields
-from storage.db import open_database
+from storage.db import Database, open_database
 
 SIZES = (100, 1000, 5000)
 YEAR_START, YEAR_END = date(2026, 1, 1), date(2026, 12, 31)
@@ -41,30 +41,39 @@ ACTIVITIES_PER_UNIT = 60
 COMMITMENTS_PER_UNIT = 5
 
 
+NOW = datetime(2026, 12, 31, 10, tzinfo=UTC)
+
+
+async def seed(db: Database, unit_count: int) -> tuple[int, int]:
+    """Fill ``db`` with ``unit_count`` units and a year of their records; (activities, commitments)."""
+    rng = random.Random(unit_count)
+    now = NOW
+    await unit_store.add_units(db, [(f"第{i}党支部", UNIT_KINDS[i % len(UNIT_KINDS)], rng.randint(8, 120)) for i in range(unit_count)], None, now)
+    units = await unit_store.list_units(db)
+    kinds = list(_TOPICS)
+    acts = []
+    for unit in units:
+        for _ in range(ACTIVITIES_PER_UNIT):
+            kind = rng.choice(kinds)
+            expected = unit.member_count
+            acts.append((unit.id, ActivityFields(kind, YEAR_START + timedelta(days=rng.randrange(365)), rng.choice(_TOPICS[kind]), rng.randint(expected // 2, expected), expected)))
+    await bulk.add_activities(db, acts, 0, now)
+    commitments = [
+        (u.id, None, "为群众办实事", YEAR_START + timedelta(days=rng.randrange(365)), None if rng.random() < 0.3 else YEAR_START + timedelta(days=rng.randrange(365)), None)
+        for u in units for _ in range(COMMITMENTS_PER_UNIT)
+    ]
+    await bulk.add_commitments(db, commitments, 0, now)
+    notes = [(u.id, f"2026-{m:02d}", "活动形式比较单一", "做好年终党员评议", None) for u in units for m in (3, 6, 9, 12) if rng.random() < 0.5]
+    await bulk.add_period_notes(db, notes, 0, now)
+    return len(acts), len(commitments)
+
+
 async def measure(unit_count: int, excel: bool = True) -> dict[str, float | None]:
     """Seed ``unit_count`` units with a year of records and time the 小结 twice (cold, then warm)."""
-    rng = random.Random(unit_count)
     with tempfile.TemporaryDirectory() as folder:
         db = await open_database(Path(folder) / "bench.sqlite3")
-        now = datetime(2026, 12, 31, 10, tzinfo=UTC)
-        await unit_store.add_units(db, [(f"第{i}党支部", UNIT_KINDS[i % len(UNIT_KINDS)], rng.randint(8, 120)) for i in range(unit_count)], None, now)
-        units = await unit_store.list_units(db)
-        kinds = list(_TOPICS)
-        acts = []
-        for unit in units:
-            for _ in range(ACTIVITIES_PER_UNIT):
-                kind = rng.choice(kinds)
-                expected = unit.member_count
-                acts.append((unit.id, ActivityFields(kind, YEAR_START + timedelta(days=rng.randrange(365)), rng.choice(_TOPICS[kind]), rng.randint(expected // 2, expected), expected)))
-        await bulk.add_activities(db, acts, 0, now)
-        commitments = [
-            (u.id, None, "为群众办实事", YEAR_START + timedelta(days=rng.randrange(365)), None if rng.random() < 0.3 else YEAR_START + timedelta(days=rng.randrange(365)), None)
-            for u in units for _ in range(COMMITMENTS_PER_UNIT)
-        ]
-        await bulk.add_commitments(db, commitments, 0, now)
-        notes = [(u.id, f"2026-{m:02d}", "活动形式比较单一", "做好年终党员评议", None) for u in units for m in (3, 6, 9, 12) if rng.random() < 0.5]
-        await bulk.add_period_notes(db, notes, 0, now)
-
+        now = NOW
+        activity_count, commitment_count = await seed(db, unit_count)
         settings = load_settings({"ORG_NAME": "博望镇党委"})
         timings: dict[str, list[float]] = {"text": [], "word": [], "excel": []}
         # Twice: the first request in a fresh process also compiles templates and loads the
@@ -88,8 +97,8 @@ async def measure(unit_count: int, excel: bool = True) -> dict[str, float | None
         await db.close()
     return {
         "units": unit_count,
-        "activities": len(acts),
-        "commitments": len(commitments),
+        "activities": activity_count,
+        "commitments": commitment_count,
         "text_cold_s": round(timings["text"][0], 3),
         "text_s": round(timings["text"][1], 3),
         "messages": len(messages),
