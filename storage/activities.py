@@ -8,6 +8,7 @@ on 提交 finds no draft and stores nothing. Each revision copies the previous v
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
@@ -320,17 +321,16 @@ async def activity_tally(
     # The ids by day, unit and id: one string each, which SQLite hands over faster than rows.
     # group_concat follows the order of the subquery it reads (SQLite does not flatten an
     # ordered subquery into an aggregate); tests/test_digest_counts.py checks it against Python.
-    [row] = await db.fetchall(  # on the reader's thread: a county's year takes a while
+    # Read on the second reader, beside the count per unit and kind: a county's year takes a while.
+    in_order = db.fetchall_beside(
         "SELECT group_concat(id), group_concat(kind, char(31)) FROM "
         f"(SELECT id, kind FROM activities WHERE held_on BETWEEN ? AND ? AND {where} ORDER BY held_on, unit_id, id)",
         (ds(start), ds(end), *params),
     )
-    ordered = list(map(int, row[0].split(","))) if row[0] else []
-    kinds = row[1].split(_SEPARATOR) if row[1] else []
     # Per unit and kind, walking the index activities_by_unit_kind in its order (no sorting):
     # "+held_on" keeps SQLite from choosing the index by day instead.
     in_period = "held_on >= ?"
-    rows = await db.fetchall(
+    by_unit_kind = db.fetchall(
         "SELECT unit_id, kind, "
         f"count(*) FILTER (WHERE {in_period}), "
         f"coalesce(sum(attended) FILTER (WHERE {in_period}), 0), "
@@ -340,6 +340,9 @@ async def activity_tally(
         f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
         (ds(start), ds(start), ds(start), ds(start), month_base, ds(window_start), ds(end), *params),
     )
+    [row], rows = await asyncio.gather(in_order, by_unit_kind)
+    ordered = list(map(int, row[0].split(","))) if row[0] else []
+    kinds = row[1].split(_SEPARATOR) if row[1] else []
     new = tuple.__new__  # built in C: no Python constructor frame per row
     return ActivityTally(ordered, kinds, [new(TallyCell, r) for r in rows])
 
