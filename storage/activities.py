@@ -329,16 +329,18 @@ async def activity_tally(
     )
     # Per unit and kind, walking the index activities_by_unit_kind in its order (no sorting):
     # "+held_on" keeps SQLite from choosing the index by day instead.
-    in_period = "held_on >= ?"
+    # Sums only of the period's rows; when the months' window starts with it (a year), every row
+    # is the period's and SQLite is spared testing each.
+    in_period, since = ("held_on >= ? AND ", [ds(start)]) if window_start < start else ("", [])
     by_unit_kind = db.fetchall(
         "SELECT unit_id, kind, "
-        f"count(*) FILTER (WHERE {in_period}), "
-        f"coalesce(sum(attended) FILTER (WHERE {in_period}), 0), "
-        f"coalesce(sum(expected) FILTER (WHERE {in_period}), 0), "
-        f"coalesce(group_concat(id) FILTER (WHERE {in_period} AND expected > 0), ''), "
+        f"count(*) FILTER (WHERE {in_period}1), "
+        f"coalesce(sum(attended) FILTER (WHERE {in_period}1), 0), "
+        f"coalesce(sum(expected) FILTER (WHERE {in_period}1), 0), "
+        f"coalesce(group_concat(id) FILTER (WHERE {in_period}expected > 0), ''), "
         "sum(DISTINCT 1 << (CAST(substr(held_on, 1, 4) AS INTEGER) * 12 + CAST(substr(held_on, 6, 2) AS INTEGER) - 1 - ?)) "
         f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
-        (ds(start), ds(start), ds(start), ds(start), month_base, ds(window_start), ds(end), *params),
+        (*since, *since, *since, *since, month_base, ds(window_start), ds(end), *params),
     )
     [row], rows = await asyncio.gather(in_order, by_unit_kind)
     ordered = list(map(int, row[0].split(","))) if row[0] else []
