@@ -186,62 +186,48 @@ async def load_digest(
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
     with collector_held():
-        return await _load_digest(db, settings, kinds, scope, start, end, period_label, period_key, today)
-
-
-async def _load_digest(
-    db: Database,
-    settings: Settings,
-    kinds: ActivityKinds,
-    scope: Scope,
-    start: date,
-    end: date,
-    period_label: str,
-    period_key: str | None,
-    today: date,
-) -> Digest:
-    zone = settings.timezone
-    units = await units_in_scope(db, scope)
-    # Asked at once: the reader's thread answers one query after another, and this thread turns
-    # each answer into records while the next is being read.
-    unit_ids = [u.id for u in units]
-    counted, commitment_list, notes, leader_work, leader_plan, opening = await asyncio.gather(
-        counted_in_database(db, units, start, end, today, zone),
-        commitments.list_commitments(db, unit_ids),  # every one: the period's rule picks
-        period_notes.list_notes(db, [p.key for p in periods_overlapping(MONTH, start, end)], unit_ids=unit_ids),
-        leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
-        plans.get_plan(db, period_key) if period_key else _none(),
-        plans.get_opening(db, period_key) if period_key else _none(),
-    )
-    if counted is None:
-        records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
-        counts, acts, compliance_for = None, records.activities, records.compliance_for
-    else:
-        (counts, compliance_for), acts = counted, []
-    # A unit's own 小结 is titled and signed with the unit's name.
-    author = units[0].name if scope.unit_id is not None and units else settings.org_name
-    return build_digest(
-        org_name=settings.org_name,
-        title=digest_title(author, settings.campaign_name),
-        period_label=period_label,
-        start=start,
-        end=end,
-        today=today,
-        units=units,
-        activities=acts,
-        counts=counts,
-        commitments=commitment_list,
-        notes=notes,
-        leader_activities=leader_work,
-        leader_plan=leader_plan,
-        compliance_for=compliance_for,
-        scope_label=scope_label(scope, units, settings.org_name),
-        kinds=kinds,
-        zone=zone,
-        unit_scope=scope.unit_id is not None,
-        campaign=settings.campaign_name,
-        opening=opening,
-    )
+        zone = settings.timezone
+        units = await units_in_scope(db, scope)
+        unit_ids = [u.id for u in units]
+        # Asked at once: the readers' threads answer one query after another, and this thread
+        # turns each answer into records while the next is being read.
+        counted, commitment_list, notes, leader_work, leader_plan, opening = await asyncio.gather(
+            counted_in_database(db, units, start, end, today, zone),
+            commitments.list_commitments(db, unit_ids),  # every one: the period's rule picks
+            period_notes.list_notes(db, [p.key for p in periods_overlapping(MONTH, start, end)], unit_ids=unit_ids),
+            leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
+            plans.get_plan(db, period_key) if period_key else _none(),
+            plans.get_opening(db, period_key) if period_key else _none(),
+        )
+        if counted is None:
+            records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
+            counts, acts, compliance_for = None, records.activities, records.compliance_for
+        else:
+            (counts, compliance_for), acts = counted, []
+        # A unit's own 小结 is titled and signed with the unit's name.
+        author = units[0].name if scope.unit_id is not None and units else settings.org_name
+        return build_digest(
+            org_name=settings.org_name,
+            title=digest_title(author, settings.campaign_name),
+            period_label=period_label,
+            start=start,
+            end=end,
+            today=today,
+            units=units,
+            activities=acts,
+            counts=counts,
+            commitments=commitment_list,
+            notes=notes,
+            leader_activities=leader_work,
+            leader_plan=leader_plan,
+            compliance_for=compliance_for,
+            scope_label=scope_label(scope, units, settings.org_name),
+            kinds=kinds,
+            zone=zone,
+            unit_scope=scope.unit_id is not None,
+            campaign=settings.campaign_name,
+            opening=opening,
+        )
 
 
 async def _none() -> None:
