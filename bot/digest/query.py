@@ -91,6 +91,8 @@ def rules_window_start(start: date, end: date) -> date:
     return first_slot_start(start, end)
 
 
+_NO_EXCUSES: frozenset[tuple[str, str]] = frozenset()
+
 # The database counts the months a kind was held in as the bits of a 64-bit integer.
 MAX_MONTH_BITS = 63
 
@@ -165,7 +167,7 @@ async def counted_in_database(
 
     def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
         return compliance_by_months(
-            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, set()),
+            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, _NO_EXCUSES),
             added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
         )
 
