@@ -1,6 +1,7 @@
 """The one owner of the SQLite database: opening, migrations, transactions.
 
-SQLite runs in WAL mode with foreign keys on. The database is opened twice:
+SQLite runs in WAL mode with foreign keys on. The database is opened twice (a third time for the
+second reader below):
 
 * the **writer**, a plain ``sqlite3`` connection used on the event loop thread, runs every write
   and every read of one row (:meth:`Database.fetchone`, :meth:`Database.execute`,
