@@ -13,8 +13,8 @@ from datetime import date, tzinfo
 from typing import Any
 
 from bot.config import Settings
-from bot.digest.collector import collector_held
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
+from bot.digest.collector import collector_held
 from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
@@ -190,22 +190,16 @@ async def load_digest(
     with collector_held():
         zone = settings.timezone
         units = await units_in_scope(db, scope)
-        unit_ids = [u.id for u in units]
-        # Asked at once: the readers' threads answer one query after another, and this thread
-        # turns each answer into records while the next is being read.
-        counted, commitment_list, notes, leader_work, leader_plan, opening = await asyncio.gather(
-            counted_in_database(db, units, start, end, today, zone),
-            commitments.list_commitments(db, unit_ids),  # every one: the period's rule picks
-            period_notes.list_notes(db, [p.key for p in periods_overlapping(MONTH, start, end)], unit_ids=unit_ids),
-            leader_activities.list_leader_activities(db, start=start, end=end, unit_ids=unit_ids),
-            plans.get_plan(db, period_key) if period_key else _none(),
-            plans.get_opening(db, period_key) if period_key else _none(),
-        )
+        counted = await counted_in_database(db, units, start, end, today, zone)
         if counted is None:
             records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
             counts, acts, compliance_for = None, records.activities, records.compliance_for
+            commitment_list, notes, leader_work = records.commitments, records.notes, records.leader_activities
         else:
             (counts, compliance_for), acts = counted, []
+            commitment_list, notes, leader_work = await _papers(db, [u.id for u in units], start, end)
+        leader_plan = await plans.get_plan(db, period_key) if period_key else None
+        opening = await plans.get_opening(db, period_key) if period_key else None
         # A unit's own 小结 is titled and signed with the unit's name.
         author = units[0].name if scope.unit_id is not None and units else settings.org_name
         return build_digest(
@@ -230,10 +224,6 @@ async def load_digest(
             campaign=settings.campaign_name,
             opening=opening,
         )
-
-
-async def _none() -> None:
-    return None
 
 
 def owed_meetings(
