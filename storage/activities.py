@@ -8,7 +8,6 @@ on 提交 finds no draft and stores nothing. Each revision copies the previous v
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
@@ -321,8 +320,8 @@ async def activity_tally(
     # The ids by day, unit and id: one string each, which SQLite hands over faster than rows.
     # group_concat follows the order of the subquery it reads (SQLite does not flatten an
     # ordered subquery into an aggregate); tests/test_digest_counts.py checks it against Python.
-    # Read on the second reader, beside the count per unit and kind: a county's year takes a while.
-    in_order = db.fetchall_beside(
+    # Read beside the count per unit and kind (a county's year takes a while), from the same state.
+    in_order = (
         "SELECT group_concat(id), group_concat(kind, char(31)) FROM "
         f"(SELECT id, kind FROM activities WHERE held_on BETWEEN ? AND ? AND {where} ORDER BY held_on, unit_id, id)",
         (ds(start), ds(end), *params),
@@ -332,7 +331,7 @@ async def activity_tally(
     # Sums only of the period's rows; when the months' window starts with it (a year), every row
     # is the period's and SQLite is spared testing each.
     in_period, since = ("held_on >= ? AND ", [ds(start)]) if window_start < start else ("", [])
-    by_unit_kind = db.fetchall(
+    by_unit_kind = (
         "SELECT unit_id, kind, "
         f"count(*) FILTER (WHERE {in_period}1), "
         f"coalesce(sum(attended) FILTER (WHERE {in_period}1), 0), "
@@ -342,7 +341,7 @@ async def activity_tally(
         f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
         (*since, *since, *since, *since, month_base, ds(window_start), ds(end), *params),
     )
-    [row], rows = await asyncio.gather(in_order, by_unit_kind)
+    rows, [row] = await db.fetchall_together(by_unit_kind, in_order)
     ordered = list(map(int, row[0].split(","))) if row[0] else []
     kinds = row[1].split(_SEPARATOR) if row[1] else []
     new = tuple.__new__  # built in C: no Python constructor frame per row
