@@ -1,6 +1,7 @@
 """The one owner of the SQLite database: opening, migrations, transactions.
 
-SQLite runs in WAL mode with foreign keys on. The database is opened twice:
+SQLite runs in WAL mode with foreign keys on. The database is opened twice (a third time for the
+second reader below):
 
 * the **writer**, a plain ``sqlite3`` connection used on the event loop thread, runs every write
   and every read of one row (:meth:`Database.fetchone`, :meth:`Database.execute`,
@@ -10,6 +11,9 @@ SQLite runs in WAL mode with foreign keys on. The database is opened twice:
 * the **reader**, an ``aiosqlite`` connection (``query_only``) with its own worker thread, runs the
   reads that may return many rows (:meth:`Database.fetchall`: the 小结, the 台账, the board, the
   reminder plan) and the WAL checkpoints, so the event loop keeps answering people meanwhile.
+  A second reader like it, opened when first asked for (:meth:`Database.fetchall_together`), lets
+  two long reads (the 小结's count of a county's year) run side by side instead of one after the
+  other — and still see the same database, as one read would.
 
 In WAL mode a read sees everything committed before it began, so a handler that writes and then
 lists sees its own write. Every multi-statement write happens inside :meth:`Database.transaction`
@@ -39,6 +43,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # thread copies the WAL back into the database after this many writes.
 CHECKPOINT_EVERY_WRITES = 200
 BUSY_TIMEOUT_MS = 5000  # only another process (a CLI command) can hold the write lock
+READ_TOGETHER_TRIES = 3  # Database.fetchall_together: side by side, then in one transaction
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -92,6 +97,11 @@ class Database:
         self._lock = asyncio.Lock()
         self._writes = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self._beside: asyncio.Task[aiosqlite.Connection] | None = None
+        self._beside_lock = asyncio.Lock()
+        # Every commit through this Database, counted: the one process that owns the file writes
+        # only here, so reads that saw the same count on both sides saw the same database.
+        self.commits = 0
         self.path = path
         # Read caches a repository keeps for the tables it alone writes (storage.people caches
         # the caller, looked up on every update). One process owns the database, so the
@@ -122,6 +132,27 @@ class Database:
         """All rows of a query that may return many; read on the reader's thread."""
         return list(await self._reader.execute_fetchall(sql, params))
 
+    async def fetchall_together(self, first: tuple[str, Params], second: tuple[str, Params]) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
+        """The rows of two long queries, read at once (``first`` on the reader, ``second`` on the
+        second reader) and from the same state of the database. Each reader takes its own
+        snapshot when its query starts; when a write committed while they ran, the two may
+        differ, so they are read again — after a few such tries, one after the other in one
+        transaction of the second reader."""
+        if self._beside is None:
+            self._beside = asyncio.ensure_future(_open_reader(self.path))
+        beside = await self._beside
+        async with self._beside_lock:  # one transaction at a time on the second reader
+            for _ in range(READ_TOGETHER_TRIES):
+                seen = self.commits
+                rows = await asyncio.gather(self._reader.execute_fetchall(*first), beside.execute_fetchall(*second))
+                if self.commits == seen:
+                    return list(rows[0]), list(rows[1])
+            await beside.execute("BEGIN")
+            try:
+                return list(await beside.execute_fetchall(*first)), list(await beside.execute_fetchall(*second))
+            finally:
+                await beside.execute("COMMIT")
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement, atomic on its own (SQLite autocommits it); returns the last row id."""
         async with self._lock:
@@ -134,6 +165,7 @@ class Database:
         return int(row[0]) if row else 0
 
     def _wrote(self) -> None:
+        self.commits += 1
         self._writes += 1
         if self._writes >= CHECKPOINT_EVERY_WRITES and (self._checkpoint is None or self._checkpoint.done()):
             self._writes = 0
@@ -152,6 +184,8 @@ class Database:
     async def close(self) -> None:
         if self._checkpoint is not None:
             await self._checkpoint
+        if self._beside is not None:
+            await (await self._beside).close()
         await self._reader.close()
         self._writer.close()  # the last connection to close checkpoints the whole log
 
@@ -180,11 +214,16 @@ async def open_database(path: Path | str, migrations: Path = MIGRATIONS_DIR) -> 
         writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         writer.execute("PRAGMA wal_autocheckpoint = 0")
         _migrate(writer, migrations)
-        reader = await aiosqlite.connect(path, isolation_level=None)
+        reader = await _open_reader(path)
     except BaseException:
         writer.close()
         raise
+    return Database(writer, reader, path)
+
+
+async def _open_reader(path: Path) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(path, isolation_level=None)
     reader.row_factory = aiosqlite.Row
     await reader.execute("PRAGMA query_only = ON")
     await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return Database(writer, reader, path)
+    return reader

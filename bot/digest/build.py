@@ -377,6 +377,7 @@ class Digest:
         return next((u for u in self.units if u.id == unit_id), None)
 
 
+@lru_cache(maxsize=8192)  # a county asks for the same thousand names in every 小结
 def short_name(name: str, prefix: str = "") -> str:
     """山宁村党支部 → 山宁; 博望镇中心学校党支部 → 博望镇中心学校 (or 中心学校 with prefix 博望镇)."""
     short = name.strip()
@@ -476,6 +477,7 @@ def _compliance(
     complete: list[int] = []
     missed: list[MissedMeeting] = []
     owing: set[int] = set()
+    statutory_kinds = {k.name for k in catalogue.all if k.is_statutory}
     for unit in units:
         statuses = list(compliance_for(unit, list(by_unit.get(unit.id, []))))
         has_statutory_due = False
@@ -489,8 +491,7 @@ def _compliance(
             if d:
                 units_due[kind].append(unit.id)
                 owing.add(unit.id)
-            info = catalogue.by_name(kind)
-            if d and info is not None and info.is_statutory:
+            if d and kind in statutory_kinds:
                 has_statutory_due = True
             # A shortfall answered 本期未开展 with a reason (excused) is not a problem; the rest is.
             if h + int(getattr(status, "excused", 0) or 0) < d:

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
+from bot.digest.collector import collector_held
 from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import render_ledger
@@ -90,6 +91,8 @@ def rules_window_start(start: date, end: date) -> date:
     return first_slot_start(start, end)
 
 
+_NO_EXCUSES: frozenset[tuple[str, str]] = frozenset()
+
 # The database counts the months a kind was held in as the bits of a 64-bit integer.
 MAX_MONTH_BITS = 63
 
@@ -164,7 +167,7 @@ async def counted_in_database(
 
     def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
         return compliance_by_months(
-            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, set()),
+            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, _NO_EXCUSES),
             added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
         )
 
@@ -184,42 +187,43 @@ async def load_digest(
     today: date,
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
-    zone = settings.timezone
-    units = await units_in_scope(db, scope)
-    counted = await counted_in_database(db, units, start, end, today, zone)
-    if counted is None:
-        records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
-        counts, acts, compliance_for = None, records.activities, records.compliance_for
-        commitment_list, notes, leader_work = records.commitments, records.notes, records.leader_activities
-    else:
-        (counts, compliance_for), acts = counted, []
-        commitment_list, notes, leader_work = await _papers(db, [u.id for u in units], start, end)
-    leader_plan = await plans.get_plan(db, period_key) if period_key else None
-    opening = await plans.get_opening(db, period_key) if period_key else None
-    # A unit's own 小结 is titled and signed with the unit's name.
-    author = units[0].name if scope.unit_id is not None and units else settings.org_name
-    return build_digest(
-        org_name=settings.org_name,
-        title=digest_title(author, settings.campaign_name),
-        period_label=period_label,
-        start=start,
-        end=end,
-        today=today,
-        units=units,
-        activities=acts,
-        counts=counts,
-        commitments=commitment_list,
-        notes=notes,
-        leader_activities=leader_work,
-        leader_plan=leader_plan,
-        compliance_for=compliance_for,
-        scope_label=scope_label(scope, units, settings.org_name),
-        kinds=kinds,
-        zone=zone,
-        unit_scope=scope.unit_id is not None,
-        campaign=settings.campaign_name,
-        opening=opening,
-    )
+    with collector_held():
+        zone = settings.timezone
+        units = await units_in_scope(db, scope)
+        counted = await counted_in_database(db, units, start, end, today, zone)
+        if counted is None:
+            records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
+            counts, acts, compliance_for = None, records.activities, records.compliance_for
+            commitment_list, notes, leader_work = records.commitments, records.notes, records.leader_activities
+        else:
+            (counts, compliance_for), acts = counted, []
+            commitment_list, notes, leader_work = await _papers(db, [u.id for u in units], start, end)
+        leader_plan = await plans.get_plan(db, period_key) if period_key else None
+        opening = await plans.get_opening(db, period_key) if period_key else None
+        # A unit's own 小结 is titled and signed with the unit's name.
+        author = units[0].name if scope.unit_id is not None and units else settings.org_name
+        return build_digest(
+            org_name=settings.org_name,
+            title=digest_title(author, settings.campaign_name),
+            period_label=period_label,
+            start=start,
+            end=end,
+            today=today,
+            units=units,
+            activities=acts,
+            counts=counts,
+            commitments=commitment_list,
+            notes=notes,
+            leader_activities=leader_work,
+            leader_plan=leader_plan,
+            compliance_for=compliance_for,
+            scope_label=scope_label(scope, units, settings.org_name),
+            kinds=kinds,
+            zone=zone,
+            unit_scope=scope.unit_id is not None,
+            campaign=settings.campaign_name,
+            opening=opening,
+        )
 
 
 def owed_meetings(
