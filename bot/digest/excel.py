@@ -18,7 +18,7 @@ given Excel's quote prefix, so editing the cell or exporting to CSV keeps it tex
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from operator import attrgetter
@@ -29,6 +29,7 @@ from bot.digest.period_records import FULFILLED, OVERDUE, CommitmentJudge, leade
 from bot.digest.xlsx_stream import HEADER, TITLE, Percent, Sheet, Workbook, Wrapped
 from bot.rules.periods import period_from_key
 from bot.rules.report_rules import activity_short_id, commitment_short_id
+from storage.ledger import LEDGER_ACTIVITY_COLUMNS
 from storage.models import ACTIVITY_FIELDS, Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 HEADER_ROW = 2  # row 1 is the sheet's title; the header is row 2 and data start on row 3
@@ -151,27 +152,64 @@ def render_ledger(
 
     ``meetings`` is what the meeting rules answered for each unit, (unit id, status of one kind),
     in order. Withdrawn activities and commitments are left out, as in the 小结."""
+    order = {u.id: i for i, u in enumerate(units)}
+    kept = sorted(
+        (a for a in activities if not a.withdrawn and start <= a.held_on <= end),
+        key=lambda a: (a.held_on, order.get(a.unit_id, len(order)), a.id),
+    )
+    rows = ((a.unit_id, *(v.isoformat() if type(v) is date else v for v in _activity_fields(a)), len(a.photos), a.id) for a in kept)
+    return write_ledger(
+        units, rows, commitments, notes, period_label, start=start, end=end, today=today, zone=zone, meetings=meetings,
+        leader_activities=leader_activities,
+    )
+
+
+# Where the parts of a row of storage.ledger.activity_rows go: the 出席率 column is computed from
+# two of its fields, and the date fields come as stored text.
+_ROW_ATTENDED = LEDGER_ACTIVITY_COLUMNS.index("attended")
+_ROW_EXPECTED = LEDGER_ACTIVITY_COLUMNS.index("expected")
+_ROW_RATE_AT = 1 + _RATE_AT  # after the unit id
+_ROW_DATE_COLUMNS = tuple(2 + i + (i >= _RATE_AT) for i, f in enumerate(ACTIVITY_FIELDS) if f.type is date)  # on the sheet
+
+
+def write_ledger(
+    units: Sequence[Unit],
+    activity_rows: Iterable[Sequence],
+    commitments: Sequence[Commitment],
+    notes: Sequence[PeriodNote],
+    period_label: str,
+    *,
+    start: date,
+    end: date,
+    today: date | None = None,
+    zone: tzinfo | None = None,
+    meetings: Sequence[tuple[int, KindStatusLike]] = (),
+    leader_activities: Sequence[LeaderActivity] = (),
+) -> bytes:
+    """:func:`render_ledger` from the activities of the period as rows of
+    storage.ledger.LEDGER_ACTIVITY_COLUMNS, already live, in the period, and in the sheet's
+    order (by day, unit and id): each row goes to the sheet as it comes."""
     today = today or date.today()
     labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
     order = {u.id: i for i, u in enumerate(units)}
     workbook = Workbook(title=_text("workbook_title", period=period_label))
 
     sheet = _sheet(workbook, ACTIVITY_LAYOUT, period_label)
-    kept = sorted(
-        (a for a in activities if not a.withdrawn and start <= a.held_on <= end),
-        key=lambda a: (a.held_on, order.get(a.unit_id, len(order)), a.id),
-    )
     per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for a in kept:
-        name, kind = labels[a.unit_id]
-        stats = per_unit[a.unit_id]
+    add_row, from_text = sheet.add_row, date.fromisoformat
+    for row in activity_rows:
+        unit_id, attended, expected = row[0], row[_ROW_ATTENDED], row[_ROW_EXPECTED]
+        stats = per_unit[unit_id]
         stats[0] += 1
-        stats[1] += a.expected
-        stats[2] += a.attended
-        fields = _activity_fields(a)
-        sheet.add_row(
-            [name, kind, *fields[:_RATE_AT], rate(a.attended, a.expected), *fields[_RATE_AT:], len(a.photos), activity_short_id(a.id)]
-        )
+        stats[1] += expected
+        stats[2] += attended
+        cells = [
+            *labels[unit_id], *row[1:_ROW_RATE_AT], rate(attended, expected), *row[_ROW_RATE_AT:-2],
+            row[-2], activity_short_id(row[-1]),
+        ]
+        for column in _ROW_DATE_COLUMNS:
+            cells[column] = from_text(cells[column])
+        add_row(cells)
 
     sheet = _sheet(workbook, COMMITMENT_LAYOUT, period_label)
     judge = CommitmentJudge.of(start, end, today, zone)

@@ -6,17 +6,19 @@ database for it, so chat text, Word and Excel are all made from the same records
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from operator import itemgetter
 from typing import Any
 
 from bot.config import Settings
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
 from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
-from bot.digest.excel import render_ledger
+from bot.digest.excel import write_ledger
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import (
     KindStatus,
@@ -31,10 +33,11 @@ from bot.rules.meeting_rules import (
 from bot.rules.periods import MONTH, local_day, periods_overlapping
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
-from storage import activities, commitments, leader_activities, period_notes, plans, reminders, reviews
+from storage import activities, commitments, leader_activities, ledger, period_notes, plans, reminders, reviews
 from storage import units as unit_store
 from storage.activities import ActivityFact
 from storage.db import Database
+from storage.ledger import LEDGER_ACTIVITY_COLUMNS
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 WHOLE_TOWNSHIP = "all"
@@ -250,25 +253,59 @@ def owed_meetings(
 async def load_ledger(
     db: Database, *, scope: Scope, start: date, end: date, period_label: str, today: date, zone: tzinfo | None = None
 ) -> bytes:
-    """The 台账 of ``scope`` in [start, end] as an .xlsx file: the records the 小结 counts."""
-    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
+    """The 台账 of ``scope`` in [start, end] as an .xlsx file: the records the 小结 counts.
+
+    The activities are read as plain rows (storage/ledger.py), from the first day a meeting
+    counting toward the period's slots may have been held; those of the period go to the sheet."""
+    units = await units_in_scope(db, scope)
+    unit_ids = [u.id for u in units]
+    window_start = rules_window_start(start, end)
+    rows = await ledger.activity_rows(
+        db, start=window_start, end=end, unit_ids=unit_ids, excluded=await reviews.uncounted_activity_ids(db),
+    )
+    excused = await reminders.excused_slots(db)
+    commitment_list, notes, leader_work = await _papers(db, unit_ids, start, end)
     # The meeting rules are asked here, where the records are; the workbook only writes the answer.
-    meetings = meeting_rows(records.units, records.compliance_for)
+    meetings = meeting_rows(units, _owed_by_months(rows, window_start, excused, start, end, today, zone))
+    first_day = start.isoformat()
+    in_period = rows[bisect_left(rows, first_day, key=_held_on):] if window_start < start else rows
     # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
     return await asyncio.to_thread(
-        render_ledger,
-        records.units,
-        records.activities,
-        records.commitments,
-        records.notes,
-        period_label,
-        start=start,
-        end=end,
-        today=today,
-        zone=zone,
-        meetings=meetings,
-        leader_activities=records.leader_activities,
+        write_ledger, units, in_period, commitment_list, notes, period_label, start=start, end=end, today=today, zone=zone,
+        meetings=meetings, leader_activities=leader_work,
     )
+
+
+_HELD_ON_AT = LEDGER_ACTIVITY_COLUMNS.index("held_on")
+_held_on = itemgetter(LEDGER_ACTIVITY_COLUMNS.index("held_on"))
+
+
+def _owed_by_months(
+    rows: Iterable[Sequence[Any]], window_start: date, excused: Mapping[int, Collection[tuple[str, str]]],
+    start: date, end: date, today: date, zone: tzinfo | None,
+) -> ComplianceFor:
+    """:func:`owed_meetings` from the 台账's rows (live, held from ``window_start``): the months
+    each unit held each kind in, as :func:`compliance` counts them, without building records."""
+    base = month_number(window_start)
+    kind_at = LEDGER_ACTIVITY_COLUMNS.index("kind")
+    months: dict[int, dict[str, int]] = defaultdict(dict)
+    bits: dict[str, int] = {}  # a month's bit, by the day's YYYY-MM
+    for row in rows:
+        day, held = row[_HELD_ON_AT], months[row[0]]
+        month = day[:7]
+        bit = bits.get(month)
+        if bit is None:
+            bit = bits[month] = 1 << (month_number(date.fromisoformat(day)) - base)
+        held[row[kind_at]] = held.get(row[kind_at], 0) | bit
+    rules = load_rules()
+
+    def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
+        return compliance_by_months(
+            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, set()),
+            added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
+        )
+
+    return compliance_for
 
 
 def meeting_rows(units: Iterable[Unit], compliance_for: ComplianceFor) -> list[tuple[int, KindStatusLike]]:
