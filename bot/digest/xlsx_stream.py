@@ -181,12 +181,14 @@ class Sheet:
             if kind is str:
                 tail = texts.get(value)
                 if tail is None:
-                    if value.isalnum():  # letters and digits only (ids, names): nothing to clean or escape
+                    if value.isalnum():  # letters and digits only: nothing to clean or escape
                         tail = f' t="inlineStr"><is><t>{value}</t></is></c>'
+                        keep = not value.isascii()  # record ids (HD0012) come once each: not kept
                     else:
                         tail = _text_tail(value, PLAIN, QUOTED)
-                        if len(texts) < _TEXTS_KEPT and len(value) <= _TEXT_KEPT_LENGTH:
-                            texts[value] = tail
+                        keep = True
+                    if keep and len(texts) < _TEXTS_KEPT and len(value) <= _TEXT_KEPT_LENGTH:
+                        texts[value] = tail
                 if tail:
                     out.append(f"{opening}{number}{tail}")
             elif kind is int:
