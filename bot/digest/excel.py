@@ -159,7 +159,7 @@ def render_ledger(
     )
     rows = ((a.unit_id, *(v.isoformat() if type(v) is date else v for v in _activity_fields(a)), len(a.photos), a.id) for a in kept)
     return write_ledger(
-        units, rows, commitments, notes, period_label, start=start, end=end, today=today, zone=zone, meetings=meetings,
+        units, rows, commitments, notes, period_label, start=start, end=end, today=today or date.today(), zone=zone, meetings=meetings,
         leader_activities=leader_activities,
     )
 
@@ -173,23 +173,13 @@ _ROW_DATE_COLUMNS = tuple(2 + i + (i >= _RATE_AT) for i, f in enumerate(ACTIVITY
 
 
 def write_ledger(
-    units: Sequence[Unit],
-    activity_rows: Iterable[Sequence],
-    commitments: Sequence[Commitment],
-    notes: Sequence[PeriodNote],
-    period_label: str,
-    *,
-    start: date,
-    end: date,
-    today: date | None = None,
-    zone: tzinfo | None = None,
-    meetings: Sequence[tuple[int, KindStatusLike]] = (),
-    leader_activities: Sequence[LeaderActivity] = (),
+    units: Sequence[Unit], activity_rows: Iterable[Sequence], commitments: Sequence[Commitment], notes: Sequence[PeriodNote],
+    period_label: str, *, start: date, end: date, today: date, zone: tzinfo | None,
+    meetings: Sequence[tuple[int, KindStatusLike]], leader_activities: Sequence[LeaderActivity],
 ) -> bytes:
     """:func:`render_ledger` from the activities of the period as rows of
     storage.ledger.LEDGER_ACTIVITY_COLUMNS, already live, in the period, and in the sheet's
     order (by day, unit and id): each row goes to the sheet as it comes."""
-    today = today or date.today()
     labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
     order = {u.id: i for i, u in enumerate(units)}
     workbook = Workbook(title=_text("workbook_title", period=period_label))
