@@ -122,6 +122,13 @@ class Database:
         """All rows of a query that may return many; read on the reader's thread."""
         return list(await self._reader.execute_fetchall(sql, params))
 
+    async def fetch_pages(self, sql: str, params: Params = (), size: int = 5000) -> AsyncIterator[list[sqlite3.Row]]:
+        """The rows of a query too long to hold at once, ``size`` at a time, read on the reader's
+        thread: a caller that lets each page go keeps its memory flat (the 台账's activities)."""
+        async with self._reader.execute(sql, params) as cursor:
+            while page := list(await cursor.fetchmany(size)):
+                yield page
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement, atomic on its own (SQLite autocommits it); returns the last row id."""
         async with self._lock:

@@ -6,19 +6,18 @@ database for it, so chat text, Word and Excel are all made from the same records
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_left
+from contextlib import aclosing
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
-from operator import itemgetter
 from typing import Any
 
 from bot.config import Settings
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
 from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
-from bot.digest.excel import write_ledger
+from bot.digest.excel import LedgerWriter
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import (
     KindStatus,
@@ -37,7 +36,6 @@ from storage import activities, commitments, leader_activities, ledger, period_n
 from storage import units as unit_store
 from storage.activities import ActivityFact
 from storage.db import Database
-from storage.ledger import LEDGER_ACTIVITY_COLUMNS
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 WHOLE_TOWNSHIP = "all"
@@ -255,48 +253,38 @@ async def load_ledger(
 ) -> bytes:
     """The 台账 of ``scope`` in [start, end] as an .xlsx file: the records the 小结 counts.
 
-    The activities are read as plain rows (storage/ledger.py), from the first day a meeting
-    counting toward the period's slots may have been held; those of the period go to the sheet."""
+    The period's activities go to the sheet a page of plain rows at a time (storage/ledger.py),
+    each page let go once written; the meeting rules get the months each kind was held in."""
     units = await units_in_scope(db, scope)
     unit_ids = [u.id for u in units]
+    excluded = await reviews.uncounted_activity_ids(db)  # returned while review is on
+    writer = LedgerWriter(units, period_label)
+    async with aclosing(ledger.activity_pages(db, start=start, end=end, unit_ids=unit_ids, excluded=excluded)) as pages:
+        async for page in pages:
+            # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
+            await asyncio.to_thread(writer.add_activities, page)
     window_start = rules_window_start(start, end)
-    rows = await ledger.activity_rows(
-        db, start=window_start, end=end, unit_ids=unit_ids, excluded=await reviews.uncounted_activity_ids(db),
-    )
+    months = await ledger.held_months(db, start=window_start, end=end, unit_ids=unit_ids, excluded=excluded)
     excused = await reminders.excused_slots(db)
     commitment_list, notes, leader_work = await _papers(db, unit_ids, start, end)
     # The meeting rules are asked here, where the records are; the workbook only writes the answer.
-    meetings = meeting_rows(units, _owed_by_months(rows, window_start, excused, start, end, today, zone))
-    first_day = start.isoformat()
-    in_period = rows[bisect_left(rows, first_day, key=_held_on):] if window_start < start else rows
-    # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
+    meetings = meeting_rows(units, _owed_by_months(months, window_start, excused, start, end, today, zone))
     return await asyncio.to_thread(
-        write_ledger, units, in_period, commitment_list, notes, period_label, start=start, end=end, today=today, zone=zone,
-        meetings=meetings, leader_activities=leader_work,
+        writer.finish, commitment_list, notes, start=start, end=end, today=today, zone=zone, meetings=meetings,
+        leader_activities=leader_work,
     )
 
 
-_HELD_ON_AT = LEDGER_ACTIVITY_COLUMNS.index("held_on")
-_held_on = itemgetter(LEDGER_ACTIVITY_COLUMNS.index("held_on"))
-
-
 def _owed_by_months(
-    rows: Iterable[Sequence[Any]], window_start: date, excused: Mapping[int, Collection[tuple[str, str]]],
+    held: Iterable[tuple[int, str, list[str]]], window_start: date, excused: Mapping[int, Collection[tuple[str, str]]],
     start: date, end: date, today: date, zone: tzinfo | None,
 ) -> ComplianceFor:
-    """:func:`owed_meetings` from the 台账's rows (live, held from ``window_start``): the months
-    each unit held each kind in, as :func:`compliance` counts them, without building records."""
+    """:func:`owed_meetings` from (unit id, kind, months held as YYYY-MM) of the activities held
+    from ``window_start``: the months as bits, as :func:`compliance` counts them."""
     base = month_number(window_start)
-    kind_at = LEDGER_ACTIVITY_COLUMNS.index("kind")
     months: dict[int, dict[str, int]] = defaultdict(dict)
-    bits: dict[str, int] = {}  # a month's bit, by the day's YYYY-MM
-    for row in rows:
-        day, held = row[_HELD_ON_AT], months[row[0]]
-        month = day[:7]
-        bit = bits.get(month)
-        if bit is None:
-            bit = bits[month] = 1 << (month_number(date.fromisoformat(day)) - base)
-        held[row[kind_at]] = held.get(row[kind_at], 0) | bit
+    for unit_id, kind, held_in in held:
+        months[unit_id][kind] = sum(1 << (month_number(date.fromisoformat(f"{month}-01")) - base) for month in held_in)
     rules = load_rules()
 
     def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
