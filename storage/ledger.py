@@ -35,10 +35,10 @@ def _live_where(start: date, end: date, unit_ids: Collection[int], excluded: Col
 
 
 async def activity_pages(
-    db: Database, *, start: date, end: date, unit_ids: Collection[int], excluded: Collection[int] = (), size: int = PAGE_ROWS
+    db: Database, *, start: date, end: date, unit_ids: Collection[int], excluded: Collection[int] = ()
 ) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """The live activities of ``unit_ids`` (but not ``excluded``) held in [start, end], as rows of
-    :data:`LEDGER_ACTIVITY_COLUMNS` by day, unit and id, ``size`` rows at a time."""
+    :data:`LEDGER_ACTIVITY_COLUMNS` by day, unit and id, :data:`PAGE_ROWS` rows at a time."""
     if not unit_ids:
         return
     where, params = _live_where(start, end, unit_ids, excluded)
@@ -47,7 +47,7 @@ async def activity_pages(
         f"SELECT a.unit_id, {fields}, (SELECT count(*) FROM activity_photos p WHERE p.activity_id = a.id), a.id "
         f"FROM activities a WHERE {where} ORDER BY held_on, unit_id, id",
         params,
-        size,
+        PAGE_ROWS,
     ):
         yield page
 
