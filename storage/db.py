@@ -8,8 +8,9 @@ SQLite runs in WAL mode with foreign keys on. The database is opened twice:
   each to a worker thread would cost far more than the statement itself and would leave the
   event loop waiting on every conversation step.
 * the **reader**, an ``aiosqlite`` connection (``query_only``) with its own worker thread, runs the
-  reads that may return many rows (:meth:`Database.fetchall`: the 小结, the 台账, the board, the
-  reminder plan) and the WAL checkpoints, so the event loop keeps answering people meanwhile.
+  reads that may return many rows (:meth:`Database.fetchall`, or :meth:`Database.fetch_pages` a
+  page at a time: the 小结, the 台账, the board, the reminder plan) and the WAL checkpoints, so the
+  event loop keeps answering people meanwhile.
 
 In WAL mode a read sees everything committed before it began, so a handler that writes and then
 lists sees its own write. Every multi-statement write happens inside :meth:`Database.transaction`
