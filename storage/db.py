@@ -9,8 +9,9 @@ second reader below):
   each to a worker thread would cost far more than the statement itself and would leave the
   event loop waiting on every conversation step.
 * the **reader**, an ``aiosqlite`` connection (``query_only``) with its own worker thread, runs the
-  reads that may return many rows (:meth:`Database.fetchall`: the 小结, the 台账, the board, the
-  reminder plan) and the WAL checkpoints, so the event loop keeps answering people meanwhile.
+  reads that may return many rows (:meth:`Database.fetchall`, or :meth:`Database.fetch_pages` a
+  page at a time: the 小结, the 台账, the board, the reminder plan) and the WAL checkpoints, so the
+  event loop keeps answering people meanwhile.
   A second reader like it, opened when first asked for (:meth:`Database.fetchall_together`), lets
   two long reads (the 小结's count of a county's year) run side by side instead of one after the
   other — and still see the same database, as one read would.
@@ -152,6 +153,13 @@ class Database:
                 return list(await beside.execute_fetchall(*first)), list(await beside.execute_fetchall(*second))
             finally:
                 await beside.execute("COMMIT")
+
+    async def fetch_pages(self, sql: str, params: Params = (), size: int = 5000) -> AsyncIterator[list[sqlite3.Row]]:
+        """The rows of a query too long to hold at once, ``size`` at a time, read on the reader's
+        thread: a caller that lets each page go keeps its memory flat (the 台账's activities)."""
+        async with self._reader.execute(sql, params) as cursor:
+            while page := list(await cursor.fetchmany(size)):
+                yield page
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement, atomic on its own (SQLite autocommits it); returns the last row id."""

@@ -18,7 +18,7 @@ given Excel's quote prefix, so editing the cell or exporting to CSV keeps it tex
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from operator import attrgetter
@@ -29,6 +29,7 @@ from bot.digest.period_records import FULFILLED, OVERDUE, CommitmentJudge, leade
 from bot.digest.xlsx_stream import HEADER, TITLE, Percent, Sheet, Workbook, Wrapped
 from bot.rules.periods import period_from_key
 from bot.rules.report_rules import activity_short_id, commitment_short_id
+from storage.ledger import LEDGER_ACTIVITY_COLUMNS
 from storage.models import ACTIVITY_FIELDS, Activity, Commitment, LeaderActivity, PeriodNote, Unit
 
 HEADER_ROW = 2  # row 1 is the sheet's title; the header is row 2 and data start on row 3
@@ -151,71 +152,110 @@ def render_ledger(
 
     ``meetings`` is what the meeting rules answered for each unit, (unit id, status of one kind),
     in order. Withdrawn activities and commitments are left out, as in the 小结."""
-    today = today or date.today()
-    labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
     order = {u.id: i for i, u in enumerate(units)}
-    workbook = Workbook(title=_text("workbook_title", period=period_label))
-
-    sheet = _sheet(workbook, ACTIVITY_LAYOUT, period_label)
     kept = sorted(
         (a for a in activities if not a.withdrawn and start <= a.held_on <= end),
         key=lambda a: (a.held_on, order.get(a.unit_id, len(order)), a.id),
     )
-    per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for a in kept:
-        name, kind = labels[a.unit_id]
-        stats = per_unit[a.unit_id]
-        stats[0] += 1
-        stats[1] += a.expected
-        stats[2] += a.attended
-        fields = _activity_fields(a)
-        sheet.add_row(
-            [name, kind, *fields[:_RATE_AT], rate(a.attended, a.expected), *fields[_RATE_AT:], len(a.photos), activity_short_id(a.id)]
-        )
+    rows = ((a.unit_id, *(v.isoformat() if type(v) is date else v for v in _activity_fields(a)), len(a.photos), a.id) for a in kept)
+    writer = LedgerWriter(units, period_label)
+    writer.add_activities(rows)
+    return writer.finish(
+        commitments, notes, start=start, end=end, today=today or date.today(), zone=zone, meetings=meetings,
+        leader_activities=leader_activities,
+    )
 
-    sheet = _sheet(workbook, COMMITMENT_LAYOUT, period_label)
-    judge = CommitmentJudge.of(start, end, today, zone)
-    promised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for c in sorted(
-        (c for c in commitments if judge.tracked(c)),
-        key=lambda c: (order.get(c.unit_id, len(order)), c.due_on, c.id),
-    ):
-        state = judge.state(c)
-        promised[c.unit_id][0] += 1
-        promised[c.unit_id][1] += state == FULFILLED
-        sheet.add_row(
-            [
-                labels[c.unit_id][0], c.made_by or MADE_BY_UNIT, c.content, c.due_on, c.fulfilled_on, c.result,
-                c.evaluation, c.evaluation_comment, _STATUS.get(state, STATUS_OPEN), commitment_short_id(c.id),
+
+# Where the parts of a row of storage.ledger.activity_pages go: the 出席率 column is computed from
+# two of its fields, and the date fields come as stored text.
+_ROW_ATTENDED = LEDGER_ACTIVITY_COLUMNS.index("attended")
+_ROW_EXPECTED = LEDGER_ACTIVITY_COLUMNS.index("expected")
+_ROW_RATE_AT = 1 + _RATE_AT  # after the unit id
+_ROW_DATE_COLUMNS = tuple(2 + i + (i >= _RATE_AT) for i, f in enumerate(ACTIVITY_FIELDS) if f.type is date)  # on the sheet
+
+
+class LedgerWriter:
+    """The 台账 written as its records come: the activities of the period first, a page at a time
+    (:meth:`add_activities`), then the rest of the workbook (:meth:`finish`). Nothing of a row is
+    kept once it is written but the unit's running totals, so memory stays flat however many
+    activities a period has."""
+
+    def __init__(self, units: Sequence[Unit], period_label: str):
+        self.units, self.period_label = units, period_label
+        self.labels = _UnitLabels({u.id: (u.name, u.kind) for u in units})
+        self.workbook = Workbook(title=_text("workbook_title", period=period_label))
+        self.activity_sheet = _sheet(self.workbook, ACTIVITY_LAYOUT, period_label)
+        self.per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # held, expected, attended
+
+    def add_activities(self, rows: Iterable[Sequence]) -> None:
+        """Rows of storage.ledger.LEDGER_ACTIVITY_COLUMNS, live, in the period, and in the
+        sheet's order (by day, unit and id), following those added before."""
+        labels, per_unit, add_row, from_text = self.labels, self.per_unit, self.activity_sheet.add_row, date.fromisoformat
+        for row in rows:
+            unit_id, attended, expected = row[0], row[_ROW_ATTENDED], row[_ROW_EXPECTED]
+            stats = per_unit[unit_id]
+            stats[0] += 1
+            stats[1] += expected
+            stats[2] += attended
+            cells = [
+                *labels[unit_id], *row[1:_ROW_RATE_AT], rate(attended, expected), *row[_ROW_RATE_AT:-2],
+                row[-2], activity_short_id(row[-1]),
             ]
-        )
+            for column in _ROW_DATE_COLUMNS:
+                cells[column] = from_text(cells[column])
+            add_row(cells)
 
-    sheet = _sheet(workbook, SUMMARY_LAYOUT, period_label)
-    notes_of: dict[int, list[PeriodNote]] = defaultdict(list)
-    for n in sorted(notes, key=lambda n: n.period):
-        notes_of[n.unit_id].append(n)
-    for u in units:
-        held, expected, attended = per_unit.get(u.id, (0, 0, 0))
-        made, kept_count = promised.get(u.id, (0, 0))
-        figures = [u.name, u.kind, u.member_count, held, expected, attended, rate(attended, expected), made, kept_count]
-        # The unit's figures once, on its first row; each further monthly note gets a row of its
-        # own, so summing a column still gives the period's total.
-        for i, note in enumerate(notes_of.get(u.id) or [None]):
-            row = figures if i == 0 else [u.name, u.kind, *(None,) * (len(figures) - 2)]
-            if note is not None:
-                written = (note.problems, note.next_plans, note.deeds)
-                row = [*row, _month_label(note.period), *(None if v is None else Wrapped(v) for v in written)]
-            sheet.add_row(row)
+    def finish(
+        self, commitments: Sequence[Commitment], notes: Sequence[PeriodNote], *, start: date, end: date, today: date,
+        zone: tzinfo | None, meetings: Sequence[tuple[int, KindStatusLike]], leader_activities: Sequence[LeaderActivity],
+    ) -> bytes:
+        """The other sheets, and the workbook as .xlsx bytes."""
+        units, labels, per_unit, workbook, period_label = self.units, self.labels, self.per_unit, self.workbook, self.period_label
+        order = {u.id: i for i, u in enumerate(units)}
 
-    sheet = _sheet(workbook, MEETING_LAYOUT, period_label)
-    for unit_id, status in meetings:
-        due, held, excused = int(status.due), int(status.held), int(getattr(status, "excused", 0) or 0)
-        if due or held or excused:
-            sheet.add_row([*labels[unit_id], status.activity_kind, due, held, excused])
+        sheet = _sheet(workbook, COMMITMENT_LAYOUT, period_label)
+        judge = CommitmentJudge.of(start, end, today, zone)
+        promised: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for c in sorted(
+            (c for c in commitments if judge.tracked(c)),
+            key=lambda c: (order.get(c.unit_id, len(order)), c.due_on, c.id),
+        ):
+            state = judge.state(c)
+            promised[c.unit_id][0] += 1
+            promised[c.unit_id][1] += state == FULFILLED
+            sheet.add_row(
+                [
+                    labels[c.unit_id][0], c.made_by or MADE_BY_UNIT, c.content, c.due_on, c.fulfilled_on, c.result,
+                    c.evaluation, c.evaluation_comment, _STATUS.get(state, STATUS_OPEN), commitment_short_id(c.id),
+                ]
+            )
 
-    sheet = _sheet(workbook, LEADER_LAYOUT, period_label)
-    for la in leader_work_in(leader_activities, start, end, order):
-        unit = NO_UNIT if la.unit_id is None else labels[la.unit_id][0]
-        sheet.add_row([la.held_on, la.kind, unit, la.note])
+        sheet = _sheet(workbook, SUMMARY_LAYOUT, period_label)
+        notes_of: dict[int, list[PeriodNote]] = defaultdict(list)
+        for n in sorted(notes, key=lambda n: n.period):
+            notes_of[n.unit_id].append(n)
+        for u in units:
+            held, expected, attended = per_unit.get(u.id, (0, 0, 0))
+            made, kept_count = promised.get(u.id, (0, 0))
+            figures = [u.name, u.kind, u.member_count, held, expected, attended, rate(attended, expected), made, kept_count]
+            # The unit's figures once, on its first row; each further monthly note gets a row of its
+            # own, so summing a column still gives the period's total.
+            for i, note in enumerate(notes_of.get(u.id) or [None]):
+                row = figures if i == 0 else [u.name, u.kind, *(None,) * (len(figures) - 2)]
+                if note is not None:
+                    written = (note.problems, note.next_plans, note.deeds)
+                    row = [*row, _month_label(note.period), *(None if v is None else Wrapped(v) for v in written)]
+                sheet.add_row(row)
 
-    return workbook.close()
+        sheet = _sheet(workbook, MEETING_LAYOUT, period_label)
+        for unit_id, status in meetings:
+            due, held, excused = int(status.due), int(status.held), int(getattr(status, "excused", 0) or 0)
+            if due or held or excused:
+                sheet.add_row([*labels[unit_id], status.activity_kind, due, held, excused])
+
+        sheet = _sheet(workbook, LEADER_LAYOUT, period_label)
+        for la in leader_work_in(leader_activities, start, end, order):
+            unit = NO_UNIT if la.unit_id is None else labels[la.unit_id][0]
+            sheet.add_row([la.held_on, la.kind, unit, la.note])
+
+        return workbook.close()

@@ -6,6 +6,7 @@ database for it, so chat text, Word and Excel are all made from the same records
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
 from bot.digest.collector import collector_held
 from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
-from bot.digest.excel import render_ledger
+from bot.digest.excel import LedgerWriter
 from bot.rules.activity_kinds import ActivityKinds
 from bot.rules.meeting_rules import (
     KindStatus,
@@ -32,7 +33,7 @@ from bot.rules.meeting_rules import (
 from bot.rules.periods import MONTH, local_day, periods_overlapping
 from bot.rules.unit_kinds import UNIT_GROUPS, group_of
 from bot.rules.user_input import parse_id
-from storage import activities, commitments, leader_activities, period_notes, plans, reminders, reviews
+from storage import activities, commitments, leader_activities, ledger, period_notes, plans, reminders, reviews
 from storage import units as unit_store
 from storage.activities import ActivityFact
 from storage.db import Database
@@ -254,25 +255,49 @@ def owed_meetings(
 async def load_ledger(
     db: Database, *, scope: Scope, start: date, end: date, period_label: str, today: date, zone: tzinfo | None = None
 ) -> bytes:
-    """The 台账 of ``scope`` in [start, end] as an .xlsx file: the records the 小结 counts."""
-    records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone)
+    """The 台账 of ``scope`` in [start, end] as an .xlsx file: the records the 小结 counts.
+
+    The period's activities go to the sheet a page of plain rows at a time (storage/ledger.py),
+    each page let go once written; the meeting rules get the months each kind was held in."""
+    units = await units_in_scope(db, scope)
+    unit_ids = [u.id for u in units]
+    excluded = await reviews.uncounted_activity_ids(db)  # returned while review is on
+    writer = LedgerWriter(units, period_label)
+    async with aclosing(ledger.activity_pages(db, start=start, end=end, unit_ids=unit_ids, excluded=excluded)) as pages:
+        async for page in pages:
+            # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
+            await asyncio.to_thread(writer.add_activities, page)
+    window_start = rules_window_start(start, end)
+    months = await ledger.held_months(db, start=window_start, end=end, unit_ids=unit_ids, excluded=excluded)
+    excused = await reminders.excused_slots(db)
+    commitment_list, notes, leader_work = await _papers(db, unit_ids, start, end)
     # The meeting rules are asked here, where the records are; the workbook only writes the answer.
-    meetings = meeting_rows(records.units, records.compliance_for)
-    # Writing a large workbook takes seconds of CPU: keep the event loop free for other chats.
+    meetings = meeting_rows(units, _owed_by_months(months, window_start, excused, start, end, today, zone))
     return await asyncio.to_thread(
-        render_ledger,
-        records.units,
-        records.activities,
-        records.commitments,
-        records.notes,
-        period_label,
-        start=start,
-        end=end,
-        today=today,
-        zone=zone,
-        meetings=meetings,
-        leader_activities=records.leader_activities,
+        writer.finish, commitment_list, notes, start=start, end=end, today=today, zone=zone, meetings=meetings,
+        leader_activities=leader_work,
     )
+
+
+def _owed_by_months(
+    held: Iterable[tuple[int, str, list[str]]], window_start: date, excused: Mapping[int, Collection[tuple[str, str]]],
+    start: date, end: date, today: date, zone: tzinfo | None,
+) -> ComplianceFor:
+    """:func:`owed_meetings` from (unit id, kind, months held as YYYY-MM) of the activities held
+    from ``window_start``: the months as bits, as :func:`compliance` counts them."""
+    base = month_number(window_start)
+    months: dict[int, dict[str, int]] = defaultdict(dict)
+    for unit_id, kind, held_in in held:
+        months[unit_id][kind] = sum(1 << (month_number(date.fromisoformat(f"{month}-01")) - base) for month in held_in)
+    rules = load_rules()
+
+    def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
+        return compliance_by_months(
+            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, set()),
+            added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
+        )
+
+    return compliance_for
 
 
 def meeting_rows(units: Iterable[Unit], compliance_for: ComplianceFor) -> list[tuple[int, KindStatusLike]]:
