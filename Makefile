@@ -17,8 +17,10 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot run
 
+# Two workers (pytest-xdist), each taking the next test when it is free: most end-to-end tests
+# wait on their bot as much as they compute, and CI has two cores.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist worksteal
 
 bench: $(STAMP)
 	$(PY) -m bench report

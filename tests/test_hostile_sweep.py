@@ -185,10 +185,11 @@ class Sweep:
 
 @pytest.fixture
 async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    # Hundreds of answers in one chat within seconds: the stand-in's flood limits would only make
-    # the sweep wait (they have their own tests), so they are off here.
+    # Hundreds of answers in one chat within seconds: the stand-in's flood limits, and the
+    # limiter's pace that keeps below them, would only make the sweep wait (they have their own
+    # tests), so both are off here.
     env = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0"}
-    async with BotHarness(tmp_path / "bot.sqlite3", clock, env=env, flood=FloodLimits(enabled=False)) as running:
+    async with BotHarness(tmp_path / "bot.sqlite3", clock, env=env, flood=FloodLimits(enabled=False), rate=0) as running:
         yield running
 
 

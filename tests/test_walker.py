@@ -8,15 +8,16 @@ card. It fails on any error in the bot's log, any "出了点问题" reply, and a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bot import texts
-from bot.fakeapi.harness import BotHarness, Person
-from bot.fakeapi.server import SentMessage
+from bot.fakeapi.harness import BotHarness, FakeClock, Person
+from bot.fakeapi.server import FloodLimits, SentMessage
 from bot.sandbox import demo
 from handlers.menus import LEADER_COMMANDS, SECRETARY_COMMANDS, STRANGER_COMMANDS
 from storage import notices
@@ -125,6 +126,16 @@ async def _township(harness: BotHarness) -> Person:
     [delivery] = await notices.deliveries(harness.db, notice_id)
     await notices.mark_sent(harness.db, delivery, 1, now)
     return secretary
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[BotHarness]:
+    # One person taps hundreds of buttons in a row: the stand-in's flood limits and the limiter's
+    # pace (which keeps below them) would only make the walk wait, so both are off here; they
+    # have their own tests (tests/test_fakeapi.py, tests/test_e2e_retries.py).
+    env = {"BOT_ADMIN_IDS": str(LEADER_ID), "REMINDER_TICK_SECONDS": "0"}
+    async with BotHarness(tmp_path / "bot.sqlite3", clock, env=env, flood=FloodLimits(enabled=False), rate=0) as running:
+        yield running
 
 
 @pytest.fixture
