@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.report import COLUMNS, Sizes, build_table, collect, forced_latencies
+from bench.report import COLUMNS, Sizes, build_table, collect, digest_row, forced_latencies
 
 # The smallest run that still makes every row: one crowd, one 小结 size (each bot and each 小结
 # runs in a process of its own, and starting one costs more than its work here).
@@ -21,6 +21,15 @@ def test_the_pure_30_per_second_schedule_spaces_every_message() -> None:
     assert forced_latencies(1, [1, 2, 1]) == pytest.approx([0, 2 / 30, 1 / 30])
     # Three people at once, one message each: they leave one after another.
     assert sorted(forced_latencies(3, [1])) == pytest.approx([0, 1 / 30, 2 / 30])
+
+
+def test_the_digest_rows_carry_the_goals_issue_10_sets_for_their_size() -> None:
+    # Text, Word and Excel at the county's 1,000 units; only the text at 5,000.
+    figures = {"activities": 1, "text_s": 0.2, "text_cold_s": 0.3, "word_s": 0.1, "excel_s": 4.0}
+    county = digest_row({**figures, "units": 1000})
+    assert county[3] == "text < 0.3 s, Word < 1 s, Excel < 3 s" and county[4] == "text met; Word met; Excel **not met**"
+    larger = digest_row({**figures, "units": 5000, "text_s": 1.6})
+    assert larger[3] == "text < 1.5 s" and larger[4] == "text **not met**"
 
 
 async def test_the_report_table_has_a_row_for_every_figure_with_its_goal() -> None:
