@@ -20,7 +20,6 @@ from functools import lru_cache
 from typing import Any
 
 import aiohttp
-import httpx
 import yarl
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
