@@ -672,7 +672,7 @@ def build_digest(
         for unit_id, cell in cells[kind].items():
             if cell.positive_expected:
                 judged_cells[unit_id].append(cell)
-    low: list[LowAttendance] = []
+    low_sums: list[tuple[int, int, int]] = []  # (unit id, attended, expected)
     for u in scope_units:
         unit_cells = judged_cells.get(u.id)
         if not unit_cells:
@@ -680,8 +680,9 @@ def build_digest(
         attended = sum(cell.positive_attended for cell in unit_cells)
         expected = sum(cell.positive_expected for cell in unit_cells)
         if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
-            ids = counts.in_order(i for cell in unit_cells for i in cell.positive_ids)
-            low.append(LowAttendance(refs[u.id], attended, expected, ids))
+            low_sums.append((u.id, attended, expected))
+    low_ids = counts.positive_ids_of([unit_id for unit_id, _, _ in low_sums], set(judged_kinds))
+    low = [LowAttendance(refs[unit_id], attended, expected, low_ids[unit_id]) for unit_id, attended, expected in low_sums]
 
     judge = CommitmentJudge.of(start, end, today, zone)
     tracked = sorted(
