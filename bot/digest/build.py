@@ -30,6 +30,7 @@ Rules decided here, in one place:
 """
 from __future__ import annotations
 
+import heapq
 import re
 import tomllib
 import unicodedata
@@ -457,9 +458,10 @@ def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attribut
     return tuple(Attributed(text_of[k], tuple(units_of[k])) for k in order)
 
 
-def _examples(unit_ids: Sequence[int], per_unit: dict[int, int], refs: dict[int, UnitRef], position: dict[int, int]) -> tuple[str, ...]:
-    ranked = sorted(unit_ids, key=lambda uid: (-per_unit[uid], position[uid]))
-    return tuple(refs[uid].short_name for uid in ranked[:MAX_EXAMPLES])
+def _examples(unit_ids: Sequence[int], per_unit: dict[int, int], refs: dict[int, UnitRef]) -> tuple[str, ...]:
+    # ``unit_ids`` come in the units' order, which nlargest keeps among equal counts.
+    ranked = heapq.nlargest(MAX_EXAMPLES, unit_ids, key=per_unit.__getitem__)
+    return tuple(refs[uid].short_name for uid in ranked)
 
 
 def _compliance(
@@ -648,7 +650,7 @@ def build_digest(
                 unit_ids=unit_ids,
                 attended=sum(cell.attended for cell in of_kind.values()),
                 expected=sum(cell.expected for cell in of_kind.values()),
-                examples=_examples(unit_ids, per_unit, refs, position),
+                examples=_examples(unit_ids, per_unit, refs),
             )
         )
 
