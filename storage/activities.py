@@ -292,6 +292,21 @@ async def _units_clause(db: Database, unit_ids: Collection[int]) -> tuple[str, l
     return f"{left_out}unit_id <= ?", [*others, max(every)]
 
 
+def _month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_bit(first: int, last: int, base: int) -> str:
+    """SQL for the bit of ``held_on``'s month (bit i: month ``base + i``), for a day of the months
+    numbered ``first`` to ``last``: comparisons halving the months, which SQLite evaluates faster
+    than cutting the year and month out of 60 000 dates (the month numbers are ours, not input)."""
+    if first == last:
+        return str(1 << (first - base))
+    middle = (first + last) // 2
+    after = f"{(middle + 1) // 12:04d}-{(middle + 1) % 12 + 1:02d}"  # "2026-07": below every day of July
+    return f"CASE WHEN held_on < '{after}' THEN {_month_bit(first, middle, base)} ELSE {_month_bit(middle + 1, last, base)} END"
+
+
 # A kind name never holds the ASCII unit separator: it parts the kinds of group_concat.
 _SEPARATOR = "\x1f"
 
@@ -339,9 +354,9 @@ async def activity_tally(
         f"count(*) FILTER (WHERE {in_period}1), "
         f"coalesce(sum(attended) FILTER (WHERE {in_period}1), 0), "
         f"coalesce(sum(expected) FILTER (WHERE {in_period}1), 0), "
-        "sum(DISTINCT 1 << (CAST(substr(held_on, 1, 4) AS INTEGER) * 12 + CAST(substr(held_on, 6, 2) AS INTEGER) - 1 - ?)) "
+        f"sum(DISTINCT {_month_bit(_month_number(window_start), _month_number(end), month_base)}) "
         f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
-        (*since, *since, *since, month_base, ds(window_start), ds(end), *params),
+        (*since, *since, *since, ds(window_start), ds(end), *params),
     )
     rows, [row] = await db.fetchall_together(by_unit_kind, in_order)
     ordered = list(map(int, row[0].split(","))) if row[0] else []
