@@ -261,7 +261,6 @@ class TallyCell(NamedTuple):
     count: int  # held in [start, end]
     attended: int  # summed over those
     expected: int
-    positive_ids: str  # of those, the ids of the ones with an 应到 ("5,9,12"; "" for none)
     months: int  # bit i: held in month ``month_base + i`` (from ``window_start`` on)
 
 
@@ -272,6 +271,9 @@ class ActivityTally:
     ids: list[int]  # held in [start, end], by day, unit and id
     kinds: list[str]  # the kind of each of ``ids``
     cells: list[TallyCell]  # each unit and kind with an activity in [window_start, end]
+    # The unit of each of ``ids`` with an 应到, 0 for one without ("4,0,9"), split when asked:
+    # only the rare unit with low attendance needs its ids.
+    positive_units: str = ""
 
 
 async def _units_clause(db: Database, unit_ids: Collection[int]) -> tuple[str, list[Any]]:
@@ -288,6 +290,21 @@ async def _units_clause(db: Database, unit_ids: Collection[int]) -> tuple[str, l
         return f"unit_id IN ({', '.join('?' for _ in wanted)})", sorted(wanted)
     left_out = f"unit_id NOT IN ({', '.join('?' for _ in others)}) AND " if others else ""
     return f"{left_out}unit_id <= ?", [*others, max(every)]
+
+
+def _month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_bit(first: int, last: int, base: int) -> str:
+    """SQL for the bit of ``held_on``'s month (bit i: month ``base + i``), for a day of the months
+    numbered ``first`` to ``last``: comparisons halving the months, which SQLite evaluates faster
+    than cutting the year and month out of 60 000 dates (the month numbers are ours, not input)."""
+    if first == last:
+        return str(1 << (first - base))
+    middle = (first + last) // 2
+    after = f"{(middle + 1) // 12:04d}-{(middle + 1) % 12 + 1:02d}"  # "2026-07": below every day of July
+    return f"CASE WHEN held_on < '{after}' THEN {_month_bit(first, middle, base)} ELSE {_month_bit(middle + 1, last, base)} END"
 
 
 # A kind name never holds the ASCII unit separator: it parts the kinds of group_concat.
@@ -320,10 +337,11 @@ async def activity_tally(
     # The ids by day, unit and id: one string each, which SQLite hands over faster than rows.
     # group_concat follows the order of the subquery it reads (SQLite does not flatten an
     # ordered subquery into an aggregate); tests/test_digest_counts.py checks it against Python.
-    # Read beside the count per unit and kind (a county's year takes a while), from the same state.
+    # Read beside the count per unit and kind (a county's year takes a while), from the same state;
+    # the units of the ids with an 应到 come here, the shorter of the two reads.
     in_order = (
-        "SELECT group_concat(id), group_concat(kind, char(31)) FROM "
-        f"(SELECT id, kind FROM activities WHERE held_on BETWEEN ? AND ? AND {where} ORDER BY held_on, unit_id, id)",
+        "SELECT group_concat(id), group_concat(kind, char(31)), group_concat(CASE WHEN expected > 0 THEN unit_id ELSE 0 END) FROM "
+        f"(SELECT id, kind, unit_id, expected FROM activities WHERE held_on BETWEEN ? AND ? AND {where} ORDER BY held_on, unit_id, id)",
         (ds(start), ds(end), *params),
     )
     # Per unit and kind, walking the index activities_by_unit_kind in its order (no sorting):
@@ -336,16 +354,15 @@ async def activity_tally(
         f"count(*) FILTER (WHERE {in_period}1), "
         f"coalesce(sum(attended) FILTER (WHERE {in_period}1), 0), "
         f"coalesce(sum(expected) FILTER (WHERE {in_period}1), 0), "
-        f"coalesce(group_concat(id) FILTER (WHERE {in_period}expected > 0), ''), "
-        "sum(DISTINCT 1 << (CAST(substr(held_on, 1, 4) AS INTEGER) * 12 + CAST(substr(held_on, 6, 2) AS INTEGER) - 1 - ?)) "
+        f"sum(DISTINCT {_month_bit(_month_number(window_start), _month_number(end), month_base)}) "
         f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
-        (*since, *since, *since, *since, month_base, ds(window_start), ds(end), *params),
+        (*since, *since, *since, ds(window_start), ds(end), *params),
     )
     rows, [row] = await db.fetchall_together(by_unit_kind, in_order)
     ordered = list(map(int, row[0].split(","))) if row[0] else []
     kinds = row[1].split(_SEPARATOR) if row[1] else []
     new = tuple.__new__  # built in C: no Python constructor frame per row
-    return ActivityTally(ordered, kinds, [new(TallyCell, r) for r in rows])
+    return ActivityTally(ordered, kinds, [new(TallyCell, r) for r in rows], row[2] or "")
 
 
 async def list_activities(

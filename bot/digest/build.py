@@ -30,6 +30,7 @@ Rules decided here, in one place:
 """
 from __future__ import annotations
 
+import heapq
 import re
 import tomllib
 import unicodedata
@@ -457,9 +458,10 @@ def _deduplicated(pairs: Iterable[tuple[str, UnitRef | None]]) -> tuple[Attribut
     return tuple(Attributed(text_of[k], tuple(units_of[k])) for k in order)
 
 
-def _examples(unit_ids: Sequence[int], per_unit: dict[int, int], refs: dict[int, UnitRef], position: dict[int, int]) -> tuple[str, ...]:
-    ranked = sorted(unit_ids, key=lambda uid: (-per_unit[uid], position[uid]))
-    return tuple(refs[uid].short_name for uid in ranked[:MAX_EXAMPLES])
+def _examples(unit_ids: Sequence[int], per_unit: dict[int, int], refs: dict[int, UnitRef]) -> tuple[str, ...]:
+    # ``unit_ids`` come in the units' order, which nlargest keeps among equal counts.
+    ranked = heapq.nlargest(MAX_EXAMPLES, unit_ids, key=per_unit.__getitem__)
+    return tuple(refs[uid].short_name for uid in ranked)
 
 
 def _compliance(
@@ -648,7 +650,7 @@ def build_digest(
                 unit_ids=unit_ids,
                 attended=sum(cell.attended for cell in of_kind.values()),
                 expected=sum(cell.expected for cell in of_kind.values()),
-                examples=_examples(unit_ids, per_unit, refs, position),
+                examples=_examples(unit_ids, per_unit, refs),
             )
         )
 
@@ -672,7 +674,7 @@ def build_digest(
         for unit_id, cell in cells[kind].items():
             if cell.positive_expected:
                 judged_cells[unit_id].append(cell)
-    low: list[LowAttendance] = []
+    low_sums: list[tuple[int, int, int]] = []  # (unit id, attended, expected)
     for u in scope_units:
         unit_cells = judged_cells.get(u.id)
         if not unit_cells:
@@ -680,8 +682,9 @@ def build_digest(
         attended = sum(cell.positive_attended for cell in unit_cells)
         expected = sum(cell.positive_expected for cell in unit_cells)
         if expected and attended / expected < LOW_ATTENDANCE_THRESHOLD:
-            ids = counts.in_order(i for cell in unit_cells for i in cell.positive_ids)
-            low.append(LowAttendance(refs[u.id], attended, expected, ids))
+            low_sums.append((u.id, attended, expected))
+    low_ids = counts.positive_ids_of([unit_id for unit_id, _, _ in low_sums], set(judged_kinds))
+    low = [LowAttendance(refs[unit_id], attended, expected, low_ids[unit_id]) for unit_id, attended, expected in low_sums]
 
     judge = CommitmentJudge.of(start, end, today, zone)
     tracked = sorted(

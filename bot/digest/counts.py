@@ -13,7 +13,7 @@ database counts by day, unit id and id, which is the same when the units are lis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -31,13 +31,8 @@ class Cell(NamedTuple):
     expected: int  # 应到, summed
     positive_attended: int  # 实到 summed over the activities with an 应到 (expected > 0)
     positive_expected: int
-    positive: tuple[int, ...] | str  # their ids, or the database's "5,9,12", read when asked
-
-    @property
-    def positive_ids(self) -> tuple[int, ...]:
-        if isinstance(self.positive, tuple):
-            return self.positive
-        return tuple(map(int, self.positive.split(","))) if self.positive else ()
+    positive_ids: tuple[int, ...] | None  # their ids; None when counted by the database (see
+    # ActivityCounts.positive_ids_of)
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,8 @@ class ActivityCounts:
     ignored_ids: tuple[int, ...] = ()  # passed in but not counted (withdrawn, out of range or scope)
     # The records themselves per unit, when counted from records: what a ``compliance_for`` is handed.
     records_by_unit: Mapping[int, Sequence[Activity]] = field(default_factory=dict)
+    # What SQLite counted, when it did: the ids with an 应到 are found there when asked.
+    tally: ActivityTally | None = None
 
     @cached_property
     def _place(self) -> dict[int, int]:
@@ -58,6 +55,22 @@ class ActivityCounts:
     def in_order(self, ids: Iterable[int]) -> tuple[int, ...]:
         """``ids`` (counted ones) in the order of :attr:`activity_ids`."""
         return tuple(sorted(ids, key=self._place.__getitem__))
+
+    def positive_ids_of(self, unit_ids: Collection[int], kinds: Collection[str]) -> dict[int, tuple[int, ...]]:
+        """Per unit of ``unit_ids``, the ids of its activities of ``kinds`` with an 应到, in order."""
+        found: dict[int, list[int]] = {unit_id: [] for unit_id in unit_ids}
+        if self.tally is None:
+            for kind in kinds:
+                for unit_id, cell in self.cells.get(kind, {}).items():
+                    if unit_id in found and cell.positive_ids:
+                        found[unit_id].extend(cell.positive_ids)
+            return {unit_id: self.in_order(ids) for unit_id, ids in found.items()}
+        if found:  # one walk over the period's ids, only when a unit asks
+            units = map(int, self.tally.positive_units.split(","))
+            for activity_id, kind, unit_id in zip(self.tally.ids, self.tally.kinds, units):
+                if unit_id in found and kind in kinds:
+                    found[unit_id].append(activity_id)
+        return {unit_id: tuple(ids) for unit_id, ids in found.items()}
 
 
 def count_records(activities: Iterable[Activity], start: date, end: date, position: Mapping[int, int]) -> ActivityCounts:
@@ -99,7 +112,7 @@ def _cell(acts: Sequence[Activity]) -> Cell:
         expected=sum(a.expected for a in acts),
         positive_attended=sum(a.attended for a in positive),
         positive_expected=sum(a.expected for a in positive),
-        positive=tuple(a.id for a in positive),
+        positive_ids=tuple(a.id for a in positive),
     )
 
 
@@ -110,15 +123,16 @@ def counts_from_tally(tally: ActivityTally) -> ActivityCounts:
         kind_ids[kind].append(activity_id)
     cells: dict[str, dict[int, Cell]] = defaultdict(dict)
     new = tuple.__new__  # built in C: no Python constructor frame per cell
-    for unit_id, kind, count, attended, expected, positive, _months in tally.cells:
+    for unit_id, kind, count, attended, expected, _months in tally.cells:
         if count:  # a unit with only earlier meetings of the kind (they count for due slots)
             # With 0 ≤ 实到 ≤ 应到 (the table's checks), the sums over activities with an 应到
             # are the sums over all.
-            cells[kind][unit_id] = new(Cell, (count, attended, expected, attended, expected, positive))
+            cells[kind][unit_id] = new(Cell, (count, attended, expected, attended, expected, None))
     return ActivityCounts(
         activity_ids=tuple(tally.ids),
         kind_ids={kind: tuple(ids) for kind, ids in kind_ids.items()},
         cells=cells,
+        tally=tally,
     )
 
 

@@ -191,14 +191,18 @@ async def load_digest(
     with collector_held():
         zone = settings.timezone
         units = await units_in_scope(db, scope)
-        counted = await counted_in_database(db, units, start, end, today, zone)
+        # The commitments, notes and leaders' work are read and unpacked while SQLite counts the
+        # activities on its two readers (the counting leaves the event loop idle meanwhile).
+        counted, papers = await asyncio.gather(
+            counted_in_database(db, units, start, end, today, zone), _papers(db, [u.id for u in units], start, end)
+        )
         if counted is None:
             records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
             counts, acts, compliance_for = None, records.activities, records.compliance_for
             commitment_list, notes, leader_work = records.commitments, records.notes, records.leader_activities
         else:
             (counts, compliance_for), acts = counted, []
-            commitment_list, notes, leader_work = await _papers(db, [u.id for u in units], start, end)
+            commitment_list, notes, leader_work = papers
         leader_plan = await plans.get_plan(db, period_key) if period_key else None
         opening = await plans.get_opening(db, period_key) if period_key else None
         # A unit's own 小结 is titled and signed with the unit's name.
