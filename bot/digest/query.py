@@ -6,9 +6,9 @@ database for it, so chat text, Word and Excel are all made from the same records
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Any
