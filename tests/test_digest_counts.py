@@ -70,29 +70,38 @@ def moment(day: date) -> datetime:
     return datetime.combine(day, time(9), tzinfo=TZ).astimezone(UTC)
 
 
+def plain_fields(n: int, kind: str, held_on: date, a: int, b: int) -> ActivityFields:  # noqa: ARG001
+    return ActivityFields(kind, held_on, "主题", min(a, b), max(a, b))
+
+
+async def seed_township(db, units, acts, excuses, review_on, fields_for=plain_fields) -> None:  # noqa: ANN001
+    """The drawn township in ``db``: its units (some archived), activities (some withdrawn or
+    returned under review), 本期未开展 answers, and review switched on or not."""
+    ids = []
+    for i, (kind, members, committee, groups, added, archived) in enumerate(units):
+        unit = await unit_store.add_unit(db, f"第{i}党支部", kind, members, None, moment(added), committee_size=committee, group_count=groups)
+        if archived:
+            await unit_store.update_unit(db, unit.id, None, moment(added), archived=True)
+        ids.append(unit.id)
+    if review_on:
+        await reviews.set_review(db, True, 1, moment(FIRST))
+    for n, (unit_index, kind, held_on, a, b, state) in enumerate(acts):
+        unit_id = ids[unit_index % len(ids)]
+        await bulk.add_activities(db, [(unit_id, fields_for(n, kind, held_on, a, b))], 0, moment(FIRST))
+        [row] = await db.fetchall("SELECT max(id) FROM activities")
+        if state == "withdrawn":
+            await activities.withdraw_activity(db, row[0], unit_id, 0, moment(FIRST))
+        elif state == "returned":
+            await reviews.add_review(db, row[0], unit_id, reviews.RETURN, "请补充", 1, moment(FIRST))
+    for unit_index, kind, slot in excuses:
+        await reminders.add_excuses(db, ids[unit_index % len(ids)], kind, [slot], "农忙", 0, moment(FIRST))
+
+
 async def _both(units, acts, excuses, span, today, review_on) -> None:  # noqa: ANN001
     with tempfile.TemporaryDirectory() as folder:
         db = await open_database(Path(folder) / "t.sqlite3")
         try:
-            ids = []
-            for i, (kind, members, committee, groups, added, archived) in enumerate(units):
-                unit = await unit_store.add_unit(db, f"第{i}党支部", kind, members, None, moment(added), committee_size=committee, group_count=groups)
-                if archived:
-                    await unit_store.update_unit(db, unit.id, None, moment(added), archived=True)
-                ids.append(unit.id)
-            if review_on:
-                await reviews.set_review(db, True, 1, moment(FIRST))
-            for unit_index, kind, held_on, a, b, state in acts:
-                unit_id = ids[unit_index % len(ids)]
-                fields = ActivityFields(kind, held_on, "主题", min(a, b), max(a, b))
-                await bulk.add_activities(db, [(unit_id, fields)], 0, moment(FIRST))
-                [row] = await db.fetchall("SELECT max(id) FROM activities")
-                if state == "withdrawn":
-                    await activities.withdraw_activity(db, row[0], unit_id, 0, moment(FIRST))
-                elif state == "returned":
-                    await reviews.add_review(db, row[0], unit_id, reviews.RETURN, "请补充", 1, moment(FIRST))
-            for unit_index, kind, slot in excuses:
-                await reminders.add_excuses(db, ids[unit_index % len(ids)], kind, [slot], "农忙", 0, moment(FIRST))
+            await seed_township(db, units, acts, excuses, review_on)
             start, end = span
             settings_ = load_settings({"ORG_NAME": "博望镇党委", "TIMEZONE": "Asia/Shanghai"})
 

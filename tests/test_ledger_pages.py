@@ -21,12 +21,11 @@ from hypothesis import strategies as st
 
 from bot.digest.excel import render_ledger
 from bot.digest.query import Scope, load_ledger, load_records, meeting_rows
-from storage import activities, bulk, ledger, reminders, reviews
-from storage import units as unit_store
+from storage import ledger
 from storage.activities import ActivityFields
 from storage.db import open_database
 from storage.models import Photo
-from tests.test_digest_counts import FIRST, TZ, activity_rows, excuse_rows, held_days, moment, ranges, unit_rows
+from tests.test_digest_counts import FIRST, TZ, activity_rows, excuse_rows, held_days, ranges, seed_township, unit_rows
 
 
 def parts(xlsx: bytes) -> dict[str, bytes]:
@@ -35,30 +34,17 @@ def parts(xlsx: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
 
 
+def ledger_fields(n: int, kind: str, held_on: date, a: int, b: int) -> ActivityFields:
+    """A topic that looks like a formula, a place on every other record, up to two photos."""
+    photos = tuple(Photo(f"p{n}-{k}") for k in range(n % 3))
+    return ActivityFields(kind, held_on, f"=主题{n}", min(a, b), max(a, b), place=None if n % 2 else "村部", photos=photos)
+
+
 async def _both(units, acts, excuses, span, today, review_on) -> None:  # noqa: ANN001
     with tempfile.TemporaryDirectory() as folder:
         db = await open_database(Path(folder) / "t.sqlite3")
         try:
-            ids = []
-            for i, (kind, members, committee, groups, added, archived) in enumerate(units):
-                unit = await unit_store.add_unit(db, f"第{i}党支部", kind, members, None, moment(added), committee_size=committee, group_count=groups)
-                if archived:
-                    await unit_store.update_unit(db, unit.id, None, moment(added), archived=True)
-                ids.append(unit.id)
-            if review_on:
-                await reviews.set_review(db, True, 1, moment(FIRST))
-            for n, (unit_index, kind, held_on, a, b, state) in enumerate(acts):
-                unit_id = ids[unit_index % len(ids)]
-                photos = tuple(Photo(f"p{n}-{k}") for k in range(n % 3))
-                fields = ActivityFields(kind, held_on, f"=主题{n}", min(a, b), max(a, b), place=None if n % 2 else "村部", photos=photos)
-                await bulk.add_activities(db, [(unit_id, fields)], 0, moment(FIRST))
-                [row] = await db.fetchall("SELECT max(id) FROM activities")
-                if state == "withdrawn":
-                    await activities.withdraw_activity(db, row[0], unit_id, 0, moment(FIRST))
-                elif state == "returned":
-                    await reviews.add_review(db, row[0], unit_id, reviews.RETURN, "请补充", 1, moment(FIRST))
-            for unit_index, kind, slot in excuses:
-                await reminders.add_excuses(db, ids[unit_index % len(ids)], kind, [slot], "农忙", 0, moment(FIRST))
+            await seed_township(db, units, acts, excuses, review_on, ledger_fields)
             start, end = span
             paged = await load_ledger(db, scope=Scope("all"), start=start, end=end, period_label="本期", today=today, zone=TZ)
             records = await load_records(db, scope=Scope("all"), start=start, end=end, today=today, zone=TZ)
