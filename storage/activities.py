@@ -202,10 +202,15 @@ async def list_photos(db: Database, activity_id: int, *, unit_id: int) -> list[P
     return [Photo(r["file_id"], r["file_unique_id"]) for r in rows]
 
 
-def _held_where(
-    start: date, end: date, unit_ids: Collection[int] | None, include_withdrawn: bool = False
+# The ids left out, as one JSON parameter: a list of thousands would not fit SQLite's variables.
+_NOT_EXCLUDED = "id NOT IN (SELECT value FROM json_each(?))"
+
+
+def held_where(
+    start: date, end: date, unit_ids: Collection[int] | None, include_withdrawn: bool = False, excluded: Collection[int] = ()
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of activities held in [start, end] by ``unit_ids``."""
+    """The WHERE clause (and its parameters) of activities held in [start, end] by ``unit_ids``,
+    but not ``excluded`` (records returned under review)."""
     clauses = ["held_on BETWEEN ? AND ?"]
     params: list[Any] = [ds(start), ds(end)]
     if unit_ids is not None:
@@ -214,6 +219,9 @@ def _held_where(
         params.extend(ids)
     if not include_withdrawn:
         clauses.append("withdrawn_at IS NULL")
+    if excluded:
+        clauses.append(_NOT_EXCLUDED)
+        params.append(json.dumps(sorted(excluded)))
     return " AND ".join(clauses), params
 
 
@@ -237,7 +245,7 @@ async def activity_facts(
     by day, unit and id. ``unit_ids`` None means every unit; an empty collection means none."""
     if unit_ids is not None and not unit_ids:
         return []
-    where, params = _held_where(start, end, unit_ids)
+    where, params = held_where(start, end, unit_ids)
     rows = await db.fetchall(
         f"SELECT id, unit_id, kind, held_on, attended, expected FROM activities WHERE {where} ORDER BY held_on, unit_id, id",
         params,
@@ -332,7 +340,7 @@ async def activity_tally(
     units_clause, params = await _units_clause(db, unit_ids)
     where = f"{units_clause} AND withdrawn_at IS NULL"
     if excluded:
-        where += " AND id NOT IN (SELECT value FROM json_each(?))"
+        where += f" AND {_NOT_EXCLUDED}"
         params.append(json.dumps(sorted(excluded)))
     # The ids by day, unit and id: one string each, which SQLite hands over faster than rows.
     # group_concat follows the order of the subquery it reads (SQLite does not flatten an
@@ -379,7 +387,7 @@ async def list_activities(
     """
     if unit_ids is not None and not unit_ids:
         return []
-    where, params = _held_where(start, end, unit_ids, include_withdrawn)
+    where, params = held_where(start, end, unit_ids, include_withdrawn)
     rows = await db.fetchall(f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE {where} ORDER BY held_on, id", params)
     photos: dict[int, list[str]] = {}
     for photo in await db.fetchall(

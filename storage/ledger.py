@@ -8,30 +8,18 @@ get the months each unit held each kind in, which is all they ask of the activit
 """
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date
 from typing import Any
 
+from storage.activities import held_where
 from storage.db import Database
 from storage.models import ACTIVITY_FIELDS
-from storage.timeutil import ds
 
 # A row of :func:`activity_pages`: the unit, the ACTIVITY_FIELDS in their order (dates as stored,
 # YYYY-MM-DD), how many photos, the activity's id.
 LEDGER_ACTIVITY_COLUMNS: tuple[str, ...] = ("unit_id", *(f.name for f in ACTIVITY_FIELDS), "photo_count", "id")
 PAGE_ROWS = 5000
-
-
-def _live_where(start: date, end: date, unit_ids: Collection[int], excluded: Collection[int]) -> tuple[str, list[Any]]:
-    """Live activities of ``unit_ids`` held in [start, end], but not ``excluded``."""
-    ids = sorted(set(unit_ids))
-    where = f"held_on BETWEEN ? AND ? AND unit_id IN ({', '.join('?' for _ in ids)}) AND withdrawn_at IS NULL"
-    params: list[Any] = [ds(start), ds(end), *ids]
-    if excluded:
-        where += " AND id NOT IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps(sorted(excluded)))
-    return where, params
 
 
 async def activity_pages(
@@ -41,7 +29,7 @@ async def activity_pages(
     :data:`LEDGER_ACTIVITY_COLUMNS` by day, unit and id, :data:`PAGE_ROWS` rows at a time."""
     if not unit_ids:
         return
-    where, params = _live_where(start, end, unit_ids, excluded)
+    where, params = held_where(start, end, unit_ids, excluded=excluded)
     fields = ", ".join(f"a.{f.name}" for f in ACTIVITY_FIELDS)
     async for page in db.fetch_pages(  # on the reader's thread
         f"SELECT a.unit_id, {fields}, (SELECT count(*) FROM activity_photos p WHERE p.activity_id = a.id), a.id "
@@ -59,7 +47,7 @@ async def held_months(
     ``unit_ids`` (but not ``excluded``) held in [start, end]."""
     if not unit_ids:
         return []
-    where, params = _live_where(start, end, unit_ids, excluded)
+    where, params = held_where(start, end, unit_ids, excluded=excluded)
     rows = await db.fetchall(
         f"SELECT unit_id, kind, group_concat(DISTINCT substr(held_on, 1, 7)) FROM activities WHERE {where} GROUP BY unit_id, kind",
         params,
