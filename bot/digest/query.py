@@ -199,10 +199,9 @@ async def load_digest(
         if counted is None:
             records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
             counts, acts, compliance_for = None, records.activities, records.compliance_for
-            commitment_list, notes, leader_work = records.commitments, records.notes, records.leader_activities
         else:
             (counts, compliance_for), acts = counted, []
-            commitment_list, notes, leader_work = papers
+        commitment_list, notes, leader_work = papers
         leader_plan = await plans.get_plan(db, period_key) if period_key else None
         opening = await plans.get_opening(db, period_key) if period_key else None
         # A unit's own 小结 is titled and signed with the unit's name.
