@@ -270,18 +270,8 @@ class TallyCell(NamedTuple):
     attended: int  # summed over those
     expected: int
     months: int  # bit i: held in month ``month_base + i`` (from ``window_start`` on)
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityTally:
-    """What the 小结 counts of the live activities of some units, counted by SQLite."""
-
-    ids: list[int]  # held in [start, end], by day, unit and id
-    kinds: list[str]  # the kind of each of ``ids``
-    cells: list[TallyCell]  # each unit and kind with an activity in [window_start, end]
-    # The unit of each of ``ids`` with an 应到, 0 for one without ("4,0,9"), split when asked:
-    # only the rare unit with low attendance needs its ids.
-    positive_units: str = ""
+    ids: str  # the ids of those held in [start, end], as SQLite joins them ("4,9,12"); "" for none
+    unexpected: str  # of those, the ids without an 应到 (rare: a kind nobody is expected at)
 
 
 async def _units_clause(db: Database, unit_ids: Collection[int]) -> tuple[str, list[Any]]:
@@ -315,10 +305,6 @@ def _month_bit(first: int, last: int, base: int) -> str:
     return f"CASE WHEN held_on < '{after}' THEN {_month_bit(first, middle, base)} ELSE {_month_bit(middle + 1, last, base)} END"
 
 
-# A kind name never holds the ASCII unit separator: it parts the kinds of group_concat.
-_SEPARATOR = "\x1f"
-
-
 async def activity_tally(
     db: Database,
     *,
@@ -328,49 +314,44 @@ async def activity_tally(
     month_base: int,
     unit_ids: Collection[int],
     excluded: Collection[int] = (),
-) -> ActivityTally:
-    """The live activities of ``unit_ids`` (but not ``excluded``), counted per unit and kind.
+) -> list[TallyCell]:
+    """The live activities of ``unit_ids`` (but not ``excluded``), counted per unit and kind, by
+    unit id and kind.
 
-    Counts and sums are of [start, end]; the months held (bits from ``month_base``, a month
+    Counts, sums and ids are of [start, end]; the months held (bits from ``month_base``, a month
     numbered year × 12 + month − 1, at most 62 months before ``end``'s) are of [window_start, end].
     Sums of attendance over the activities with an 应到 equal the sums over all: the table's
     checks (0 ≤ 实到 ≤ 应到) make an activity without an 应到 one without a 实到."""
     if not unit_ids:
-        return ActivityTally([], [], [])
+        return []
     units_clause, params = await _units_clause(db, unit_ids)
     where = f"{units_clause} AND withdrawn_at IS NULL"
     if excluded:
         where += f" AND {_NOT_EXCLUDED}"
         params.append(json.dumps(sorted(excluded)))
-    # The ids by day, unit and id: one string each, which SQLite hands over faster than rows.
-    # group_concat follows the order of the subquery it reads (SQLite does not flatten an
-    # ordered subquery into an aggregate); tests/test_digest_counts.py checks it against Python.
-    # Read beside the count per unit and kind (a county's year takes a while), from the same state;
-    # the units of the ids with an 应到 come here, the shorter of the two reads.
-    in_order = (
-        "SELECT group_concat(id), group_concat(kind, char(31)), group_concat(CASE WHEN expected > 0 THEN unit_id ELSE 0 END) FROM "
-        f"(SELECT id, kind, unit_id, expected FROM activities WHERE held_on BETWEEN ? AND ? AND {where} ORDER BY held_on, unit_id, id)",
-        (ds(start), ds(end), *params),
-    )
-    # Per unit and kind, walking the index activities_by_unit_kind in its order (no sorting):
-    # "+held_on" keeps SQLite from choosing the index by day instead.
-    # Sums only of the period's rows; when the months' window starts with it (a year), every row
-    # is the period's and SQLite is spared testing each.
-    in_period, since = ("held_on >= ? AND ", [ds(start)]) if window_start < start else ("", [])
-    by_unit_kind = (
+    # One pass, walking the index activities_by_unit_kind in its order (no sorting): "+held_on"
+    # keeps SQLite from choosing the index by day instead. The ids come joined per unit and kind:
+    # a county's year is 300 000 of them, which SQLite hands over as 40 000 short strings far
+    # faster than as rows (and the 小结's text needs only how many).
+    # When the months' window starts with the period (a year), every row is the period's and
+    # SQLite is spared testing each.
+    in_period, since = ("held_on >= ?", [ds(start)]) if window_start < start else ("1", [])
+    cells = (
         "SELECT unit_id, kind, "
-        f"count(*) FILTER (WHERE {in_period}1), "
-        f"coalesce(sum(attended) FILTER (WHERE {in_period}1), 0), "
-        f"coalesce(sum(expected) FILTER (WHERE {in_period}1), 0), "
-        f"sum(DISTINCT {_month_bit(_month_number(window_start), _month_number(end), month_base)}) "
-        f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind",
-        (*since, *since, *since, ds(window_start), ds(end), *params),
+        f"count(*) FILTER (WHERE {in_period}) AS n, "
+        f"coalesce(sum(attended) FILTER (WHERE {in_period}), 0) AS a, "
+        f"coalesce(sum(expected) FILTER (WHERE {in_period}), 0) AS e, "
+        f"sum(DISTINCT {_month_bit(_month_number(window_start), _month_number(end), month_base)}) AS m, "
+        f"coalesce(group_concat(id) FILTER (WHERE {in_period}), '') AS ids, "
+        f"coalesce(group_concat(id) FILTER (WHERE expected = 0 AND {in_period}), '') AS x "
+        f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind ORDER BY unit_id, kind"
     )
-    rows, [row] = await db.fetchall_together(by_unit_kind, in_order)
-    ordered = list(map(int, row[0].split(","))) if row[0] else []
-    kinds = row[1].split(_SEPARATOR) if row[1] else []
+    [[found]] = await db.fetchall_beside(
+        f"SELECT json_group_array(json_array(unit_id, kind, n, a, e, m, ids, x)) FROM ({cells})",
+        (*since, *since, *since, *since, *since, ds(window_start), ds(end), *params),
+    )
     new = tuple.__new__  # built in C: no Python constructor frame per row
-    return ActivityTally(ordered, kinds, [new(TallyCell, r) for r in rows], row[2] or "")
+    return [new(TallyCell, cell) for cell in json.loads(found)]
 
 
 async def list_activities(

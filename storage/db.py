@@ -12,9 +12,9 @@ second reader below):
   reads that may return many rows (:meth:`Database.fetchall`, or :meth:`Database.fetch_pages` a
   page at a time: the 小结, the 台账, the board, the reminder plan) and the WAL checkpoints, so the
   event loop keeps answering people meanwhile.
-  A second reader like it, opened when first asked for (:meth:`Database.fetchall_together`), lets
-  two long reads (the 小结's count of a county's year) run side by side instead of one after the
-  other — and still see the same database, as one read would.
+  A second reader like it, opened when first asked for (:meth:`Database.fetchall_beside`), takes
+  a long read (the 小结's count of a county's year) so that the reads queued behind it on the
+  first need not wait.
 
 In WAL mode a read sees everything committed before it began, so a handler that writes and then
 lists sees its own write. Every multi-statement write happens inside :meth:`Database.transaction`
@@ -44,7 +44,6 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # thread copies the WAL back into the database after this many writes.
 CHECKPOINT_EVERY_WRITES = 200
 BUSY_TIMEOUT_MS = 5000  # only another process (a CLI command) can hold the write lock
-READ_TOGETHER_TRIES = 3  # Database.fetchall_together: side by side, then in one transaction
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -99,10 +98,6 @@ class Database:
         self._writes = 0
         self._checkpoint: asyncio.Task[None] | None = None
         self._beside: asyncio.Task[aiosqlite.Connection] | None = None
-        self._beside_lock = asyncio.Lock()
-        # Every commit through this Database, counted: the one process that owns the file writes
-        # only here, so reads that saw the same count on both sides saw the same database.
-        self.commits = 0
         self.path = path
         # Read caches a repository keeps for the tables it alone writes (storage.people caches
         # the caller, looked up on every update). One process owns the database, so the
@@ -133,26 +128,13 @@ class Database:
         """All rows of a query that may return many; read on the reader's thread."""
         return list(await self._reader.execute_fetchall(sql, params))
 
-    async def fetchall_together(self, first: tuple[str, Params], second: tuple[str, Params]) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
-        """The rows of two long queries, read at once (``first`` on the reader, ``second`` on the
-        second reader) and from the same state of the database. Each reader takes its own
-        snapshot when its query starts; when a write committed while they ran, the two may
-        differ, so they are read again — after a few such tries, one after the other in one
-        transaction of the second reader."""
+    async def fetchall_beside(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """All rows of a long read (the 小结's count of a county's year) on a second reader with
+        its own thread, so that the reads queued on the first (the 小结's commitments and notes,
+        other people's lists) need not wait for it."""
         if self._beside is None:
             self._beside = asyncio.ensure_future(_open_reader(self.path))
-        beside = await self._beside
-        async with self._beside_lock:  # one transaction at a time on the second reader
-            for _ in range(READ_TOGETHER_TRIES):
-                seen = self.commits
-                rows = await asyncio.gather(self._reader.execute_fetchall(*first), beside.execute_fetchall(*second))
-                if self.commits == seen:
-                    return list(rows[0]), list(rows[1])
-            await beside.execute("BEGIN")
-            try:
-                return list(await beside.execute_fetchall(*first)), list(await beside.execute_fetchall(*second))
-            finally:
-                await beside.execute("COMMIT")
+        return list(await (await self._beside).execute_fetchall(sql, params))
 
     async def fetch_pages(self, sql: str, params: Params = (), size: int = 5000) -> AsyncIterator[list[sqlite3.Row]]:
         """The rows of a query too long to hold at once, ``size`` at a time, read on the reader's
@@ -173,7 +155,6 @@ class Database:
         return int(row[0]) if row else 0
 
     def _wrote(self) -> None:
-        self.commits += 1
         self._writes += 1
         if self._writes >= CHECKPOINT_EVERY_WRITES and (self._checkpoint is None or self._checkpoint.done()):
             self._writes = 0

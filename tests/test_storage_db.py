@@ -1,6 +1,7 @@
 """The database owner: writes on the event loop thread, long reads and checkpoints on the reader's."""
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -108,39 +109,18 @@ async def test_the_log_is_checkpointed_on_the_reader_after_enough_writes(tmp_pat
         check.close()
 
 
-COUNT = ("SELECT count(*) FROM notes", ())
-BODIES = ("SELECT group_concat(body) FROM notes", ())
-
-
-async def test_two_reads_side_by_side_see_the_same_database(tmp_path: Path) -> None:
+async def test_a_long_read_beside_sees_what_was_committed_before_it(tmp_path: Path) -> None:
+    """The second reader reads as the first does: everything committed before its read began."""
     db = await _open(tmp_path)
     try:
         for body in ("支委会", "党课"):
             await db.execute("INSERT INTO notes (body) VALUES (?)", (body,))
-        [[count]], [[bodies]] = await db.fetchall_together(COUNT, BODIES)
-        assert (count, bodies) == (2, "支委会,党课")
-    finally:
-        await db.close()
-
-
-async def test_a_write_landing_while_two_reads_run_never_splits_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A secretary's report committed between the two readers' snapshots, at every try: the reads
-    end up in one transaction, and the count agrees with the list."""
-    db = await _open(tmp_path)
-    try:
-        await db.execute("INSERT INTO notes (body) VALUES (?)", ("支委会",))
-        reads = 0
-        plain = db._reader.execute_fetchall
-
-        async def read_after_a_write(sql: str, params: tuple[object, ...] = ()) -> object:
-            nonlocal reads
-            reads += 1
-            await db.execute("INSERT INTO notes (body) VALUES (?)", (f"第{reads}次党小组会",))  # commits first
-            return await plain(sql, params)
-
-        monkeypatch.setattr(db._reader, "execute_fetchall", read_after_a_write)
-        [[count]], [[bodies]] = await db.fetchall_together(COUNT, BODIES)
-        assert reads == db_module.READ_TOGETHER_TRIES  # each try saw a commit, then the fallback
-        assert count == len(bodies.split(",")) == 1 + reads
+        long_read = asyncio.ensure_future(db.fetchall_beside("SELECT group_concat(body) FROM notes"))
+        [[count]] = await db.fetchall("SELECT count(*) FROM notes")  # the first reader answers meanwhile
+        assert count == 2
+        assert [tuple(row) for row in await long_read] == [("支委会,党课",)]
+        await db.execute("INSERT INTO notes (body) VALUES (?)", ("党小组会",))
+        [[after]] = await db.fetchall_beside("SELECT group_concat(body) FROM notes")
+        assert after == "支委会,党课,党小组会"
     finally:
         await db.close()

@@ -2,7 +2,7 @@
 
 ``build_digest`` turns the records of one period (units, activities, commitments, period notes)
 into a :class:`Digest` of plain values. Nothing here formats prose; the templates do. Every
-figure carries the ids of the records it counts (``activity_ids``, ``unit_ids``,
+figure carries the ids of the records it counts (``activity_ids``, ascending; ``unit_ids``,
 ``commitment_ids`` …) so a test or the 台账 can reconcile each number with the records behind it.
 
 Rules decided here, in one place:
@@ -114,7 +114,7 @@ class KindSummary:
 
     kind: str
     statutory: bool
-    activity_ids: tuple[int, ...]
+    activity_ids: Sequence[int]  # ascending
     unit_ids: tuple[int, ...]
     attended: int  # 人次, summed
     expected: int  # summed
@@ -311,7 +311,7 @@ class Digest:
     member_count: int  # Σ Unit.member_count over ``units``
     reporting_unit_ids: tuple[int, ...]
     unreported_unit_ids: tuple[int, ...]
-    activity_ids: tuple[int, ...]
+    activity_ids: Sequence[int]  # ascending
     ignored_activity_ids: tuple[int, ...]
 
     # 工作开展情况
@@ -605,8 +605,8 @@ def build_digest(
     """Compute the 小结 of one period. Pure: the same records give the same digest.
 
     ``zone`` turns the moments units and commitments were recorded into local days. The
-    activities come as records (``activities``) or already counted (``counts``, whose order must
-    be the order of ``units``: see bot/digest/counts.py)."""
+    activities come as records (``activities``) or already counted (``counts``: see
+    bot/digest/counts.py)."""
     if end < start:
         raise ValueError(f"period ends before it starts: {start} – {end}")
     catalogue = kinds or load_kinds()
