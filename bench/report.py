@@ -223,7 +223,7 @@ def digest_row(r: dict[str, Any]) -> tuple[str, ...]:
         verdicts += [f"Word {met(r['word_s'] < 1)}", f"Excel {met(excel_ok) if r['excel_s'] is not None else 'not measured'}"]
     return (
         f"小结 at {units:,} units ({r['activities']:,} activities)",
-        f"data+text {r['text_s']:.2f} s, Word {r['word_s']:.2f} s, {excel}",
+        f"data+text {r['text_s']:.2f} s (median of {digest_scale.WARM_RUNS}, {r['text_range_s'][0]:.2f}–{r['text_range_s'][1]:.2f}), Word {r['word_s']:.2f} s, {excel}",
         f"first request after start: data+text {r['text_cold_s']:.2f} s",
         ", ".join(goals),
         "; ".join(verdicts),

@@ -188,46 +188,67 @@ async def load_digest(
     today: date,
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
+    # The collector is let go once the reading is over and its rows, counts and records are
+    # freed: only the digest is left for it to look at.
     with collector_held():
-        zone = settings.timezone
-        units = await units_in_scope(db, scope)
-        # The commitments, notes and leaders' work are read and unpacked while SQLite counts the
-        # activities on its two readers (the counting leaves the event loop idle meanwhile).
-        counted, papers = await asyncio.gather(
-            counted_in_database(db, units, start, end, today, zone), _papers(db, [u.id for u in units], start, end)
+        return await _read_and_build(
+            db, settings, kinds, scope=scope, start=start, end=end, period_label=period_label, period_key=period_key, today=today,
         )
-        if counted is None:
-            records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
-            counts, acts, compliance_for = None, records.activities, records.compliance_for
-        else:
-            (counts, compliance_for), acts = counted, []
-        commitment_list, notes, leader_work = papers
-        leader_plan = await plans.get_plan(db, period_key) if period_key else None
-        opening = await plans.get_opening(db, period_key) if period_key else None
-        # A unit's own 小结 is titled and signed with the unit's name.
-        author = units[0].name if scope.unit_id is not None and units else settings.org_name
-        return build_digest(
-            org_name=settings.org_name,
-            title=digest_title(author, settings.campaign_name),
-            period_label=period_label,
-            start=start,
-            end=end,
-            today=today,
-            units=units,
-            activities=acts,
-            counts=counts,
-            commitments=commitment_list,
-            notes=notes,
-            leader_activities=leader_work,
-            leader_plan=leader_plan,
-            compliance_for=compliance_for,
-            scope_label=scope_label(scope, units, settings.org_name),
-            kinds=kinds,
-            zone=zone,
-            unit_scope=scope.unit_id is not None,
-            campaign=settings.campaign_name,
-            opening=opening,
-        )
+
+
+async def _read_and_build(
+    db: Database,
+    settings: Settings,
+    kinds: ActivityKinds,
+    *,
+    scope: Scope,
+    start: date,
+    end: date,
+    period_label: str,
+    period_key: str | None,
+    today: date,
+) -> Digest:
+    zone = settings.timezone
+    units = await units_in_scope(db, scope)
+    # The commitments, notes and leaders' work are read and unpacked while SQLite counts the
+    # activities on the second reader (the counting leaves the event loop idle meanwhile).
+    papers_read = asyncio.ensure_future(_papers(db, [u.id for u in units], start, end))
+    try:
+        counted = await counted_in_database(db, units, start, end, today, zone)
+    finally:
+        papers = await papers_read
+    if counted is None:
+        records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
+        counts, acts, compliance_for = None, records.activities, records.compliance_for
+    else:
+        (counts, compliance_for), acts = counted, []
+    commitment_list, notes, leader_work = papers
+    leader_plan = await plans.get_plan(db, period_key) if period_key else None
+    opening = await plans.get_opening(db, period_key) if period_key else None
+    # A unit's own 小结 is titled and signed with the unit's name.
+    author = units[0].name if scope.unit_id is not None and units else settings.org_name
+    return build_digest(
+        org_name=settings.org_name,
+        title=digest_title(author, settings.campaign_name),
+        period_label=period_label,
+        start=start,
+        end=end,
+        today=today,
+        units=units,
+        activities=acts,
+        counts=counts,
+        commitments=commitment_list,
+        notes=notes,
+        leader_activities=leader_work,
+        leader_plan=leader_plan,
+        compliance_for=compliance_for,
+        scope_label=scope_label(scope, units, settings.org_name),
+        kinds=kinds,
+        zone=zone,
+        unit_scope=scope.unit_id is not None,
+        campaign=settings.campaign_name,
+        opening=opening,
+    )
 
 
 def owed_meetings(

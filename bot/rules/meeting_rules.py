@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.rules.activity_kinds import ATTEND_COMMITTEE, ATTEND_GROUP, ActivityKinds, load_kinds
 from bot.rules.periods import MONTH, QUARTER, YEAR, Period, periods_overlapping
@@ -66,13 +67,14 @@ class Structure:
 FULL_STRUCTURE = Structure()
 
 
+# The four structures there are, made once: a county's 小结 asks for each of its units.
+_STRUCTURES = {(committee, groups): Structure(committee, groups) for committee in (True, False) for groups in (True, False)}
+
+
 def structure_of(member_count: int, committee_size: int | None, group_count: int | None) -> Structure:
     """A branch has a committee when it has at least 7 members and does not state a committee of
     0; it has 党小组 unless it states 0. Not stated (None) is taken as the common case."""
-    return Structure(
-        has_committee=member_count >= COMMITTEE_MIN_MEMBERS and committee_size != 0,
-        has_groups=group_count != 0,
-    )
+    return _STRUCTURES[(member_count >= COMMITTEE_MIN_MEMBERS and committee_size != 0, group_count != 0)]
 
 
 def unit_structure(unit: Unit) -> Structure:
@@ -86,8 +88,10 @@ class Requirement:
     every: str  # 'month' | 'quarter' | 'year'
 
 
-@dataclass(frozen=True)
-class KindStatus:
+class KindStatus(NamedTuple):
+    """One required kind of one unit over a range: slots due, held, excused (a tuple: a county's
+    小结 asks for 25 000 of them)."""
+
     activity_kind: str
     due: int
     held: int
@@ -317,12 +321,10 @@ def compliance_by_months(
     most the month of :func:`first_slot_start`."""
     excused_pairs = excused if isinstance(excused, (set, frozenset)) else set(excused)
     statuses = []
-    for requirement in rules.for_unit_kind(unit_kind, structure):
-        kind = requirement.activity_kind
+    for kind, slots in _owed_by_kind(rules, unit_kind, structure, start, end, added_on, as_of, base):
         months = held_months.get(kind, 0)
         held = excused_count = 0
         missing: list[str] = []
-        slots = _owed_with_months(requirement.every, start, end, added_on, as_of, base)
         for key, slot_months in slots:
             if months & slot_months:
                 held += 1
@@ -332,6 +334,18 @@ def compliance_by_months(
                 missing.append(key)
         statuses.append(KindStatus(kind, len(slots), held, excused_count, tuple(missing)))
     return statuses
+
+
+@lru_cache(maxsize=4096)
+def _owed_by_kind(
+    rules: MeetingRules, unit_kind: str, structure: Structure, start: date, end: date, added_on: date | None, as_of: date | None, base: int
+) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    # (kind, its owed slots as _owed_with_months gives them) for each requirement of a unit of
+    # this kind and structure, added on ``added_on``: units of a county share a handful of these.
+    return tuple(
+        (r.activity_kind, _owed_with_months(r.every, start, end, added_on, as_of, base))
+        for r in rules.for_unit_kind(unit_kind, structure)
+    )
 
 
 def missing_kinds(
