@@ -25,8 +25,9 @@ def test_the_pure_30_per_second_schedule_spaces_every_message() -> None:
 
 def test_the_digest_rows_carry_the_goals_issue_10_sets_for_their_size() -> None:
     # Text, Word and Excel at the county's 1,000 units; only the text at 5,000.
-    figures = {"activities": 1, "text_s": 0.2, "text_cold_s": 0.3, "word_s": 0.1, "excel_s": 4.0}
+    figures = {"activities": 1, "text_s": 0.2, "text_range_s": [0.18, 0.31], "text_cold_s": 0.3, "word_s": 0.1, "excel_s": 4.0}
     county = digest_row({**figures, "units": 1000})
+    assert county[1].startswith("data+text 0.20 s (median of 5, 0.18–0.31)")  # the median is judged
     assert county[3] == "text < 0.3 s, Word < 1 s, Excel < 3 s" and county[4] == "text met; Word met; Excel **not met**"
     larger = digest_row({**figures, "units": 5000, "text_s": 1.6})
     assert larger[3] == "text < 1.5 s" and larger[4] == "text **not met**"
