@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.digest.counts import ActivityCounts, Cell, count_records
-from bot.digest.period_records import CommitmentJudge, leader_work_in
+from bot.digest.period_records import FULFILLED, IN_PROGRESS, OVERDUE, CommitmentJudge, leader_work_in
 from bot.rules.activity_kinds import LEADER_ACTIVITY_KINDS, ActivityKinds, load_kinds
 from bot.rules.attendance import attendance_judged
 from bot.rules.periods import local_day
@@ -691,15 +691,15 @@ def build_digest(
         (c for c in commitments if c.unit_id in refs and judge.tracked(c)),
         key=lambda c: (c.due_on, position[c.unit_id], c.id),
     )
-    fulfilled = tuple(c.id for c in tracked if judge.kept(c))
-    overdue_list = [c for c in tracked if judge.overdue(c)]
+    states = [judge.state(c) for c in tracked]
+    fulfilled = tuple(c.id for c, state in zip(tracked, states) if state == FULFILLED)
+    overdue_list = [c for c, state in zip(tracked, states) if state == OVERDUE]
     overdue = tuple(c.id for c in overdue_list)
-    overdue_set = set(overdue)
     commitment_summary = Commitments(
         tracked_ids=tuple(c.id for c in tracked),
         fulfilled_ids=fulfilled,
         overdue_ids=overdue,
-        in_progress_ids=tuple(c.id for c in tracked if not judge.kept(c) and c.id not in overdue_set),
+        in_progress_ids=tuple(c.id for c, state in zip(tracked, states) if state == IN_PROGRESS),
         unit_ids=tuple(sorted({c.unit_id for c in tracked}, key=position.__getitem__)),
     )
     overdue_problems = tuple(

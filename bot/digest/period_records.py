@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.rules.periods import local_day
 from storage.models import Commitment, LeaderActivity
@@ -31,10 +31,14 @@ class CommitmentJudge:
     known_until: date  # last day whose facts count: the period's end, or today while it runs
     overdue_before: date  # due before this day and not kept: overdue
     zone: tzinfo | None
+    # Recorded before this moment (a day before the period's last day began in UTC): recorded by
+    # that day in every time zone, no zone asked (a county's year judges 25 000 commitments).
+    surely_in_time: datetime
 
     @classmethod
     def of(cls, start: date, end: date, today: date, zone: tzinfo | None) -> CommitmentJudge:
-        return cls(start, end, min(today, end), min(today, end + timedelta(days=1)), zone)
+        surely_in_time = datetime.combine(max(end, date.min + timedelta(days=1)) - timedelta(days=1), time(), tzinfo=UTC)
+        return cls(start, end, min(today, end), min(today, end + timedelta(days=1)), zone, surely_in_time)
 
     def kept(self, c: Commitment) -> bool:
         return c.fulfilled_on is not None and c.fulfilled_on <= self.known_until
@@ -42,9 +46,11 @@ class CommitmentJudge:
     def tracked(self, c: Commitment) -> bool:
         if c.withdrawn:
             return False
-        recorded = local_day(c.created_at, self.zone)
-        if recorded is not None and recorded > self.end:
-            return False
+        created = c.created_at
+        if created is not None and not (created.tzinfo is not None and created < self.surely_in_time):
+            recorded = local_day(created, self.zone)
+            if recorded is not None and recorded > self.end:
+                return False
         if not self.kept(c):
             return True
         assert c.fulfilled_on is not None
