@@ -212,11 +212,15 @@ async def _read_and_build(
     units = await units_in_scope(db, scope)
     # The commitments, notes and leaders' work are read and unpacked while SQLite counts the
     # activities on the second reader (the counting leaves the event loop idle meanwhile).
+    # (A task of its own rather than asyncio.gather, whose finished future would keep the rows
+    # alive until the cycle collector found it.)
     papers_read = asyncio.ensure_future(_papers(db, [u.id for u in units], start, end))
     try:
         counted = await counted_in_database(db, units, start, end, today, zone)
-    finally:
-        papers = await papers_read
+    except BaseException:
+        papers_read.cancel()
+        raise
+    papers = await papers_read
     if counted is None:
         records = await load_records(db, scope=scope, start=start, end=end, today=today, zone=zone, facts_only=True)
         counts, acts, compliance_for = None, records.activities, records.compliance_for
