@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.digest.build import ComplianceFor, Digest, KindStatusLike, build_digest
-from bot.digest.collector import collector_held
+from bot.digest.collector import holding_collector
 from bot.digest.counts import ActivityCounts, counts_from_tally, months_by_unit
 from bot.digest.document import digest_title, whole_scope_label
 from bot.digest.excel import LedgerWriter
@@ -175,6 +175,7 @@ async def counted_in_database(
     return counts_from_tally(tally), compliance_for
 
 
+@holding_collector
 async def load_digest(
     db: Database,
     settings: Settings,
@@ -188,26 +189,6 @@ async def load_digest(
     today: date,
 ) -> Digest:
     """Read the records of ``scope`` in [start, end] and build the 小结's data."""
-    # The collector is let go once the reading is over and its rows, counts and records are
-    # freed: only the digest is left for it to look at.
-    with collector_held():
-        return await _read_and_build(
-            db, settings, kinds, scope=scope, start=start, end=end, period_label=period_label, period_key=period_key, today=today,
-        )
-
-
-async def _read_and_build(
-    db: Database,
-    settings: Settings,
-    kinds: ActivityKinds,
-    *,
-    scope: Scope,
-    start: date,
-    end: date,
-    period_label: str,
-    period_key: str | None,
-    today: date,
-) -> Digest:
     zone = settings.timezone
     units = await units_in_scope(db, scope)
     # The commitments, notes and leaders' work are read and unpacked while SQLite counts the
