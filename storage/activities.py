@@ -330,9 +330,10 @@ async def activity_tally(
         where += f" AND {_NOT_EXCLUDED}"
         params.append(json.dumps(sorted(excluded)))
     # One pass, walking the index activities_by_unit_kind in its order (no sorting): "+held_on"
-    # keeps SQLite from choosing the index by day instead. The ids come joined per unit and kind:
-    # a county's year is 300 000 of them, which SQLite hands over as 40 000 short strings far
-    # faster than as rows (and the 小结's text needs only how many).
+    # keeps SQLite from choosing the index by day instead. The ids come joined per unit and kind
+    # (a county's year is 300 000 of them; the 小结's text needs only how many, and whoever reads
+    # them sorts them). The whole answer is one JSON row: handed over row by row, 40 000 cells
+    # would each wait for Python's lock while the event loop unpacks the commitments.
     # When the months' window starts with the period (a year), every row is the period's and
     # SQLite is spared testing each.
     in_period, since = ("held_on >= ?", [ds(start)]) if window_start < start else ("1", [])
