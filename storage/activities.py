@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from storage import audit, owed_messages
 from storage.db import Database, Transaction
 from storage.models import ACTIVITY_FIELDS, Activity, ActivityFields, Photo
-from storage.timeutil import ds, ts
+from storage.timeutil import ds, month_number, ts
 
 
 class AlreadySubmitted(Exception):
@@ -290,10 +290,6 @@ async def _units_clause(db: Database, unit_ids: Collection[int]) -> tuple[str, l
     return f"{left_out}unit_id <= ?", [*others, max(every)]
 
 
-def _month_number(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
 def _month_bit(first: int, last: int, base: int) -> str:
     """SQL for the bit of ``held_on``'s month (bit i: month ``base + i``), for a day of the months
     numbered ``first`` to ``last``: comparisons halving the months, which SQLite evaluates faster
@@ -342,7 +338,7 @@ async def activity_tally(
         f"count(*) FILTER (WHERE {in_period}) AS n, "
         f"coalesce(sum(attended) FILTER (WHERE {in_period}), 0) AS a, "
         f"coalesce(sum(expected) FILTER (WHERE {in_period}), 0) AS e, "
-        f"sum(DISTINCT {_month_bit(_month_number(window_start), _month_number(end), month_base)}) AS m, "
+        f"sum(DISTINCT {_month_bit(month_number(window_start), month_number(end), month_base)}) AS m, "
         f"coalesce(group_concat(id) FILTER (WHERE {in_period}), '') AS ids, "
         f"coalesce(group_concat(id) FILTER (WHERE expected = 0 AND {in_period}), '') AS x "
         f"FROM activities WHERE +held_on BETWEEN ? AND ? AND {where} GROUP BY unit_id, kind ORDER BY unit_id, kind"

@@ -21,3 +21,9 @@ def ds(day: date) -> str:
 
 def parse_ds(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
+
+
+def month_number(day: date) -> int:
+    """A month's place on one line (months since the year 0): months held are kept as bits from
+    a first month, which is how the 小结 reads them from the database."""
+    return day.year * 12 + day.month - 1

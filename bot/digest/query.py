@@ -27,7 +27,6 @@ from bot.rules.meeting_rules import (
     compliance_by_months,
     first_slot_start,
     load_rules,
-    month_number,
     unit_structure,
 )
 from bot.rules.periods import MONTH, local_day, periods_overlapping
@@ -38,6 +37,7 @@ from storage import units as unit_store
 from storage.activities import ActivityFact
 from storage.db import Database
 from storage.models import Activity, Commitment, LeaderActivity, PeriodNote, Unit
+from storage.timeutil import month_number
 
 WHOLE_TOWNSHIP = "all"
 
@@ -163,7 +163,15 @@ async def counted_in_database(
         excluded=await reviews.uncounted_activity_ids(db),  # returned while review is on
     )
     excused = await reminders.excused_slots(db)
-    months = months_by_unit(tally)
+    return counts_from_tally(tally), owed_by_months(months_by_unit(tally), base, excused, start, end, today, zone)
+
+
+def owed_by_months(
+    months: Mapping[int, Mapping[str, int]], base: int, excused: Mapping[int, Collection[tuple[str, str]]],
+    start: date, end: date, today: date, zone: tzinfo | None,
+) -> ComplianceFor:
+    """:func:`owed_meetings` from the months each unit held each kind in (unit id → kind → bits
+    from month ``base``, as :func:`compliance` counts them)."""
     rules = load_rules()
 
     def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
@@ -172,7 +180,7 @@ async def counted_in_database(
             added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
         )
 
-    return counts_from_tally(tally), compliance_for
+    return compliance_for
 
 
 @holding_collector
@@ -293,20 +301,12 @@ def _owed_by_months(
     start: date, end: date, today: date, zone: tzinfo | None,
 ) -> ComplianceFor:
     """:func:`owed_meetings` from (unit id, kind, months held as YYYY-MM) of the activities held
-    from ``window_start``: the months as bits, as :func:`compliance` counts them."""
+    from ``window_start``."""
     base = month_number(window_start)
     months: dict[int, dict[str, int]] = defaultdict(dict)
     for unit_id, kind, held_in in held:
         months[unit_id][kind] = sum(1 << (month_number(date.fromisoformat(f"{month}-01")) - base) for month in held_in)
-    rules = load_rules()
-
-    def compliance_for(unit: Unit, _in_period: object) -> list[KindStatus]:
-        return compliance_by_months(
-            rules, unit.kind, months.get(unit.id, {}), base, start, end, excused.get(unit.id, set()),
-            added_on=local_day(unit.created_at, zone), as_of=today, structure=unit_structure(unit),
-        )
-
-    return compliance_for
+    return owed_by_months(months, base, excused, start, end, today, zone)
 
 
 def meeting_rows(units: Iterable[Unit], compliance_for: ComplianceFor) -> list[tuple[int, KindStatusLike]]:

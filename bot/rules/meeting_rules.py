@@ -43,6 +43,7 @@ from bot.rules.unit_kinds import UNIT_KINDS
 from bot.rules.words import WORDS
 from bot.texts import plain
 from storage.models import Activity, Unit
+from storage.timeutil import month_number
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "meeting_rules.toml"
 CADENCES: tuple[str, ...] = (MONTH, QUARTER, YEAR)
@@ -246,12 +247,6 @@ def _slots_due(every: str, start: date, end: date) -> tuple[Period, ...]:
     if every not in CADENCES:
         raise ValueError(plain("rules", "cadence_unsupported", every=repr(every)))
     return tuple(slot for slot in periods_overlapping(every, start, end) if slot.end <= end)
-
-
-def month_number(day: date) -> int:
-    """A month's place on one line (months since the year 0): months held are kept as bits from
-    a first month, which is how the 小结 reads them from the database."""
-    return day.year * 12 + day.month - 1
 
 
 def first_slot_start(start: date, end: date) -> date:
